@@ -1,0 +1,99 @@
+//! The command line, as clap types.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "coffer", version, about = "Coffer: documents in your S3 bucket, from the command line")]
+pub struct Cli {
+    /// The connection to use (default: the built-in Local vault).
+    #[arg(long, short = 'c', global = true, env = "COFFER_CONNECTION")]
+    pub connection: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Add, list, test or remove connections.
+    Connection {
+        #[command(subcommand)]
+        command: ConnectionCommand,
+    },
+    /// Upload files and folders: `coffer put report.pdf photos/ archive/2026/`.
+    Put {
+        /// Files and folders, optionally followed by a destination folder ending in '/'.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// The destination folder (instead of a last argument ending in '/').
+        #[arg(long)]
+        to: Option<String>,
+    },
+    /// List a folder.
+    Ls {
+        prefix: Option<String>,
+        /// Every document under the folder, at any depth.
+        #[arg(long, short)]
+        recursive: bool,
+    },
+    /// Delete documents, or whole folders with --recursive.
+    Rm {
+        #[arg(required = true)]
+        keys: Vec<String>,
+        /// Treat the arguments as folders and delete everything in them.
+        #[arg(long, short)]
+        recursive: bool,
+    },
+    /// Download a document.
+    Get {
+        key: String,
+        /// A file name or an existing folder (default: the document's name here).
+        path: Option<PathBuf>,
+    },
+    /// Print a link anyone can open until it expires.
+    Share {
+        key: String,
+        /// How long the link works, like 1h, 1d or 7d (at most 7 days).
+        #[arg(long, default_value = "1d")]
+        expires: humantime::Duration,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ConnectionCommand {
+    /// Add a connection; the secret is read from a hidden prompt or standard input.
+    Add(AddConnection),
+    /// List the connections.
+    List,
+    /// Check that a connection can reach its bucket, read and write.
+    Test { name: String },
+    /// Remove a connection and its secret.
+    Remove { name: String },
+}
+
+#[derive(Args)]
+pub struct AddConnection {
+    pub name: String,
+    /// The server's URL; leave out for AWS S3.
+    #[arg(long)]
+    pub endpoint: Option<String>,
+    #[arg(long)]
+    pub region: Option<String>,
+    #[arg(long)]
+    pub bucket: String,
+    /// A folder of the bucket to work in.
+    #[arg(long)]
+    pub prefix: Option<String>,
+    #[arg(long)]
+    pub access_key_id: Option<String>,
+    /// Use the AWS credential chain with this profile ("" for the default) instead of the keychain.
+    #[arg(long)]
+    pub aws_profile: Option<String>,
+    /// Use virtual-hosted-style addressing (bucket in the host name).
+    #[arg(long)]
+    pub virtual_hosted: bool,
+    /// Save without testing the connection first.
+    #[arg(long)]
+    pub skip_test: bool,
+}

@@ -1,0 +1,239 @@
+//! `coffer`: Coffer's engine on the command line, for scripts, admins and benchmarks.
+//!
+//! A thin shell over `coffer-engine`: parse, call, print. Everything it can do the desktop app can
+//! do, through the same engine. Secrets are read from a hidden prompt or standard input, never
+//! from arguments, where they would land in shell history and `ps`.
+
+mod args;
+mod output;
+
+use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime};
+
+use anyhow::{Context as _, Result, bail};
+use clap::Parser;
+use coffer_engine::{
+    AccessKey, Bucket, CancellationToken, Coffer, Connection, CredentialSource, Depth, Dirs, ObjectKey, Prefix, UploadOptions,
+};
+
+use crate::args::{Cli, Command, ConnectionCommand};
+use crate::output::{ProgressBar, human_size, local_time};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime starts");
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("coffer: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    let coffer = Coffer::new(Dirs::from_os()?);
+    let name = cli.connection.as_deref();
+    match cli.command {
+        Command::Connection { command } => connection(&coffer, command).await,
+        Command::Put { paths, to } => put(&coffer.open(name).await?, paths, to).await,
+        Command::Ls { prefix, recursive } => {
+            let bucket = coffer.open(name).await?;
+            let depth = if recursive { Depth::Recursive } else { Depth::OneLevel };
+            let entries = bucket.list(&Prefix::new(prefix.unwrap_or_default())?, depth).await?;
+            for e in &entries {
+                let when = e.last_modified().map(local_time).unwrap_or_default();
+                let size = if e.is_folder { String::new() } else { human_size(e.size) };
+                let key = if recursive { &e.key } else { &e.name };
+                let suffix = if e.is_folder { "/" } else { "" };
+                println!("{when:16}  {size:>10}  {key}{suffix}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Rm { keys, recursive } => rm(&coffer.open(name).await?, keys, recursive).await,
+        Command::Get { key, path } => {
+            let bucket = coffer.open(name).await?;
+            let key = ObjectKey::new(key)?;
+            let target = match path {
+                Some(p) if p.is_dir() => p.join(key.name()),
+                Some(p) => p,
+                None => PathBuf::from(key.name()),
+            };
+            let bar = ProgressBar::new("Downloading");
+            let cancel = cancel_on_ctrl_c();
+            let bytes = bucket.download(&key, &target, &|p| bar.update(p), &cancel).await;
+            bar.finish();
+            eprintln!("Saved {} ({})", target.display(), human_size(bytes?));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Share { key, expires } => {
+            let bucket = coffer.open(name).await?;
+            let link = bucket.share_link(&ObjectKey::new(key)?, expires.into(), SystemTime::now()).await?;
+            println!("{}", link.url);
+            let expiry = SystemTime::UNIX_EPOCH + Duration::from_millis(link.expires_at_ms);
+            eprintln!("Valid until {}", local_time(expiry));
+            if bucket.connection().name == coffer_engine::LOCAL_VAULT {
+                eprintln!("This link points to the Local vault on this computer; it works here while Coffer is running.");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn connection(coffer: &Coffer, command: ConnectionCommand) -> Result<ExitCode> {
+    match command {
+        ConnectionCommand::Add(add) => {
+            let credentials = match add.aws_profile {
+                Some(profile) => CredentialSource::AwsChain { profile: Some(profile).filter(|p| !p.is_empty()) },
+                None => CredentialSource::Keychain,
+            };
+            let conn = Connection {
+                name: add.name,
+                endpoint: add.endpoint.unwrap_or_default(),
+                region: add.region.unwrap_or_default(),
+                bucket: add.bucket,
+                prefix: Prefix::new(add.prefix.unwrap_or_default())?,
+                addressing: add.virtual_hosted.then_some(coffer_engine::Addressing::VirtualHosted),
+                credentials,
+            }
+            .validate()?;
+            let key = match conn.credentials {
+                CredentialSource::Keychain => {
+                    let id = add.access_key_id.context("--access-key-id is required (or use --aws-profile)")?;
+                    Some(AccessKey::new(id, read_secret()?))
+                }
+                CredentialSource::AwsChain { .. } => None,
+            };
+            if !add.skip_test {
+                let access = coffer.open_unsaved(conn.clone(), key.clone()).await?.check().await?;
+                eprintln!("Connection works: {}", output::access(access));
+            }
+            let saved = coffer.save_connection(conn, key, None).await?;
+            eprintln!("Saved connection '{}'.", saved.name);
+        }
+        ConnectionCommand::List => {
+            for info in coffer.connections().await? {
+                let c = &info.connection;
+                let secret = match (&c.credentials, info.is_local_vault) {
+                    (_, true) => "built in".to_owned(),
+                    (CredentialSource::Keychain, _) if info.secret_stored => {
+                        format!("keychain ({})", info.access_key_id.as_deref().unwrap_or(""))
+                    }
+                    (CredentialSource::Keychain, _) => "keychain: no secret stored".to_owned(),
+                    (CredentialSource::AwsChain { profile }, _) => format!("AWS chain ({})", profile.as_deref().unwrap_or("default")),
+                };
+                let endpoint = if c.endpoint.is_empty() { "AWS S3" } else { &c.endpoint };
+                println!("{}\t{endpoint}\t{}/{}\t{secret}", c.name, c.bucket, c.prefix);
+            }
+        }
+        ConnectionCommand::Test { name } => {
+            let access = coffer.open(Some(&name)).await?.check().await?;
+            println!("{}", output::access(access));
+        }
+        ConnectionCommand::Remove { name } => {
+            coffer.remove_connection(&name).await?;
+            eprintln!("Removed connection '{name}' and its keychain entry.");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The secret from a hidden prompt on a terminal, otherwise the first line of standard input.
+fn read_secret() -> Result<String> {
+    let secret = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password("Secret access key: ")?
+    } else {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text)?;
+        text.lines().next().unwrap_or_default().to_owned()
+    };
+    if secret.trim().is_empty() {
+        bail!("no secret access key was given");
+    }
+    Ok(secret)
+}
+
+async fn put(bucket: &Bucket, mut paths: Vec<PathBuf>, to: Option<String>) -> Result<ExitCode> {
+    // `coffer put a b dest/`: a last argument ending in '/' is the destination folder.
+    let dest = match to {
+        Some(to) => to,
+        None if paths.len() > 1 && paths.last().is_some_and(|p| p.to_string_lossy().ends_with('/')) => {
+            paths.pop().expect("checked above").to_string_lossy().into_owned()
+        }
+        None => String::new(),
+    };
+    let dest = Prefix::new(dest)?;
+    let options = UploadOptions::default();
+    let cancel = cancel_on_ctrl_c();
+    let mut failures = 0;
+    for path in &paths {
+        let bar = ProgressBar::new(&format!("Uploading {}", path.display()));
+        if path.is_dir() {
+            let report = bucket.upload_folder(path, &dest, &options, &|p| bar.update(p), &cancel).await;
+            bar.finish();
+            let report = report?;
+            for done in &report.uploaded {
+                println!("{}", done.key);
+            }
+            for failed in &report.failed {
+                eprintln!("coffer: {}: {}", failed.path.display(), failed.error);
+            }
+            failures += report.failed.len();
+        } else {
+            let key = dest.join(&file_name(path)?)?;
+            let done = bucket.upload_file(path, &key, &options, &|p| bar.update(p), &cancel).await;
+            bar.finish();
+            println!("{}", done?.key);
+        }
+    }
+    if failures > 0 {
+        bail!("{failures} file(s) were not uploaded");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn rm(bucket: &Bucket, keys: Vec<String>, recursive: bool) -> Result<ExitCode> {
+    let report = if recursive {
+        let mut total = coffer_engine::Deleted::default();
+        for prefix in keys {
+            let report = bucket.delete_folder(&Prefix::new(prefix)?, &|_, _| {}).await?;
+            total.deleted.extend(report.deleted);
+            total.failed.extend(report.failed);
+        }
+        total
+    } else {
+        let keys = keys.into_iter().map(ObjectKey::new).collect::<Result<Vec<_>, _>>()?;
+        bucket.delete_many(&keys, &|_, _| {}).await?
+    };
+    for key in &report.deleted {
+        println!("deleted {key}");
+    }
+    for failed in &report.failed {
+        eprintln!("coffer: {}", failed.error);
+    }
+    if !report.failed.is_empty() {
+        bail!("{} object(s) were not deleted", report.failed.len());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn file_name(path: &Path) -> Result<String> {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .map(str::to_owned)
+        .with_context(|| format!("'{}' has no usable file name", path.display()))
+}
+
+/// A token cancelled by Ctrl-C, so an interrupted upload aborts cleanly instead of leaving parts.
+fn cancel_on_ctrl_c() -> CancellationToken {
+    let token = CancellationToken::new();
+    let cancel = token.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            cancel.cancel();
+        }
+    });
+    token
+}

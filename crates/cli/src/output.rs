@@ -1,0 +1,45 @@
+//! How results look on a terminal: sizes, times, progress bars.
+
+use std::time::SystemTime;
+
+use coffer_engine::{Access, Progress};
+
+pub fn human_size(bytes: u64) -> String {
+    indicatif::HumanBytes(bytes).to_string()
+}
+
+pub fn local_time(t: SystemTime) -> String {
+    chrono::DateTime::<chrono::Local>::from(t).format("%Y-%m-%d %H:%M").to_string()
+}
+
+pub fn access(access: Access) -> &'static str {
+    match access {
+        Access::ReadWrite => "OK: read and write",
+        Access::ReadOnly => "read-only: listing and downloading work, uploading and deleting do not",
+    }
+}
+
+/// A progress bar on standard error; hidden when it is not a terminal.
+pub struct ProgressBar(indicatif::ProgressBar);
+
+impl ProgressBar {
+    pub fn new(message: &str) -> Self {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}")
+                .expect("the template is valid")
+                .progress_chars("=> "),
+        );
+        bar.set_message(message.to_owned());
+        Self(bar)
+    }
+
+    pub fn update(&self, p: Progress) {
+        self.0.set_length(p.bytes_total);
+        self.0.set_position(p.bytes_done);
+    }
+
+    pub fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}

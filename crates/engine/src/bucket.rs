@@ -1,0 +1,116 @@
+//! An opened connection: an S3 client bound to one bucket and prefix.
+//!
+//! Every operation (upload, list, delete, download, share, check) is a method on [`Bucket`],
+//! implemented in its own module. The Local vault and remote servers get the very same client code;
+//! they differ only in endpoint and credentials.
+
+use std::time::Duration;
+
+use aws_sdk_s3::config::{
+    BehaviorVersion, Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation, StalledStreamProtectionConfig,
+    retry::RetryConfig, timeout::TimeoutConfig,
+};
+use secrecy::ExposeSecret;
+
+use crate::connection::{Addressing, Connection, CredentialSource};
+use crate::error::{Context, Error, Result};
+use crate::key::{MAX_KEY_BYTES, ObjectKey, Prefix};
+use crate::keychain::AccessKey;
+
+/// One bucket (and prefix) of one connection, ready for requests. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Bucket {
+    pub(crate) client: aws_sdk_s3::Client,
+    pub(crate) conn: Connection,
+}
+
+impl Bucket {
+    /// Builds the client for `conn`. `key` is required for [`CredentialSource::Keychain`] and ignored
+    /// for the AWS chain. No request is sent: use [`Bucket::check`] to test the connection.
+    pub async fn open(conn: Connection, key: Option<AccessKey>) -> Result<Self> {
+        let region = Region::new(conn.region.clone());
+        let mut config = match (&conn.credentials, key) {
+            (CredentialSource::Keychain, Some(key)) => {
+                let creds = Credentials::new(
+                    key.access_key_id,
+                    key.secret_access_key.expose_secret(),
+                    key.session_token.as_ref().map(|t| t.expose_secret().to_owned()),
+                    None,
+                    "coffer-keychain",
+                );
+                aws_sdk_s3::Config::builder().behavior_version(BehaviorVersion::latest()).credentials_provider(creds)
+            }
+            (CredentialSource::Keychain, None) => {
+                return Err(Error::new(
+                    crate::ErrorKind::InvalidCredentials,
+                    format!("No secret is stored for '{}' — enter it in Connections.", conn.name),
+                ));
+            }
+            (CredentialSource::AwsChain { profile }, _) => {
+                let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(region.clone());
+                if let Some(profile) = profile {
+                    loader = loader.profile_name(profile);
+                }
+                aws_sdk_s3::config::Builder::from(&loader.load().await)
+            }
+        };
+        config = config
+            .region(region)
+            .force_path_style(conn.addressing() == Addressing::Path)
+            .retry_config(RetryConfig::standard().with_max_attempts(4))
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(10))
+                    .read_timeout(Duration::from_secs(60))
+                    .build(),
+            )
+            // Bodies are read from local disk and may legitimately pause; stalls are caught by the
+            // read timeout instead.
+            .stalled_stream_protection(StalledStreamProtectionConfig::disabled());
+        if !conn.is_aws() {
+            // Many S3-compatible servers reject the CRC checksums the SDK adds by default; the
+            // engine sends Content-MD5 itself where integrity matters.
+            config = config
+                .endpoint_url(&conn.endpoint)
+                .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
+                .response_checksum_validation(ResponseChecksumValidation::WhenRequired);
+        }
+        Ok(Self { client: aws_sdk_s3::Client::from_conf(config.build()), conn })
+    }
+
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// The key in the bucket for a key relative to the connection's prefix.
+    pub(crate) fn full_key(&self, key: &ObjectKey) -> Result<String> {
+        let full = format!("{}{}", self.conn.prefix.as_str(), key.as_str());
+        if full.len() > MAX_KEY_BYTES {
+            return Err(Error::invalid(format!(
+                "'{key}' is too long: with the connection's folder '{}' it is {} bytes; S3 allows {MAX_KEY_BYTES}.",
+                self.conn.prefix,
+                full.len()
+            )));
+        }
+        Ok(full)
+    }
+
+    pub(crate) fn full_prefix(&self, prefix: &Prefix) -> String {
+        format!("{}{}", self.conn.prefix.as_str(), prefix.as_str())
+    }
+
+    /// Strips the connection's prefix from a key the server returned.
+    pub(crate) fn relative<'k>(&self, full: &'k str) -> &'k str {
+        full.strip_prefix(self.conn.prefix.as_str()).unwrap_or(full)
+    }
+
+    pub(crate) fn ctx<'a>(&'a self, key: Option<&'a str>) -> Context<'a> {
+        Context {
+            connection: &self.conn.name,
+            endpoint: &self.conn.endpoint,
+            bucket: &self.conn.bucket,
+            region: &self.conn.region,
+            key,
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! [`Coffer`]: the entry point that ties connections, keychain and the Local vault together.
+//!
+//! Directories are passed in (see [`Dirs::from_os`]) rather than read from globals, so tests and
+//! several instances can run side by side.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+use tokio::sync::OnceCell;
+
+use crate::bucket::Bucket;
+use crate::connection::{Connection, ConnectionStore, CredentialSource, LOCAL_VAULT};
+use crate::error::{Error, ErrorKind, Result};
+use crate::keychain::{AccessKey, KeychainEntry};
+use crate::local_vault::LocalVault;
+
+/// Where Coffer keeps its configuration (no secrets) and its data (the Local vault).
+#[derive(Clone, Debug)]
+pub struct Dirs {
+    pub config: PathBuf,
+    pub data: PathBuf,
+}
+
+impl Dirs {
+    /// The operating system's per-user folders (`~/.config/coffer` and `~/.local/share/coffer` on
+    /// Linux, honouring `XDG_CONFIG_HOME` and `XDG_DATA_HOME`).
+    pub fn from_os() -> Result<Self> {
+        let dirs = directories::ProjectDirs::from("", "", "Coffer")
+            .ok_or_else(|| Error::new(ErrorKind::Io, "Cannot find your home folder to keep Coffer's settings in."))?;
+        Ok(Self { config: dirs.config_dir().to_owned(), data: dirs.data_dir().to_owned() })
+    }
+}
+
+/// A connection as the UI shows it: its settings and whether a secret is stored (never the secret).
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionInfo {
+    #[serde(flatten)]
+    pub connection: Connection,
+    pub secret_stored: bool,
+    /// The access key ID, which is not secret and helps tell keys apart.
+    pub access_key_id: Option<String>,
+    pub is_local_vault: bool,
+}
+
+pub struct Coffer {
+    dirs: Dirs,
+    store: ConnectionStore,
+    local: OnceCell<LocalVault>,
+}
+
+impl Coffer {
+    pub fn new(dirs: Dirs) -> Self {
+        Self { store: ConnectionStore::new(&dirs.config), dirs, local: OnceCell::new() }
+    }
+
+    pub fn dirs(&self) -> &Dirs {
+        &self.dirs
+    }
+
+    /// The Local vault, started on first use.
+    pub async fn local_vault(&self) -> Result<&LocalVault> {
+        self.local.get_or_try_init(|| LocalVault::start(&self.dirs.data)).await
+    }
+
+    /// The Local vault first, then the configured connections in file order.
+    pub async fn connections(&self) -> Result<Vec<ConnectionInfo>> {
+        let local = self.local_vault().await?;
+        let mut all = vec![ConnectionInfo {
+            connection: local.connection(),
+            secret_stored: true,
+            access_key_id: None,
+            is_local_vault: true,
+        }];
+        for connection in self.store.list()? {
+            let key = match connection.credentials {
+                CredentialSource::Keychain => KeychainEntry::for_connection(&connection.name).load().await?,
+                CredentialSource::AwsChain { .. } => None,
+            };
+            all.push(ConnectionInfo {
+                secret_stored: key.is_some(),
+                access_key_id: key.map(|k| k.access_key_id),
+                connection,
+                is_local_vault: false,
+            });
+        }
+        Ok(all)
+    }
+
+    /// Adds a connection, or replaces the one called `replacing`. `key` (if given) goes to the
+    /// keychain; when replacing without a new key, the stored one is kept (and moved if renamed).
+    pub async fn save_connection(&self, conn: Connection, key: Option<AccessKey>, replacing: Option<&str>) -> Result<Connection> {
+        let conn = conn.validate()?;
+        let uses_keychain = matches!(conn.credentials, CredentialSource::Keychain);
+        let key = match (key, replacing) {
+            (Some(key), _) => Some(key.validate()?),
+            (None, Some(old)) => KeychainEntry::for_connection(old).load().await?,
+            (None, None) => None,
+        };
+        if uses_keychain && key.is_none() {
+            return Err(Error::invalid(format!("Enter the access key and secret for '{}'.", conn.name)));
+        }
+        // The file is written first: it refuses duplicate names before any secret is touched.
+        let saved = self.store.save(conn, replacing)?;
+        let entry = KeychainEntry::for_connection(&saved.name);
+        let stored = match key.filter(|_| uses_keychain) {
+            Some(key) => entry.store(key).await,
+            None => entry.delete().await,
+        };
+        if let Err(e) = stored {
+            if replacing.is_none() {
+                self.store.remove(&saved.name)?;
+            }
+            return Err(e);
+        }
+        if let Some(old) = replacing.filter(|old| *old != saved.name) {
+            KeychainEntry::for_connection(old).delete().await?;
+        }
+        Ok(saved)
+    }
+
+    /// Removes a connection and its keychain entry.
+    pub async fn remove_connection(&self, name: &str) -> Result<()> {
+        self.store.remove(name)?;
+        KeychainEntry::for_connection(name).delete().await
+    }
+
+    /// Opens the connection called `name`; `None` or [`LOCAL_VAULT`] opens the Local vault.
+    pub async fn open(&self, name: Option<&str>) -> Result<Bucket> {
+        match name {
+            None | Some(LOCAL_VAULT) => self.local_vault().await?.bucket().await,
+            Some(name) => {
+                let conn = self.store.get(name)?;
+                let key = match conn.credentials {
+                    CredentialSource::Keychain => KeychainEntry::for_connection(name).load().await?,
+                    CredentialSource::AwsChain { .. } => None,
+                };
+                Bucket::open(conn, key).await
+            }
+        }
+    }
+
+    /// Opens an unsaved connection, to test it before saving.
+    pub async fn open_unsaved(&self, conn: Connection, key: Option<AccessKey>) -> Result<Bucket> {
+        Bucket::open(conn.validate()?, key).await
+    }
+}

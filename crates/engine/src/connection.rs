@@ -1,0 +1,196 @@
+//! Connections: which bucket on which server, stored in a plain config file.
+//!
+//! The file holds nothing secret — secrets live in the keychain ([`crate::keychain`]). A connection
+//! is validated once, in [`Connection::validate`], when it is added or loaded; everything downstream
+//! trusts it.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::key::Prefix;
+
+/// The name under which the built-in Local vault appears; no connection may take it.
+pub const LOCAL_VAULT: &str = "Local vault";
+
+/// How requests address the bucket.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Addressing {
+    /// `https://endpoint/bucket/key`: what S3-compatible servers expect; the default for them.
+    #[default]
+    Path,
+    /// `https://bucket.endpoint/key`: what AWS prefers.
+    VirtualHosted,
+}
+
+/// Where a connection's credentials come from.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "source")]
+pub enum CredentialSource {
+    /// An access key and secret stored in the OS keychain, one entry per connection.
+    #[default]
+    Keychain,
+    /// The standard AWS chain (environment, `~/.aws` profiles, SSO), optionally with a named profile.
+    AwsChain { profile: Option<String> },
+}
+
+/// One S3 bucket the user works with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Connection {
+    pub name: String,
+    /// Empty means AWS S3.
+    #[serde(default)]
+    pub endpoint: String,
+    pub region: String,
+    pub bucket: String,
+    /// Every key the user sees lives under this folder of the bucket.
+    #[serde(default)]
+    pub prefix: Prefix,
+    /// `None` picks the default: path-style for custom endpoints, virtual-hosted for AWS.
+    #[serde(default)]
+    pub addressing: Option<Addressing>,
+    #[serde(default)]
+    pub credentials: CredentialSource,
+}
+
+impl Connection {
+    /// Checks and normalises the fields a person typed.
+    pub fn validate(mut self) -> Result<Self> {
+        self.name = self.name.trim().to_owned();
+        self.endpoint = self.endpoint.trim().trim_end_matches('/').to_owned();
+        self.region = self.region.trim().to_owned();
+        self.bucket = self.bucket.trim().to_owned();
+        if self.name.is_empty() {
+            return Err(Error::invalid("Give the connection a name."));
+        }
+        if self.name.eq_ignore_ascii_case(LOCAL_VAULT) {
+            return Err(Error::invalid(format!("'{LOCAL_VAULT}' is the built-in vault's name; choose another.")));
+        }
+        if self.name.chars().any(char::is_control) {
+            return Err(Error::invalid("The connection name contains control characters."));
+        }
+        if !self.endpoint.is_empty() && !(self.endpoint.starts_with("http://") || self.endpoint.starts_with("https://")) {
+            return Err(Error::invalid(format!(
+                "The endpoint '{}' must start with http:// or https:// (or be empty for AWS S3).",
+                self.endpoint
+            )));
+        }
+        if self.region.is_empty() {
+            self.region = if self.endpoint.is_empty() { "us-east-1" } else { "auto" }.to_owned();
+        }
+        if !valid_bucket_name(&self.bucket) {
+            return Err(Error::invalid(format!(
+                "'{}' is not a valid bucket name: 3–63 lowercase letters, digits, dots and hyphens.",
+                self.bucket
+            )));
+        }
+        Ok(self)
+    }
+
+    pub fn is_aws(&self) -> bool {
+        self.endpoint.is_empty()
+    }
+
+    pub fn addressing(&self) -> Addressing {
+        self.addressing.unwrap_or(if self.is_aws() { Addressing::VirtualHosted } else { Addressing::Path })
+    }
+}
+
+fn valid_bucket_name(name: &str) -> bool {
+    // Lenient on purpose (underscores and capitals exist on older servers); strict enough to catch typos.
+    (3..=63).contains(&name.len())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct ConnectionsFile {
+    #[serde(default, rename = "connection")]
+    connections: Vec<Connection>,
+}
+
+/// The connections file (`connections.toml` in the OS config directory).
+#[derive(Clone, Debug)]
+pub struct ConnectionStore {
+    path: PathBuf,
+}
+
+impl ConnectionStore {
+    pub fn new(config_dir: &Path) -> Self {
+        Self { path: config_dir.join("connections.toml") }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn list(&self) -> Result<Vec<Connection>> {
+        Ok(self.read()?.connections)
+    }
+
+    pub fn get(&self, name: &str) -> Result<Connection> {
+        self.list()?.into_iter().find(|c| c.name == name).ok_or_else(|| {
+            Error::new(ErrorKind::NotFound, format!("There is no connection named '{name}'; see the list of connections."))
+        })
+    }
+
+    /// Adds `conn`, or replaces the connection called `replacing` with it.
+    pub fn save(&self, conn: Connection, replacing: Option<&str>) -> Result<Connection> {
+        let conn = conn.validate()?;
+        let mut file = self.read()?;
+        if let Some(old) = replacing {
+            if !file.connections.iter().any(|c| c.name == old) {
+                return Err(Error::new(ErrorKind::NotFound, format!("There is no connection named '{old}'.")));
+            }
+        }
+        if file.connections.iter().any(|c| c.name == conn.name && Some(c.name.as_str()) != replacing) {
+            return Err(Error::new(
+                ErrorKind::AlreadyExists,
+                format!("A connection named '{}' already exists; choose another name.", conn.name),
+            ));
+        }
+        match replacing.and_then(|old| file.connections.iter().position(|c| c.name == old)) {
+            Some(i) => file.connections[i] = conn.clone(),
+            None => file.connections.push(conn.clone()),
+        }
+        self.write(&file)?;
+        Ok(conn)
+    }
+
+    pub fn remove(&self, name: &str) -> Result<()> {
+        let mut file = self.read()?;
+        let before = file.connections.len();
+        file.connections.retain(|c| c.name != name);
+        if file.connections.len() == before {
+            return Err(Error::new(ErrorKind::NotFound, format!("There is no connection named '{name}'.")));
+        }
+        self.write(&file)
+    }
+
+    fn read(&self) -> Result<ConnectionsFile> {
+        let text = match std::fs::read_to_string(&self.path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ConnectionsFile::default()),
+            Err(e) => return Err(Error::local_io(&self.path, &e)),
+        };
+        let file: ConnectionsFile = toml::from_str(&text).map_err(|e| {
+            Error::new(ErrorKind::Io, format!("'{}' is not a valid connections file: {}", self.path.display(), e.message()))
+        })?;
+        let connections = file.connections.into_iter().map(Connection::validate).collect::<Result<_>>()?;
+        Ok(ConnectionsFile { connections })
+    }
+
+    fn write(&self, file: &ConnectionsFile) -> Result<()> {
+        let text = toml::to_string_pretty(file).map_err(|e| Error::new(ErrorKind::Io, format!("Cannot save connections: {e}")))?;
+        let dir = self.path.parent().expect("the connections file is inside a directory");
+        std::fs::create_dir_all(dir).map_err(|e| Error::local_io(dir, &e))?;
+        // Written beside and renamed over, so a crash never leaves a truncated file.
+        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::local_io(dir, &e))?;
+        std::io::Write::write_all(&mut tmp, text.as_bytes()).map_err(|e| Error::local_io(tmp.path(), &e))?;
+        tmp.persist(&self.path).map_err(|e| Error::local_io(&self.path, &e.error))?;
+        Ok(())
+    }
+}

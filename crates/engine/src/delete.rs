@@ -1,0 +1,104 @@
+//! Deleting one object, many, or a whole folder.
+//!
+//! Batches go through DeleteObjects, 1,000 keys a request (the S3 limit), and report per key what
+//! was deleted and what failed with the server's reason, so a partial failure is never hidden.
+
+use aws_sdk_s3::types::{Delete, ObjectIdentifier};
+use serde::Serialize;
+
+use crate::bucket::Bucket;
+use crate::error::{Error, ErrorKind, Result};
+use crate::key::{ObjectKey, Prefix};
+
+/// S3's limit on keys per DeleteObjects request.
+const BATCH: usize = 1000;
+
+/// A key that could not be deleted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeleteFailure {
+    pub key: String,
+    pub error: Error,
+}
+
+/// What a delete removed and what it could not.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Deleted {
+    pub deleted: Vec<String>,
+    pub failed: Vec<DeleteFailure>,
+}
+
+impl Bucket {
+    /// Deletes one object. Deleting a key that does not exist succeeds, as in S3.
+    pub async fn delete(&self, key: &ObjectKey) -> Result<()> {
+        let full = self.full_key(key)?;
+        self.client
+            .delete_object()
+            .bucket(&self.conn.bucket)
+            .key(full)
+            .send()
+            .await
+            .map_err(|e| self.ctx(Some(key.as_str())).sdk(e))?;
+        Ok(())
+    }
+
+    /// Deletes many objects, `progress(done, total)` after each batch.
+    pub async fn delete_many(&self, keys: &[ObjectKey], progress: &(dyn Fn(u64, u64) + Sync)) -> Result<Deleted> {
+        let full = keys.iter().map(|k| self.full_key(k)).collect::<Result<Vec<_>>>()?;
+        self.delete_full_keys(full, progress).await
+    }
+
+    /// Deletes every object under `folder`, including its folder marker.
+    pub async fn delete_folder(&self, folder: &Prefix, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<Deleted> {
+        if folder.is_root() {
+            return Err(Error::invalid("Refusing to delete the whole bucket at once; choose a folder."));
+        }
+        let keys = self.full_keys_under(folder).await?;
+        self.delete_full_keys(keys, progress).await
+    }
+
+    async fn delete_full_keys(&self, keys: Vec<String>, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<Deleted> {
+        let total = keys.len() as u64;
+        let mut report = Deleted::default();
+        for batch in keys.chunks(BATCH) {
+            let objects = batch
+                .iter()
+                .map(|k| ObjectIdentifier::builder().key(k).build().expect("the key is set"))
+                .collect::<Vec<_>>();
+            let delete = Delete::builder().set_objects(Some(objects)).quiet(true).build().expect("objects are set");
+            let output = self
+                .client
+                .delete_objects()
+                .bucket(&self.conn.bucket)
+                .delete(delete)
+                .send()
+                .await
+                .map_err(|e| self.ctx(None).sdk(e))?;
+            // Quiet mode: the server lists only failures; every other key of the batch is gone.
+            let mut failed = std::collections::HashMap::new();
+            for err in output.errors.unwrap_or_default() {
+                if let Some(key) = err.key {
+                    let kind = match err.code.as_deref() {
+                        Some("AccessDenied") => ErrorKind::PermissionDenied,
+                        _ => ErrorKind::Server,
+                    };
+                    let reason = err.message.or(err.code).unwrap_or_else(|| "no reason given".to_owned());
+                    failed.insert(key, (kind, reason));
+                }
+            }
+            for key in batch {
+                let relative = self.relative(key).to_owned();
+                match failed.remove(key) {
+                    Some((kind, reason)) => report.failed.push(DeleteFailure {
+                        error: Error::new(kind, format!("'{relative}' was not deleted: {reason}.")),
+                        key: relative,
+                    }),
+                    None => report.deleted.push(relative),
+                }
+            }
+            progress((report.deleted.len() + report.failed.len()) as u64, total);
+        }
+        Ok(report)
+    }
+}

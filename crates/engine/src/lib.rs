@@ -1,0 +1,40 @@
+//! Coffer's engine: everything the desktop app and the `coffer` CLI do with S3, with no GUI.
+//!
+//! The one design decision that matters: **every backend goes through the same `aws-sdk-s3` code.**
+//! The built-in Local vault is a real S3 endpoint served in-process on loopback
+//! ([`LocalVault`]), not a second implementation of the operations, so what works on the Local
+//! vault works on AWS, Garage, MinIO or R2, and the same conformance suite proves it on each.
+//!
+//! Start from [`Coffer`] (connections, keychain, Local vault) and [`Bucket`] (the operations).
+//! Every failure is an [`Error`] with an [`ErrorKind`] to branch on and a message to show.
+
+mod bucket;
+mod check;
+mod coffer;
+mod connection;
+mod delete;
+mod download;
+mod error;
+mod key;
+mod keychain;
+mod list;
+mod local_vault;
+mod share;
+mod upload;
+
+pub use bucket::Bucket;
+pub use check::Access;
+pub use coffer::{Coffer, ConnectionInfo, Dirs};
+pub use connection::{Addressing, Connection, ConnectionStore, CredentialSource, LOCAL_VAULT};
+pub use delete::{DeleteFailure, Deleted};
+pub use download::safe_path;
+pub use error::{Error, ErrorKind, Result};
+pub use key::{MAX_KEY_BYTES, ObjectKey, Prefix};
+pub use keychain::{AccessKey, KeychainEntry};
+pub use list::{Depth, Entry};
+pub use local_vault::{LOCAL_BUCKET, LocalVault};
+pub use share::{DEFAULT_EXPIRY, MAX_EXPIRY, ShareLink};
+pub use upload::{FolderUpload, Progress, UploadFailure, UploadOptions, Uploaded, content_type};
+
+/// Re-exported so callers can cancel uploads and downloads without naming another crate.
+pub use tokio_util::sync::CancellationToken;

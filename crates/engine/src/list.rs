@@ -1,0 +1,109 @@
+//! Listing a folder, one level or everything under it.
+//!
+//! Every page is followed, so a folder with more than 1,000 objects is always complete. Keys and
+//! folders come back relative to the connection's prefix.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+
+use crate::bucket::Bucket;
+use crate::error::Result;
+use crate::key::Prefix;
+
+/// One row of a listing: a document or a folder.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Entry {
+    /// The full key relative to the connection's prefix; folders end in `/`.
+    pub key: String,
+    /// The last segment, without a trailing `/`.
+    pub name: String,
+    pub is_folder: bool,
+    /// Zero for folders.
+    pub size: u64,
+    /// Milliseconds since the epoch; `None` for folders.
+    pub last_modified_ms: Option<i64>,
+    /// Empty for folders.
+    pub etag: String,
+}
+
+impl Entry {
+    pub fn last_modified(&self) -> Option<SystemTime> {
+        let ms = u64::try_from(self.last_modified_ms?).ok()?;
+        Some(UNIX_EPOCH + std::time::Duration::from_millis(ms))
+    }
+}
+
+/// Which part of the tree a listing covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Depth {
+    /// The folder's own documents and its sub-folders (as folder entries).
+    OneLevel,
+    /// Every document under the folder, at any depth; no folder entries.
+    Recursive,
+}
+
+impl Bucket {
+    /// Lists `folder`: folders first, then documents, each sorted by key.
+    pub async fn list(&self, folder: &Prefix, depth: Depth) -> Result<Vec<Entry>> {
+        let mut entries = Vec::new();
+        self.list_pages(folder, depth, |page| entries.extend(page)).await?;
+        entries.sort_by(|a, b| b.is_folder.cmp(&a.is_folder).then_with(|| a.key.cmp(&b.key)));
+        Ok(entries)
+    }
+
+    /// Lists `folder` a page at a time (up to 1,000 entries), in the server's order, so a caller can
+    /// show the first rows of a huge folder before the last page arrives.
+    pub async fn list_pages(&self, folder: &Prefix, depth: Depth, mut on_page: impl FnMut(Vec<Entry>)) -> Result<()> {
+        let full_prefix = self.full_prefix(folder);
+        let mut pages = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.conn.bucket)
+            .prefix(&full_prefix)
+            .set_delimiter((depth == Depth::OneLevel).then(|| "/".to_owned()))
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| self.ctx(None).sdk(e))?;
+            let mut entries = Vec::with_capacity(page.key_count.unwrap_or(0).max(0) as usize);
+            for p in page.common_prefixes.unwrap_or_default() {
+                let Some(full) = p.prefix else { continue };
+                let key = self.relative(&full).to_owned();
+                let name = key.trim_end_matches('/').rsplit('/').next().unwrap_or_default().to_owned();
+                entries.push(Entry { key, name, is_folder: true, size: 0, last_modified_ms: None, etag: String::new() });
+            }
+            for object in page.contents.unwrap_or_default() {
+                let Some(full) = object.key else { continue };
+                // A folder marker ("reports/") is the folder itself, not a document in it.
+                if full.ends_with('/') {
+                    continue;
+                }
+                let key = self.relative(&full).to_owned();
+                let name = key.rsplit('/').next().unwrap_or_default().to_owned();
+                entries.push(Entry {
+                    name,
+                    key,
+                    is_folder: false,
+                    size: object.size.unwrap_or(0).max(0) as u64,
+                    last_modified_ms: object.last_modified.and_then(|t| t.to_millis().ok()),
+                    etag: object.e_tag.unwrap_or_default(),
+                });
+            }
+            on_page(entries);
+        }
+        Ok(())
+    }
+
+    /// Every key under `folder` including folder markers, as full bucket keys (for deletion).
+    pub(crate) async fn full_keys_under(&self, folder: &Prefix) -> Result<Vec<String>> {
+        let mut keys = Vec::new();
+        let mut pages = self.client.list_objects_v2().bucket(&self.conn.bucket).prefix(self.full_prefix(folder)).into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| self.ctx(None).sdk(e))?;
+            keys.extend(page.contents.unwrap_or_default().into_iter().filter_map(|o| o.key));
+        }
+        Ok(keys)
+    }
+}

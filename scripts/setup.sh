@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Prepares a Debian/Ubuntu machine to build, run and test Coffer. Every step is skipped when its
+# result is already present, so running it twice costs seconds.
+#   scripts/setup.sh          system packages, npm packages and the UI build
+#   scripts/setup.sh --test   also the test tools: Garage, tauri-driver, browsers, keychain daemon
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_tests=false
+[ "${1:-}" = "--test" ] && want_tests=true
+
+sudo_() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+apt_packages=(
+  # Tauri 2 on Linux
+  build-essential pkg-config libssl-dev libgtk-3-dev libwebkit2gtk-4.1-dev libsoup-3.0-dev
+  libjavascriptcoregtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev
+  # keychain (Secret Service) and the desktop session bus
+  dbus-x11 gnome-keyring libsecret-tools
+  # opening files with the system's default app
+  xdg-utils
+  curl ca-certificates
+)
+if $want_tests; then
+  apt_packages+=(
+    xvfb xauth webkit2gtk-driver imagemagick xdotool # the real window, driven and photographed
+    python3-gi gir1.2-gtk-3.0                        # a GTK drag source for real drag-and-drop
+    chromium                                         # page tests with playwright-core
+    openssl                                          # Garage's rpc secret
+  )
+fi
+
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo_ apt-get update -q
+  DEBIAN_FRONTEND=noninteractive sudo_ apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+command -v cargo >/dev/null || {
+  echo "setup: Rust is missing; install it from https://rustup.rs and run this again" >&2
+  exit 1
+}
+command -v npm >/dev/null || {
+  echo "setup: Node.js and npm are missing; install Node 20 or newer and run this again" >&2
+  exit 1
+}
+
+if $want_tests; then
+  # Pinned so every machine tests against the same server.
+  if ! garage --version 2>/dev/null | grep -q "v2.5.0"; then
+    echo "setup: installing Garage (about 12 minutes on 2 cores, once per machine)"
+    cargo install garage --version 2.5.0 --locked
+  fi
+  if ! command -v tauri-driver >/dev/null; then
+    cargo install tauri-driver --version ^2 --locked
+  fi
+fi
+
+if [ -f ui/package.json ]; then
+  if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
+    (cd ui && npm ci --no-audit --no-fund)
+  fi
+  (cd ui && npm run build)
+fi
