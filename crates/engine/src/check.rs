@@ -1,14 +1,17 @@
 //! Testing a connection: can we reach it, are the credentials good, does the bucket exist, may we
 //! read and write?
 //!
-//! Everything is checked on the bucket itself — never ListBuckets — so a key limited to one
-//! bucket passes. Writing is checked by storing and deleting a tiny probe object under the
-//! connection's prefix.
+//! Everything is checked on the bucket itself, so a key limited to one bucket passes. Writing is
+//! checked by storing and deleting a tiny probe object under the connection's prefix.
+//!
+//! Some servers (Garage among them) answer a wrong secret with the same `AccessDenied` as a missing
+//! permission. Only then is ListBuckets asked, as evidence and never as a requirement: if it
+//! succeeds the key is valid and lacks access to the bucket; otherwise the key itself was refused.
 
 use serde::Serialize;
 
 use crate::bucket::Bucket;
-use crate::error::{ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result};
 
 /// What the credentials may do in the bucket.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -22,15 +25,41 @@ impl Bucket {
     /// (`Unreachable`, `InvalidCredentials`, `BucketNotFound`, `PermissionDenied`, `InvalidInput`
     /// for a wrong region).
     pub async fn check(&self) -> Result<Access> {
-        self.client
+        let listed = self
+            .client
             .list_objects_v2()
             .bucket(&self.conn.bucket)
             .prefix(self.conn.prefix.as_str())
             .max_keys(1)
             .send()
             .await
-            .map_err(|e| self.ctx(None).sdk(e))?;
-        let probe = format!("{}.coffer-write-test-{:016x}", self.conn.prefix.as_str(), rand::random::<u64>());
+            .map_err(|e| self.ctx(None).sdk(e));
+        if let Err(err) = listed {
+            if err.kind() != ErrorKind::PermissionDenied {
+                return Err(err);
+            }
+            return Err(match self.client.list_buckets().send().await {
+                Ok(_) => Error::new(
+                    ErrorKind::PermissionDenied,
+                    format!(
+                        "The key for '{}' is valid but may not read bucket '{}' — ask for read and write access to it.",
+                        self.conn.name, self.conn.bucket
+                    ),
+                ),
+                Err(_) => Error::new(
+                    ErrorKind::InvalidCredentials,
+                    format!(
+                        "The server refused the key for '{}': the secret is wrong, or the key has no access to bucket '{}' — re-enter it in Connections.",
+                        self.conn.name, self.conn.bucket
+                    ),
+                ),
+            });
+        }
+        let probe = format!(
+            "{}.coffer-write-test-{:016x}",
+            self.conn.prefix.as_str(),
+            rand::random::<u64>()
+        );
         let put = self
             .client
             .put_object()
@@ -52,7 +81,11 @@ impl Bucket {
             }
             Err(e) => {
                 let err = self.ctx(None).sdk(e);
-                if err.kind() == ErrorKind::PermissionDenied { Ok(Access::ReadOnly) } else { Err(err) }
+                if err.kind() == ErrorKind::PermissionDenied {
+                    Ok(Access::ReadOnly)
+                } else {
+                    Err(err)
+                }
             }
         }
     }

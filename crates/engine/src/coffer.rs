@@ -25,9 +25,16 @@ impl Dirs {
     /// The operating system's per-user folders (`~/.config/coffer` and `~/.local/share/coffer` on
     /// Linux, honouring `XDG_CONFIG_HOME` and `XDG_DATA_HOME`).
     pub fn from_os() -> Result<Self> {
-        let dirs = directories::ProjectDirs::from("", "", "Coffer")
-            .ok_or_else(|| Error::new(ErrorKind::Io, "Cannot find your home folder to keep Coffer's settings in."))?;
-        Ok(Self { config: dirs.config_dir().to_owned(), data: dirs.data_dir().to_owned() })
+        let dirs = directories::ProjectDirs::from("", "", "Coffer").ok_or_else(|| {
+            Error::new(
+                ErrorKind::Io,
+                "Cannot find your home folder to keep Coffer's settings in.",
+            )
+        })?;
+        Ok(Self {
+            config: dirs.config_dir().to_owned(),
+            data: dirs.data_dir().to_owned(),
+        })
     }
 }
 
@@ -51,7 +58,11 @@ pub struct Coffer {
 
 impl Coffer {
     pub fn new(dirs: Dirs) -> Self {
-        Self { store: ConnectionStore::new(&dirs.config), dirs, local: OnceCell::new() }
+        Self {
+            store: ConnectionStore::new(&dirs.config),
+            dirs,
+            local: OnceCell::new(),
+        }
     }
 
     pub fn dirs(&self) -> &Dirs {
@@ -60,7 +71,9 @@ impl Coffer {
 
     /// The Local vault, started on first use.
     pub async fn local_vault(&self) -> Result<&LocalVault> {
-        self.local.get_or_try_init(|| LocalVault::start(&self.dirs.data)).await
+        self.local
+            .get_or_try_init(|| LocalVault::start(&self.dirs.data))
+            .await
     }
 
     /// The Local vault first, then the configured connections in file order.
@@ -74,7 +87,11 @@ impl Coffer {
         }];
         for connection in self.store.list()? {
             let key = match connection.credentials {
-                CredentialSource::Keychain => KeychainEntry::for_connection(&connection.name).load().await?,
+                CredentialSource::Keychain => {
+                    KeychainEntry::for_connection(&connection.name)
+                        .load()
+                        .await?
+                }
                 CredentialSource::AwsChain { .. } => None,
             };
             all.push(ConnectionInfo {
@@ -89,7 +106,12 @@ impl Coffer {
 
     /// Adds a connection, or replaces the one called `replacing`. `key` (if given) goes to the
     /// keychain; when replacing without a new key, the stored one is kept (and moved if renamed).
-    pub async fn save_connection(&self, conn: Connection, key: Option<AccessKey>, replacing: Option<&str>) -> Result<Connection> {
+    pub async fn save_connection(
+        &self,
+        conn: Connection,
+        key: Option<AccessKey>,
+        replacing: Option<&str>,
+    ) -> Result<Connection> {
         let conn = conn.validate()?;
         let uses_keychain = matches!(conn.credentials, CredentialSource::Keychain);
         let key = match (key, replacing) {
@@ -98,7 +120,10 @@ impl Coffer {
             (None, None) => None,
         };
         if uses_keychain && key.is_none() {
-            return Err(Error::invalid(format!("Enter the access key and secret for '{}'.", conn.name)));
+            return Err(Error::invalid(format!(
+                "Enter the access key and secret for '{}'.",
+                conn.name
+            )));
         }
         // The file is written first: it refuses duplicate names before any secret is touched.
         let saved = self.store.save(conn, replacing)?;
@@ -132,7 +157,9 @@ impl Coffer {
             Some(name) => {
                 let conn = self.store.get(name)?;
                 let key = match conn.credentials {
-                    CredentialSource::Keychain => KeychainEntry::for_connection(name).load().await?,
+                    CredentialSource::Keychain => {
+                        KeychainEntry::for_connection(name).load().await?
+                    }
                     CredentialSource::AwsChain { .. } => None,
                 };
                 Bucket::open(conn, key).await

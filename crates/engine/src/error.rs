@@ -50,7 +50,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Self { kind, message: message.into() }
+        Self {
+            kind,
+            message: message.into(),
+        }
     }
 
     pub fn kind(&self) -> ErrorKind {
@@ -66,7 +69,10 @@ impl Error {
     }
 
     pub(crate) fn cancelled() -> Self {
-        Self::new(ErrorKind::Cancelled, "Cancelled; nothing was left half-done.")
+        Self::new(
+            ErrorKind::Cancelled,
+            "Cancelled; nothing was left half-done.",
+        )
     }
 
     /// A local file-system error about `path`, worded for the person who chose that path.
@@ -79,12 +85,14 @@ impl Error {
                 ErrorKind::Io,
                 format!("'{shown}' cannot be read or written: permission denied."),
             ),
-            Io::IsADirectory => {
-                Self::invalid(format!("'{shown}' is a folder; choose a file or upload the folder."))
-            }
+            Io::IsADirectory => Self::invalid(format!(
+                "'{shown}' is a folder; choose a file or upload the folder."
+            )),
             Io::UnexpectedEof => Self::new(
                 ErrorKind::Io,
-                format!("'{shown}' got shorter while it was being read; nothing was stored — try again once it is saved."),
+                format!(
+                    "'{shown}' got shorter while it was being read; nothing was stored — try again once it is saved."
+                ),
             ),
             _ => Self::new(ErrorKind::Io, format!("'{shown}': {err}.")),
         }
@@ -137,40 +145,77 @@ impl Context<'_> {
                 self.classify(service.err().code(), status)
             }
             SdkError::ResponseError(resp) => self.classify(None, resp.raw().status()),
-            _ => Error::new(ErrorKind::Server, format!("The server for '{conn}' failed: {}.", describe(&err))),
+            _ => Error::new(
+                ErrorKind::Server,
+                format!("The server for '{conn}' failed: {}.", describe(&err)),
+            ),
         }
     }
 
     fn classify(&self, code: Option<&str>, status: u16) -> Error {
         let conn = self.connection;
         let bucket = self.bucket;
-        let what = self.key.map_or_else(|| format!("bucket '{bucket}'"), |k| format!("'{k}'"));
+        let what = self
+            .key
+            .map_or_else(|| format!("bucket '{bucket}'"), |k| format!("'{k}'"));
         match (code, status) {
             (Some("NoSuchBucket"), _) => Error::new(
                 ErrorKind::BucketNotFound,
-                format!("The bucket '{bucket}' does not exist on the server for '{conn}' — check the bucket name in Connections."),
+                format!(
+                    "The bucket '{bucket}' does not exist on the server for '{conn}' — check the bucket name in Connections."
+                ),
             ),
-            (Some("NoSuchKey" | "NotFound" | "NoSuchUpload"), _) | (None, 404) => {
-                Error::new(ErrorKind::NotFound, format!("{} does not exist in '{conn}'.", capitalise(&what)))
-            }
-            (Some("InvalidAccessKeyId" | "SignatureDoesNotMatch" | "InvalidToken" | "ExpiredToken" | "InvalidClientTokenId"), _) => {
-                Error::new(
-                    ErrorKind::InvalidCredentials,
-                    format!("The access key or secret for '{conn}' was rejected by the server — re-enter them in Connections."),
-                )
-            }
-            (Some("AuthorizationHeaderMalformed" | "InvalidRegion" | "PermanentRedirect" | "IllegalLocationConstraintException"), _)
+            (Some("NoSuchKey" | "NotFound" | "NoSuchUpload"), _) | (None, 404) => Error::new(
+                ErrorKind::NotFound,
+                format!("{} does not exist in '{conn}'.", capitalise(&what)),
+            ),
+            (
+                Some(
+                    "InvalidAccessKeyId"
+                    | "SignatureDoesNotMatch"
+                    | "InvalidToken"
+                    | "ExpiredToken"
+                    | "InvalidClientTokenId"
+                    | "NotSignedUp",
+                ),
+                _,
+            ) => Error::new(
+                ErrorKind::InvalidCredentials,
+                format!(
+                    "The access key or secret for '{conn}' was rejected by the server — re-enter them in Connections."
+                ),
+            ),
+            (
+                Some(
+                    "AuthorizationHeaderMalformed"
+                    | "InvalidRegion"
+                    | "PermanentRedirect"
+                    | "IllegalLocationConstraintException",
+                ),
+                _,
+            )
             | (None, 301) => Error::invalid(format!(
                 "The server for '{conn}' does not accept region '{}' for bucket '{bucket}' — check the region in Connections.",
                 self.region
             )),
-            (Some("AccessDenied" | "AllAccessDisabled" | "Forbidden"), _) | (None, 403) => Error::new(
-                ErrorKind::PermissionDenied,
-                format!("The key for '{conn}' is not allowed to do this on {what} — ask for read and write access."),
-            ),
-            (Some("EntityTooLarge" | "InvalidArgument" | "KeyTooLongError" | "InvalidRequest" | "InvalidBucketName"), _) => {
-                Error::invalid(format!("The server for '{conn}' refused the request for {what} ({}).", code.unwrap_or("invalid request")))
+            (Some("AccessDenied" | "AllAccessDisabled" | "Forbidden"), _) | (None, 403) => {
+                Error::new(
+                    ErrorKind::PermissionDenied,
+                    format!(
+                        "The server refused this on {what} for '{conn}': the key may not do it, or its secret is wrong — test the connection to tell which."
+                    ),
+                )
             }
+            (
+                Some(
+                    "EntityTooLarge" | "InvalidArgument" | "KeyTooLongError" | "InvalidRequest"
+                    | "InvalidBucketName",
+                ),
+                _,
+            ) => Error::invalid(format!(
+                "The server for '{conn}' refused the request for {what} ({}).",
+                code.unwrap_or("invalid request")
+            )),
             (code, status) => Error::new(
                 ErrorKind::Server,
                 format!(
@@ -182,7 +227,11 @@ impl Context<'_> {
     }
 
     fn endpoint_shown(&self) -> &str {
-        if self.endpoint.is_empty() { "AWS S3" } else { self.endpoint }
+        if self.endpoint.is_empty() {
+            "AWS S3"
+        } else {
+            self.endpoint
+        }
     }
 }
 
@@ -211,5 +260,7 @@ fn describe(err: &dyn std::error::Error) -> String {
 
 fn capitalise(s: &str) -> String {
     let mut chars = s.chars();
-    chars.next().map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
 }

@@ -150,7 +150,9 @@ impl From<Prefix> for String {
 
 fn check_path(path: &str, what: &str) -> Result<()> {
     if path.is_empty() {
-        return Err(Error::invalid(format!("The {what} is empty; give the document a name.")));
+        return Err(Error::invalid(format!(
+            "The {what} is empty; give the document a name."
+        )));
     }
     if path.len() > MAX_KEY_BYTES {
         return Err(Error::invalid(format!(
@@ -167,7 +169,10 @@ fn check_path(path: &str, what: &str) -> Result<()> {
     let body = path.strip_suffix('/').unwrap_or(path);
     // Empty, "." and ".." segments are rewritten by URL normalisation on some servers and clients,
     // so such an object could be stored under one name and never be found again.
-    if body.split('/').any(|s| s.is_empty() || s == "." || s == "..") {
+    if body
+        .split('/')
+        .any(|s| s.is_empty() || s == "." || s == "..")
+    {
         return Err(Error::invalid(format!(
             "The {what} '{path}' has an empty, '.' or '..' part; folder names must not be empty or dots."
         )));

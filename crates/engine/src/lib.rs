@@ -20,6 +20,7 @@ mod keychain;
 mod list;
 mod local_vault;
 mod share;
+mod stat;
 mod upload;
 
 pub use bucket::Bucket;
@@ -34,6 +35,7 @@ pub use keychain::{AccessKey, KeychainEntry};
 pub use list::{Depth, Entry};
 pub use local_vault::{LOCAL_BUCKET, LocalVault};
 pub use share::{DEFAULT_EXPIRY, MAX_EXPIRY, ShareLink};
+pub use stat::{ObjectInfo, UnfinishedUpload};
 pub use upload::{FolderUpload, Progress, UploadFailure, UploadOptions, Uploaded, content_type};
 
 /// Re-exported so callers can cancel uploads and downloads without naming another crate.

@@ -44,7 +44,12 @@ pub struct UploadOptions {
 
 impl Default for UploadOptions {
     fn default() -> Self {
-        Self { multipart_threshold: 16 * MIB, part_size: 8 * MIB, parts_in_flight: 4, files_in_flight: 8 }
+        Self {
+            multipart_threshold: 16 * MIB,
+            part_size: 8 * MIB,
+            parts_in_flight: 4,
+            files_in_flight: 8,
+        }
     }
 }
 
@@ -96,7 +101,12 @@ impl Tracker<'_> {
     fn add(&self, bytes: u64, files: u64) {
         let bytes_done = self.bytes_done.fetch_add(bytes, Ordering::Relaxed) + bytes;
         let files_done = self.files_done.fetch_add(files, Ordering::Relaxed) + files;
-        (self.report)(Progress { bytes_done, bytes_total: self.bytes_total, files_done, files_total: self.files_total });
+        (self.report)(Progress {
+            bytes_done,
+            bytes_total: self.bytes_total,
+            files_done,
+            files_total: self.files_total,
+        });
     }
 }
 
@@ -109,15 +119,26 @@ struct Snapshot {
 
 impl Snapshot {
     async fn take(path: &Path) -> Result<Self> {
-        let meta = tokio::fs::metadata(path).await.map_err(|e| Error::local_io(path, &e))?;
+        let meta = tokio::fs::metadata(path)
+            .await
+            .map_err(|e| Error::local_io(path, &e))?;
         if meta.is_dir() {
-            return Err(Error::invalid(format!("'{}' is a folder; upload it as a folder.", path.display())));
+            return Err(Error::invalid(format!(
+                "'{}' is a folder; upload it as a folder.",
+                path.display()
+            )));
         }
         if !meta.is_file() {
-            return Err(Error::invalid(format!("'{}' is not a regular file.", path.display())));
+            return Err(Error::invalid(format!(
+                "'{}' is not a regular file.",
+                path.display()
+            )));
         }
         let modified = meta.modified().map_err(|e| Error::local_io(path, &e))?;
-        Ok(Self { size: meta.len(), modified })
+        Ok(Self {
+            size: meta.len(),
+            modified,
+        })
     }
 
     async fn ensure_unchanged(&self, path: &Path) -> Result<()> {
@@ -126,7 +147,10 @@ impl Snapshot {
         } else {
             Err(Error::new(
                 ErrorKind::Io,
-                format!("'{}' changed while it was being uploaded; nothing was stored — upload it again once it is saved.", path.display()),
+                format!(
+                    "'{}' changed while it was being uploaded; nothing was stored — upload it again once it is saved.",
+                    path.display()
+                ),
             ))
         }
     }
@@ -140,7 +164,10 @@ impl Snapshot {
 
 /// The Content-Type for a file name; office formats included.
 pub fn content_type(path: &Path) -> String {
-    mime_guess::from_path(path).first_or_octet_stream().essence_str().to_owned()
+    mime_guess::from_path(path)
+        .first_or_octet_stream()
+        .essence_str()
+        .to_owned()
 }
 
 impl Bucket {
@@ -161,7 +188,9 @@ impl Bucket {
             files_total: 1,
             report: progress,
         };
-        let uploaded = self.upload_snapshot(path, snapshot, key, options, &tracker, cancel).await?;
+        let uploaded = self
+            .upload_snapshot(path, snapshot, key, options, &tracker, cancel)
+            .await?;
         tracker.add(0, 1);
         Ok(uploaded)
     }
@@ -176,14 +205,21 @@ impl Bucket {
         progress: &(dyn Fn(Progress) + Sync),
         cancel: &CancellationToken,
     ) -> Result<FolderUpload> {
-        let meta = tokio::fs::metadata(folder).await.map_err(|e| Error::local_io(folder, &e))?;
+        let meta = tokio::fs::metadata(folder)
+            .await
+            .map_err(|e| Error::local_io(folder, &e))?;
         if !meta.is_dir() {
-            return Err(Error::invalid(format!("'{}' is a file, not a folder.", folder.display())));
+            return Err(Error::invalid(format!(
+                "'{}' is a file, not a folder.",
+                folder.display()
+            )));
         }
         let name = folder_name(folder)?;
         let base = dest.child(&name)?;
         let folder_owned = folder.to_owned();
-        let files = tokio::task::spawn_blocking(move || scan(&folder_owned)).await.expect("scanning does not panic")?;
+        let files = tokio::task::spawn_blocking(move || scan(&folder_owned))
+            .await
+            .expect("scanning does not panic")?;
 
         let mut report = FolderUpload::default();
         let mut jobs = Vec::with_capacity(files.len());
@@ -208,7 +244,9 @@ impl Bucket {
         let tracker = &tracker;
         let mut results = futures::stream::iter(jobs)
             .map(|(path, key, snapshot)| async move {
-                let result = self.upload_snapshot(&path, snapshot, &key, options, tracker, cancel).await;
+                let result = self
+                    .upload_snapshot(&path, snapshot, &key, options, tracker, cancel)
+                    .await;
                 if result.is_ok() {
                     tracker.add(0, 1);
                 }
@@ -249,9 +287,18 @@ impl Bucket {
                 .metadata("mtime", snapshot.mtime_metadata())
                 .body(ByteStream::from(body))
                 .send();
-            let output = until_cancelled(cancel, async { request.await.map_err(|e| self.ctx(Some(key.as_str())).sdk(e)) }).await?;
+            let output = until_cancelled(cancel, async {
+                request
+                    .await
+                    .map_err(|e| self.ctx(Some(key.as_str())).sdk(e))
+            })
+            .await?;
             tracker.add(snapshot.size, 0);
-            return Ok(Uploaded { key: key.clone(), size: snapshot.size, etag: output.e_tag.unwrap_or_default() });
+            return Ok(Uploaded {
+                key: key.clone(),
+                size: snapshot.size,
+                etag: output.e_tag.unwrap_or_default(),
+            });
         }
 
         let ctx = self.ctx(Some(key.as_str()));
@@ -267,18 +314,30 @@ impl Bucket {
                 .map_err(|e| ctx.sdk(e))
         })
         .await?;
-        let upload_id = created
-            .upload_id
-            .ok_or_else(|| Error::new(ErrorKind::Server, "The server started a multipart upload without an upload ID."))?;
+        let upload_id = created.upload_id.ok_or_else(|| {
+            Error::new(
+                ErrorKind::Server,
+                "The server started a multipart upload without an upload ID.",
+            )
+        })?;
 
         let result = until_cancelled(
             cancel,
-            self.send_parts_and_complete(path, snapshot, &full_key, key, &upload_id, options, tracker),
+            self.send_parts_and_complete(
+                path, snapshot, &full_key, key, &upload_id, options, tracker,
+            ),
         )
         .await;
         if result.is_err() {
             // Best effort: if the abort fails too, the first error is the one worth reporting.
-            let _ = self.client.abort_multipart_upload().bucket(&self.conn.bucket).key(&full_key).upload_id(&upload_id).send().await;
+            let _ = self
+                .client
+                .abort_multipart_upload()
+                .bucket(&self.conn.bucket)
+                .key(&full_key)
+                .upload_id(&upload_id)
+                .send()
+                .await;
         }
         result
     }
@@ -316,7 +375,12 @@ impl Bucket {
                     .await
                     .map_err(|e| ctx.sdk(e))?;
                 tracker.add(len, 0);
-                Ok::<_, Error>(CompletedPart::builder().part_number(number).set_e_tag(output.e_tag).build())
+                Ok::<_, Error>(
+                    CompletedPart::builder()
+                        .part_number(number)
+                        .set_e_tag(output.e_tag)
+                        .build(),
+                )
             })
             .buffer_unordered(options.parts_in_flight.max(1))
             .try_collect()
@@ -329,16 +393,27 @@ impl Bucket {
             .bucket(&self.conn.bucket)
             .key(full_key)
             .upload_id(upload_id)
-            .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts)).build())
+            .multipart_upload(
+                CompletedMultipartUpload::builder()
+                    .set_parts(Some(parts))
+                    .build(),
+            )
             .send()
             .await
             .map_err(|e| ctx.sdk(e))?;
-        Ok(Uploaded { key: key.clone(), size: snapshot.size, etag: output.e_tag.unwrap_or_default() })
+        Ok(Uploaded {
+            key: key.clone(),
+            size: snapshot.size,
+            etag: output.e_tag.unwrap_or_default(),
+        })
     }
 }
 
 /// Runs `work` unless `cancel` fires first; dropping `work` stops its requests.
-pub(crate) async fn until_cancelled<T>(cancel: &CancellationToken, work: impl Future<Output = Result<T>>) -> Result<T> {
+pub(crate) async fn until_cancelled<T>(
+    cancel: &CancellationToken,
+    work: impl Future<Output = Result<T>>,
+) -> Result<T> {
     tokio::select! {
         biased;
         () = cancel.cancelled() => Err(Error::cancelled()),
@@ -378,31 +453,59 @@ fn folder_name(folder: &Path) -> Result<String> {
         .file_name()
         .and_then(|n| n.to_str())
         .map(str::to_owned)
-        .ok_or_else(|| Error::invalid(format!("'{}' has no usable folder name; upload the files inside it instead.", folder.display())))
+        .ok_or_else(|| {
+            Error::invalid(format!(
+                "'{}' has no usable folder name; upload the files inside it instead.",
+                folder.display()
+            ))
+        })
 }
 
 /// Every regular file under `folder` with its `/`-separated relative path, sorted.
 fn scan(folder: &Path) -> Result<Vec<(PathBuf, String, Snapshot)>> {
     let mut files = Vec::new();
-    for entry in walkdir::WalkDir::new(folder).follow_links(true).sort_by_file_name() {
+    for entry in walkdir::WalkDir::new(folder)
+        .follow_links(true)
+        .sort_by_file_name()
+    {
         let entry = entry.map_err(|e| {
             let path = e.path().unwrap_or(folder).to_owned();
             match e.into_io_error() {
                 Some(io) => Error::local_io(&path, &io),
-                None => Error::new(ErrorKind::Io, format!("'{}' links back into itself.", path.display())),
+                None => Error::new(
+                    ErrorKind::Io,
+                    format!("'{}' links back into itself.", path.display()),
+                ),
             }
         })?;
         if !entry.file_type().is_file() {
             continue;
         }
-        let meta = entry.metadata().map_err(|e| Error::new(ErrorKind::Io, format!("'{}': {e}", entry.path().display())))?;
-        let relative = entry.path().strip_prefix(folder).expect("walkdir yields paths under its root");
+        let meta = entry
+            .metadata()
+            .map_err(|e| Error::new(ErrorKind::Io, format!("'{}': {e}", entry.path().display())))?;
+        let relative = entry
+            .path()
+            .strip_prefix(folder)
+            .expect("walkdir yields paths under its root");
         let Some(relative) = relative.to_str() else {
-            return Err(Error::invalid(format!("'{}' has a name that is not valid Unicode.", entry.path().display())));
+            return Err(Error::invalid(format!(
+                "'{}' has a name that is not valid Unicode.",
+                entry.path().display()
+            )));
         };
         let relative = relative.replace(std::path::MAIN_SEPARATOR, "/");
-        let modified = meta.modified().map_err(|e| Error::local_io(entry.path(), &e))?;
-        files.push((entry.path().to_owned(), relative, Snapshot { size: meta.len(), modified }));
+        let modified = meta
+            .modified()
+            .map_err(|e| Error::local_io(entry.path(), &e))?;
+        files.push((
+            entry.path().to_owned(),
+            relative,
+            Snapshot {
+                size: meta.len(),
+                modified,
+            },
+        ));
     }
     Ok(files)
 }
@@ -414,7 +517,11 @@ mod tests {
     #[test]
     fn parts_never_exceed_the_limit_or_go_below_five_mib() {
         assert_eq!(part_size_for(100 * MIB, 8 * MIB), 8 * MIB);
-        assert_eq!(part_size_for(100 * MIB, MIB), 5 * MIB, "S3 refuses parts under 5 MiB except the last");
+        assert_eq!(
+            part_size_for(100 * MIB, MIB),
+            5 * MIB,
+            "S3 refuses parts under 5 MiB except the last"
+        );
         let huge = 5 * 1024 * 1024 * MIB; // 5 TiB, the S3 object limit
         assert!(huge.div_ceil(part_size_for(huge, 8 * MIB)) <= MAX_PARTS);
     }
@@ -422,9 +529,18 @@ mod tests {
     #[test]
     fn office_documents_get_their_registered_types() {
         let cases = [
-            ("a.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-            ("a.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-            ("a.pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+            (
+                "a.docx",
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            ),
+            (
+                "a.xlsx",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ),
+            (
+                "a.pptx",
+                "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+            ),
             ("a.pdf", "application/pdf"),
             ("a.odt", "application/vnd.oasis.opendocument.text"),
             ("a.ods", "application/vnd.oasis.opendocument.spreadsheet"),
@@ -437,7 +553,11 @@ mod tests {
             ("no-extension", "application/octet-stream"),
         ];
         for (name, want) in cases {
-            assert_eq!(content_type(Path::new(name)), want, "Content-Type of {name}");
+            assert_eq!(
+                content_type(Path::new(name)),
+                want,
+                "Content-Type of {name}"
+            );
         }
     }
 }

@@ -86,16 +86,24 @@ impl Garage {
         let node = garage.retry("the node to answer `garage node id`", |g| {
             g.try_cli(&["node", "id", "-q"])
         });
+        // `node id` only reads the key file the server writes first thing, so it can succeed before the
+        // RPC port listens; `status` goes over RPC.
+        garage.retry("the node to answer `garage status`", |g| {
+            g.try_cli(&["status"])
+        });
         // `node id -q` prints `<id>@<rpc address>`; the layout wants only the id.
         let node = node.trim().split('@').next().unwrap_or_default().to_owned();
         garage.cli(&["layout", "assign", "-z", "dc1", "-c", "10G", &node]);
         garage.cli(&["layout", "apply", "--version", "1"]);
 
-        // The new layout takes a moment to become active; until then bucket creation fails.
+        // The new layout may take a moment to become active; until then bucket creation fails with
+        // "Layout not ready".
         garage.retry("the layout to become active (bucket creation)", |g| {
             match g.try_cli(&["bucket", "create", bucket]) {
                 // An earlier attempt may have succeeded although its reply reported an error.
-                Err(e) if e.contains("already exists") => Ok(String::new()),
+                Err(e) if e.contains("BucketAlreadyExists") => Ok(String::new()),
+                // A bad name will not get better by waiting.
+                Err(e) if e.contains("InvalidRequest") => panic!("{e}"),
                 other => other,
             }
         });
@@ -141,7 +149,7 @@ impl Garage {
         self.try_cli(args).unwrap_or_else(|e| panic!("{e}"))
     }
 
-    /// Creates another bucket and grants the rw key read+write on it.
+    /// Creates another bucket and grants the rw key read+write on it. Panics if it exists already.
     pub fn create_bucket(&self, name: &str) {
         self.cli(&["bucket", "create", name]);
         self.cli(&[
@@ -236,17 +244,12 @@ impl Garage {
     }
 
     fn create_key(&self, name: &str) -> KeyPair {
-        self.cli(&["key", "create", name]);
-        let info = self.cli(&["key", "info", name, "--show-secret"]);
-        let field = |label: &str| {
-            info.lines()
-                .find_map(|l| l.trim().strip_prefix(label).map(|v| v.trim().to_owned()))
-                .filter(|v| !v.is_empty())
-                .unwrap_or_else(|| panic!("no `{label}` line in `garage key info` output:\n{info}"))
-        };
+        // Key names are neither unique nor exact in Garage's CLI lookups, so the rest goes by ID.
+        let id = key_field(&self.cli(&["key", "create", name]), "Key ID:");
+        let info = self.cli(&["key", "info", &id, "--show-secret"]);
         KeyPair {
-            id: field("Key ID:"),
-            secret: field("Secret key:"),
+            secret: key_field(&info, "Secret key:"),
+            id,
         }
     }
 
@@ -373,6 +376,15 @@ admin_token = "{admin_token}"
     )
 }
 
+/// The value of the `<label>   <value>` line in `garage key info`/`key create` output.
+fn key_field(output: &str, label: &str) -> String {
+    output
+        .lines()
+        .find_map(|l| l.trim().strip_prefix(label).map(|v| v.trim().to_owned()))
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| panic!("no `{label}` line in Garage's key output:\n{output}"))
+}
+
 /// A TOML basic string holding `path`.
 fn toml_string(path: &Path) -> String {
     let mut s = String::from("\"");
@@ -421,6 +433,20 @@ mod tests {
         assert_ne!(ports[1], ports[2]);
         assert_ne!(ports[0], ports[2]);
         assert_ne!(free_port(), 0);
+    }
+
+    #[test]
+    fn key_fields_are_read_from_garage_2_output() {
+        let output = "==== ACCESS KEY INFORMATION ====\n\
+            Key ID:              GK7d861be4c32ab0c01cef1ac4\n\
+            Key name:            k1\n\
+            Secret key:          4f2c0bb01af22e93fa9ed1b43e460d487d0e52ecf5ab0cdb3a4415b66411c147\n\
+            Created:             2026-11-22 02:02:42.606 +00:00\n";
+        assert_eq!(key_field(output, "Key ID:"), "GK7d861be4c32ab0c01cef1ac4");
+        assert_eq!(
+            key_field(output, "Secret key:"),
+            "4f2c0bb01af22e93fa9ed1b43e460d487d0e52ecf5ab0cdb3a4415b66411c147"
+        );
     }
 
     #[test]

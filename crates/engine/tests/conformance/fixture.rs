@@ -1,0 +1,171 @@
+//! Backends for the conformance suite: a Local vault in a temporary folder, and one Garage node
+//! shared by the whole test binary with a fresh bucket per case.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use coffer_engine::{AccessKey, Bucket, Connection, CredentialSource, LocalVault, Prefix};
+use coffer_testkit::Garage;
+use tempfile::TempDir;
+
+pub struct Fixture {
+    /// Read-write access to an empty bucket of this case's own.
+    pub bucket: Bucket,
+    /// The same bucket through a key that may only read; `None` where the backend has one key.
+    pub read_only: Option<Bucket>,
+    /// Whether the server refuses a request signed for another region.
+    pub checks_region: bool,
+    /// Whether listings carry each object's ETag (the Local vault's server leaves it out).
+    pub lists_etags: bool,
+    /// Local files for the case.
+    pub dir: TempDir,
+    unfinished: Unfinished,
+    _vault: Option<LocalVault>,
+}
+
+/// How to see multipart uploads left behind: the Local vault has no ListMultipartUploads, so its
+/// upload files are counted on disk instead.
+enum Unfinished {
+    Listed,
+    Files(PathBuf),
+}
+
+static GARAGE: OnceLock<Garage> = OnceLock::new();
+
+impl Fixture {
+    pub async fn local_vault(_case: &str) -> Self {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let root = dir.path().join("vault-root");
+        let key = AccessKey::new("LOCALTESTKEY", "local-test-secret-0123456789");
+        let vault = LocalVault::serve(&root, 0, key)
+            .await
+            .expect("the Local vault starts");
+        let bucket = vault.bucket().await.expect("the Local vault opens");
+        Self {
+            bucket,
+            read_only: None,
+            checks_region: false,
+            lists_etags: false,
+            unfinished: Unfinished::Files(root),
+            dir,
+            _vault: Some(vault),
+        }
+    }
+
+    pub async fn garage(case: &str) -> Self {
+        let garage =
+            tokio::task::spawn_blocking(|| GARAGE.get_or_init(|| Garage::start("conformance")))
+                .await
+                .expect("Garage starts");
+        let name: String = format!("t-{case}")
+            .replace('_', "-")
+            .chars()
+            .take(63)
+            .collect();
+        let name = name.trim_end_matches('-').to_owned();
+        let ro_id = garage.ro_key().id.clone();
+        let created = name.clone();
+        tokio::task::spawn_blocking(move || {
+            let garage = GARAGE.get().expect("started above");
+            garage.create_bucket(&created);
+            garage.cli(&["bucket", "allow", "--read", &created, "--key", &ro_id]);
+        })
+        .await
+        .expect("the bucket is created");
+        let conn = garage_connection(garage, &name);
+        let rw = &garage.rw_key();
+        let ro = &garage.ro_key();
+        let bucket = Bucket::open(conn.clone(), Some(AccessKey::new(&rw.id, &rw.secret)))
+            .await
+            .expect("opens");
+        let read_only = Bucket::open(conn, Some(AccessKey::new(&ro.id, &ro.secret)))
+            .await
+            .expect("opens");
+        Self {
+            bucket,
+            read_only: Some(read_only),
+            checks_region: true,
+            lists_etags: true,
+            unfinished: Unfinished::Listed,
+            dir: tempfile::tempdir().expect("a temp dir"),
+            _vault: None,
+        }
+    }
+
+    /// The case's bucket opened with changed settings or another key.
+    pub async fn variant(
+        &self,
+        change: impl FnOnce(&mut Connection),
+        key: Option<AccessKey>,
+    ) -> Bucket {
+        let mut conn = self.bucket.connection().clone();
+        change(&mut conn);
+        let key = key.or_else(|| Some(self.key()));
+        Bucket::open(conn, key).await.expect("a variant opens")
+    }
+
+    /// The read-write key, for variants that change only the connection.
+    pub fn key(&self) -> AccessKey {
+        match &self._vault {
+            Some(_) => AccessKey::new("LOCALTESTKEY", "local-test-secret-0123456789"),
+            None => {
+                let rw = GARAGE.get().expect("started").rw_key();
+                AccessKey::new(&rw.id, &rw.secret)
+            }
+        }
+    }
+
+    /// How many multipart uploads are open in the bucket.
+    pub async fn unfinished_uploads(&self) -> usize {
+        match &self.unfinished {
+            Unfinished::Listed => self
+                .bucket
+                .unfinished_uploads(&Prefix::root())
+                .await
+                .expect("listing uploads works")
+                .len(),
+            Unfinished::Files(root) => std::fs::read_dir(root)
+                .expect("the vault root exists")
+                .filter(|e| {
+                    e.as_ref()
+                        .is_ok_and(|e| e.file_name().to_string_lossy().starts_with(".upload"))
+                })
+                .count(),
+        }
+    }
+
+    /// Writes a local file of `len` deterministic bytes under the case's folder.
+    pub fn file(&self, relative: &str, len: usize) -> PathBuf {
+        let path = self.dir.path().join(relative);
+        std::fs::create_dir_all(path.parent().expect("has a parent")).expect("mkdir");
+        std::fs::write(&path, pattern(len, relative.len() as u8)).expect("write");
+        path
+    }
+
+    pub fn path(&self, relative: &str) -> PathBuf {
+        self.dir.path().join(relative)
+    }
+}
+
+fn garage_connection(garage: &Garage, bucket: &str) -> Connection {
+    Connection {
+        name: format!("Garage {bucket}"),
+        endpoint: garage.endpoint(),
+        region: garage.region().to_owned(),
+        bucket: bucket.to_owned(),
+        prefix: Prefix::root(),
+        addressing: None,
+        credentials: CredentialSource::Keychain,
+    }
+}
+
+/// Bytes that differ with position and seed, so a misplaced or reordered part is noticed.
+pub fn pattern(len: usize, seed: u8) -> Vec<u8> {
+    (0..len)
+        .map(|i| ((i * 31 + i / 4099) as u8).wrapping_add(seed))
+        .collect()
+}
+
+pub fn read(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
+}

@@ -1,0 +1,49 @@
+//! The conformance suite: one body of engine behaviour, run against every backend.
+//!
+//! Each case in [`suite`] is a plain `async fn` taking a [`fixture::Fixture`]; the macro below
+//! runs every case once on the Local vault and once on a real Garage server. Backend differences
+//! are fields of the fixture, never branches on the backend's name.
+
+mod fixture;
+mod suite;
+
+macro_rules! conformance {
+    ($($case:ident),* $(,)?) => {
+        mod local_vault {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $case() {
+                    let fixture = crate::fixture::Fixture::local_vault(stringify!($case)).await;
+                    crate::suite::$case(&fixture).await;
+                }
+            )*
+        }
+        mod garage {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $case() {
+                    let fixture = crate::fixture::Fixture::garage(stringify!($case)).await;
+                    crate::suite::$case(&fixture).await;
+                }
+            )*
+        }
+    };
+}
+
+conformance!(
+    round_trip_of_empty_small_and_multipart_files,
+    awkward_keys_survive_the_round_trip,
+    content_type_and_mtime_are_stored,
+    folder_upload_keeps_relative_paths,
+    listing_follows_every_page,
+    delete_one_many_and_a_folder,
+    share_link_serves_the_bytes,
+    cancel_leaves_no_multipart_upload,
+    file_changing_during_upload_is_refused,
+    bad_local_input_is_refused,
+    bad_keys_are_refused,
+    server_side_errors_have_their_kinds,
+    read_only_key_can_read_but_not_write,
+    prefix_confines_the_connection,
+    download_is_atomic_and_stays_in_its_folder,
+);
