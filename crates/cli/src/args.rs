@@ -62,6 +62,8 @@ pub enum Command {
         #[arg(long, default_value = "1d")]
         expires: humantime::Duration,
     },
+    /// Keep the Local vault running (and its share links working) until Ctrl-C.
+    Serve,
 }
 
 #[derive(Subcommand)]

@@ -99,6 +99,21 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Serve => {
+            let vault = coffer.local_vault().await?;
+            if !vault.is_serving() {
+                bail!(
+                    "another Coffer already serves the Local vault at {}",
+                    vault.endpoint()
+                );
+            }
+            eprintln!(
+                "Serving the Local vault at {} — press Ctrl-C to stop.",
+                vault.endpoint()
+            );
+            tokio::signal::ctrl_c().await?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

@@ -42,7 +42,9 @@ pub struct KeyPair {
 /// A running single-node Garage server in its own temporary directory.
 ///
 /// Every instance has its own ports, configuration, metadata and data, so tests may run in parallel.
-/// Dropping it kills the server and deletes everything.
+/// Dropping it kills the server and deletes everything. One kept in a `static` (to share a server between
+/// the tests of a binary) is never dropped; on Unix its server is killed and its files deleted when the
+/// test process exits normally instead.
 #[derive(Debug)]
 pub struct Garage {
     child: Option<Child>,
@@ -80,6 +82,7 @@ impl Garage {
             rw_key: KeyPair::default(),
             ro_key: KeyPair::default(),
         };
+        leftovers::track(garage.dir.path(), None);
         // From here on a panic drops `garage`, which kills the server.
         garage.spawn();
 
@@ -167,6 +170,8 @@ impl Garage {
     /// Kills the server process (SIGKILL) and waits for it; the data stays. Does nothing if it is stopped.
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
+            // Forgotten before it is reaped, so the exit hook can never kill a recycled process ID.
+            leftovers::track(self.dir.path(), None);
             // `kill` fails only if the process already exited, which is what we want anyway.
             let _ = child.kill();
             let _ = child.wait();
@@ -207,6 +212,7 @@ impl Garage {
             .unwrap_or_else(|e| {
                 panic!("cannot run `{}`: {e}{MISSING_HINT}", garage_bin().display())
             });
+        leftovers::track(self.dir.path(), Some(child.id()));
         self.child = Some(child);
     }
 
@@ -299,8 +305,8 @@ impl Garage {
 
     fn fail(&self, message: &str) -> ! {
         panic!(
-            "{message}\n--- Garage log ({}) ---\n{}\n--- end of Garage log ---",
-            self.log.display(),
+            // No path: the directory is deleted as the panic unwinds.
+            "{message}\n--- Garage log ---\n{}\n--- end of Garage log ---",
             log_tail(&self.log)
         )
     }
@@ -310,7 +316,62 @@ impl Drop for Garage {
     fn drop(&mut self) {
         // Before the fields drop: the server must be gone before `TempDir` deletes its files.
         self.stop();
+        leftovers::untrack(self.dir.path());
     }
+}
+
+/// Clean-up at process exit for servers whose `Garage` is never dropped, which is the case for one kept in a
+/// `static` to share it between tests: without this each test run would leave a server and its files behind.
+#[cfg(unix)]
+mod leftovers {
+    use std::path::{Path, PathBuf};
+    use std::sync::{Mutex, Once, PoisonError};
+
+    /// Every undropped `Garage`'s directory, with the process ID of its unreaped server if one runs.
+    static LIVE: Mutex<Vec<(PathBuf, Option<libc::pid_t>)>> = Mutex::new(Vec::new());
+
+    pub(crate) fn track(dir: &Path, pid: Option<u32>) {
+        static HOOK: Once = Once::new();
+        // SAFETY: `clean_up` is an `extern "C"` function that never unwinds.
+        HOOK.call_once(|| unsafe {
+            libc::atexit(clean_up);
+        });
+        let pid = pid.and_then(|p| libc::pid_t::try_from(p).ok());
+        let mut live = LIVE.lock().unwrap_or_else(PoisonError::into_inner);
+        match live.iter_mut().find(|(d, _)| d == dir) {
+            Some(entry) => entry.1 = pid,
+            None => live.push((dir.to_owned(), pid)),
+        }
+    }
+
+    pub(crate) fn untrack(dir: &Path) {
+        LIVE.lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|(d, _)| d != dir);
+    }
+
+    extern "C" fn clean_up() {
+        let live = std::mem::take(&mut *LIVE.lock().unwrap_or_else(PoisonError::into_inner));
+        for (dir, pid) in live {
+            if let Some(pid) = pid {
+                // SAFETY: plain system calls on our own child, which is unreaped so its ID is still ours.
+                unsafe {
+                    libc::kill(pid, libc::SIGKILL);
+                    libc::waitpid(pid, std::ptr::null_mut(), 0);
+                }
+            }
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// Elsewhere a `Garage` kept in a `static` leaks its server and files when the tests end.
+#[cfg(not(unix))]
+mod leftovers {
+    use std::path::Path;
+
+    pub(crate) fn track(_dir: &Path, _pid: Option<u32>) {}
+    pub(crate) fn untrack(_dir: &Path) {}
 }
 
 /// A free loopback TCP port.

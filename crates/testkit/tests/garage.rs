@@ -1,6 +1,8 @@
 //! Starts a real Garage and checks the life cycle tests rely on: reachable, keys granted, restartable.
 
 use std::net::TcpStream;
+use std::process::Command;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use coffer_testkit::Garage;
@@ -74,5 +76,41 @@ fn starts_grants_keys_stops_and_restarts() {
     assert!(
         info.contains(&rw.id) && info.contains(&ro.id),
         "grants lost on restart:\n{info}"
+    );
+}
+
+/// A `Garage` in a `static` is never dropped; the exit hook must still kill its server.
+#[test]
+fn static_instance_dies_with_the_test_process() {
+    const CHILD: &str = "COFFER_TESTKIT_STATIC_CHILD";
+    if std::env::var_os(CHILD).is_some() {
+        static GARAGE: OnceLock<Garage> = OnceLock::new();
+        let garage = GARAGE.get_or_init(|| Garage::start("testkit-static"));
+        println!("ENDPOINT={}", garage.endpoint());
+        return;
+    }
+    // Re-run just this test in a process of its own, which exits with the server still in the static.
+    let out = Command::new(std::env::current_exe().expect("the test binary's path"))
+        .args([
+            "--exact",
+            "static_instance_dies_with_the_test_process",
+            "--nocapture",
+        ])
+        .env(CHILD, "1")
+        .output()
+        .expect("the test binary runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let endpoint = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("ENDPOINT="))
+        .unwrap_or_else(|| panic!("no endpoint printed:\n{stdout}"));
+    assert!(
+        !connects(endpoint),
+        "the server outlived its test process at {endpoint}"
     );
 }
