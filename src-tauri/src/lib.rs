@@ -1,1 +1,43 @@
+//! Coffer's desktop window: Tauri commands adapting the engine to the web page in `ui/`.
+//!
+//! This crate decides nothing. Each command parses its arguments, calls `coffer-engine` and maps
+//! the result; engine errors reach the page as `{kind, message}`. Paths of dropped or picked files
+//! stay on this side ([`coffer_engine::Transfers`]): the page refers to them by id only.
 
+mod commands;
+mod drop;
+mod state;
+
+use tauri::Manager;
+
+pub fn run() {
+    tauri::Builder::default()
+        .plugin(tauri_plugin_clipboard_manager::init())
+        .plugin(tauri_plugin_opener::init())
+        .setup(|app| {
+            let state = state::AppState::new(app.path().app_cache_dir()?)?;
+            app.manage(state);
+            Ok(())
+        })
+        .on_window_event(drop::on_window_event)
+        .invoke_handler(tauri::generate_handler![
+            commands::list_connections,
+            commands::save_connection,
+            commands::test_connection,
+            commands::remove_connection,
+            commands::list_folder,
+            commands::pick_files,
+            commands::inspect_selection,
+            commands::upload_selection,
+            commands::cancel_transfer,
+            commands::cancel_all,
+            commands::retry_transfer,
+            commands::summarize_delete,
+            commands::delete_entries,
+            commands::open_document,
+            commands::download_document,
+            commands::copy_share_link,
+        ])
+        .run(tauri::generate_context!())
+        .expect("Coffer's window could not start");
+}

@@ -29,7 +29,75 @@ pub struct Deleted {
     pub failed: Vec<DeleteFailure>,
 }
 
+/// Something a person selected to delete: a document or a whole folder.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    Object(ObjectKey),
+    Folder(Prefix),
+}
+
+impl Target {
+    /// A key ending in `/` names a folder.
+    pub fn parse(key: &str) -> Result<Self> {
+        if key.ends_with('/') {
+            Ok(Self::Folder(Prefix::new(key)?))
+        } else {
+            Ok(Self::Object(ObjectKey::new(key)?))
+        }
+    }
+}
+
+/// How much a delete would remove, folders counted with everything inside them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeleteSummary {
+    pub objects: u64,
+    pub bytes: u64,
+}
+
 impl Bucket {
+    /// Counts the objects and bytes `targets` cover, for a confirmation that says what will go.
+    pub async fn measure(&self, targets: &[Target]) -> Result<DeleteSummary> {
+        let mut summary = DeleteSummary::default();
+        for target in targets {
+            match target {
+                Target::Object(key) => {
+                    summary.objects += 1;
+                    summary.bytes += self.stat(key).await?.size;
+                }
+                Target::Folder(folder) => {
+                    self.list_pages(folder, crate::Depth::Recursive, |page| {
+                        summary.objects += page.len() as u64;
+                        summary.bytes += page.iter().map(|e| e.size).sum::<u64>();
+                    })
+                    .await?;
+                }
+            }
+        }
+        Ok(summary)
+    }
+
+    /// Deletes documents and whole folders in one go; `progress(done, total)` after each batch.
+    pub async fn delete_targets(
+        &self,
+        targets: &[Target],
+        progress: &(dyn Fn(u64, u64) + Sync),
+    ) -> Result<Deleted> {
+        let mut keys = Vec::new();
+        for target in targets {
+            match target {
+                Target::Object(key) => keys.push(self.full_key(key)?),
+                Target::Folder(folder) if folder.is_root() => {
+                    return Err(Error::invalid(
+                        "Refusing to delete the whole bucket at once; choose a folder.",
+                    ));
+                }
+                Target::Folder(folder) => keys.extend(self.full_keys_under(folder).await?),
+            }
+        }
+        self.delete_full_keys(keys, progress).await
+    }
+
     /// Deletes one object. Deleting a key that does not exist succeeds, as in S3.
     pub async fn delete(&self, key: &ObjectKey) -> Result<()> {
         let full = self.full_key(key)?;

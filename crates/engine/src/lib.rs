@@ -21,13 +21,14 @@ mod list;
 mod local_vault;
 mod share;
 mod stat;
+mod transfers;
 mod upload;
 
 pub use bucket::Bucket;
 pub use check::Access;
 pub use coffer::{Coffer, ConnectionInfo, Dirs};
 pub use connection::{Addressing, Connection, ConnectionStore, CredentialSource, LOCAL_VAULT};
-pub use delete::{DeleteFailure, Deleted};
+pub use delete::{DeleteFailure, DeleteSummary, Deleted, Target};
 pub use download::safe_path;
 pub use error::{Error, ErrorKind, Result};
 pub use key::{MAX_KEY_BYTES, ObjectKey, Prefix};
@@ -36,6 +37,9 @@ pub use list::{Depth, Entry};
 pub use local_vault::{LOCAL_BUCKET, LocalVault};
 pub use share::{DEFAULT_EXPIRY, MAX_EXPIRY, ShareLink};
 pub use stat::{ObjectInfo, UnfinishedUpload};
+pub use transfers::{
+    ConflictChoice, Selection, SelectionItem, TransferState, TransferUpdate, Transfers, numbered,
+};
 pub use upload::{FolderUpload, Progress, UploadFailure, UploadOptions, Uploaded, content_type};
 
 /// Re-exported so callers can cancel uploads and downloads without naming another crate.

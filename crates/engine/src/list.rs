@@ -140,3 +140,19 @@ impl Bucket {
         Ok(keys)
     }
 }
+
+impl Bucket {
+    /// Whether anything is stored under `folder`.
+    pub async fn folder_exists(&self, folder: &Prefix) -> Result<bool> {
+        let page = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.conn.bucket)
+            .prefix(self.full_prefix(folder))
+            .max_keys(1)
+            .send()
+            .await
+            .map_err(|e| self.ctx(None).sdk(e))?;
+        Ok(page.key_count.unwrap_or(0) > 0 || !page.contents.unwrap_or_default().is_empty())
+    }
+}
