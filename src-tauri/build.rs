@@ -1,25 +1,23 @@
 //! Opts every app command into Tauri's permission system, so capabilities grant them by name.
 
 fn main() {
-    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(
-        tauri_build::AppManifest::new().commands(&[
-            "list_connections",
-            "save_connection",
-            "test_connection",
-            "remove_connection",
-            "list_folder",
-            "pick_files",
-            "inspect_selection",
-            "upload_selection",
-            "cancel_transfer",
-            "cancel_all",
-            "retry_transfer",
-            "summarize_delete",
-            "delete_entries",
-            "open_document",
-            "download_document",
-            "copy_share_link",
-        ]),
-    ))
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(&[
+        "list_connections",
+        "save_connection",
+        "test_connection",
+        "remove_connection",
+        "list_folder",
+        "pick_files",
+        "inspect_selection",
+        "upload_selection",
+        "cancel_transfer",
+        "cancel_all",
+        "retry_transfer",
+        "summarize_delete",
+        "delete_entries",
+        "open_document",
+        "download_document",
+        "copy_share_link",
+    ])))
     .expect("the Tauri build step succeeds");
 }

@@ -7,9 +7,8 @@ use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
 
 use coffer_engine::{
-    Access, AccessKey, ConflictChoice, Connection, ConnectionInfo, DeleteSummary, Deleted, Depth,
-    Entry, Error, ErrorKind, KeychainEntry, ObjectKey, Prefix, Selection, ShareLink, Target,
-    TransferUpdate, safe_path,
+    Access, AccessKey, ConflictChoice, Connection, ConnectionInfo, DeleteSummary, Deleted, Depth, Entry, Error,
+    ErrorKind, KeychainEntry, ObjectKey, Prefix, Selection, ShareLink, Target, TransferUpdate, safe_path,
 };
 use serde::Serialize;
 use tauri::ipc::Channel;
@@ -41,13 +40,8 @@ pub async fn save_connection(
     replacing: Option<String>,
 ) -> Result<Connection> {
     let key = access_key(access_key_id, secret)?;
-    let saved = state
-        .coffer
-        .save_connection(connection, key, replacing.as_deref())
-        .await?;
-    state
-        .forget(replacing.as_deref().unwrap_or(&saved.name))
-        .await;
+    let saved = state.coffer.save_connection(connection, key, replacing.as_deref()).await?;
+    state.forget(replacing.as_deref().unwrap_or(&saved.name)).await;
     state.forget(&saved.name).await;
     Ok(saved)
 }
@@ -65,12 +59,7 @@ pub async fn test_connection(
         (None, Some(saved)) => KeychainEntry::for_connection(&saved).load().await?,
         (None, None) => None,
     };
-    state
-        .coffer
-        .open_unsaved(connection, key)
-        .await?
-        .check()
-        .await
+    state.coffer.open_unsaved(connection, key).await?.check().await
 }
 
 #[tauri::command]
@@ -107,23 +96,13 @@ pub async fn pick_files(
     folder: String,
 ) -> Result<Option<Selection>> {
     let dialog = rfd::AsyncFileDialog::new().set_parent(&window);
-    let picked = if folders {
-        dialog.pick_folders().await
-    } else {
-        dialog.pick_files().await
-    };
+    let picked = if folders { dialog.pick_folders().await } else { dialog.pick_files().await };
     let Some(picked) = picked.filter(|p| !p.is_empty()) else {
         return Ok(None);
     };
-    let id = state
-        .transfers
-        .add_selection(picked.iter().map(|f| f.path().to_owned()).collect());
+    let id = state.transfers.add_selection(picked.iter().map(|f| f.path().to_owned()).collect());
     let bucket = state.bucket(&connection).await?;
-    state
-        .transfers
-        .inspect(id, &bucket, &Prefix::new(folder)?)
-        .await
-        .map(Some)
+    state.transfers.inspect(id, &bucket, &Prefix::new(folder)?).await.map(Some)
 }
 
 #[tauri::command]
@@ -134,10 +113,7 @@ pub async fn inspect_selection(
     folder: String,
 ) -> Result<Selection> {
     let bucket = state.bucket(&connection).await?;
-    state
-        .transfers
-        .inspect(id, &bucket, &Prefix::new(folder)?)
-        .await
+    state.transfers.inspect(id, &bucket, &Prefix::new(folder)?).await
 }
 
 #[tauri::command]
@@ -153,10 +129,7 @@ pub async fn upload_selection(
     let send = |update| {
         let _ = on_update.send(update);
     };
-    state
-        .transfers
-        .upload_selection(id, &bucket, &Prefix::new(folder)?, &choices, &send)
-        .await
+    state.transfers.upload_selection(id, &bucket, &Prefix::new(folder)?, &choices, &send).await
 }
 
 #[tauri::command]
@@ -170,11 +143,7 @@ pub fn cancel_all(state: State<'_, AppState>) {
 }
 
 #[tauri::command]
-pub async fn retry_transfer(
-    state: State<'_, AppState>,
-    id: u64,
-    on_update: Channel<TransferUpdate>,
-) -> Result<()> {
+pub async fn retry_transfer(state: State<'_, AppState>, id: u64, on_update: Channel<TransferUpdate>) -> Result<()> {
     let send = |update| {
         let _ = on_update.send(update);
     };
@@ -187,10 +156,7 @@ pub async fn summarize_delete(
     connection: String,
     keys: Vec<String>,
 ) -> Result<DeleteSummary> {
-    let targets = keys
-        .iter()
-        .map(|k| Target::parse(k))
-        .collect::<Result<Vec<_>>>()?;
+    let targets = keys.iter().map(|k| Target::parse(k)).collect::<Result<Vec<_>>>()?;
     state.bucket(&connection).await?.measure(&targets).await
 }
 
@@ -201,47 +167,22 @@ pub async fn delete_entries(
     keys: Vec<String>,
     on_progress: Channel<DeleteProgress>,
 ) -> Result<Deleted> {
-    let targets = keys
-        .iter()
-        .map(|k| Target::parse(k))
-        .collect::<Result<Vec<_>>>()?;
+    let targets = keys.iter().map(|k| Target::parse(k)).collect::<Result<Vec<_>>>()?;
     let progress = |done, total| {
         let _ = on_progress.send(DeleteProgress { done, total });
     };
-    state
-        .bucket(&connection)
-        .await?
-        .delete_targets(&targets, &progress)
-        .await
+    state.bucket(&connection).await?.delete_targets(&targets, &progress).await
 }
 
 #[tauri::command]
-pub async fn open_document(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    connection: String,
-    key: String,
-) -> Result<()> {
+pub async fn open_document(app: AppHandle, state: State<'_, AppState>, connection: String, key: String) -> Result<()> {
     let key = ObjectKey::new(key)?;
-    let target = safe_path(
-        &state.open_cache.join(safe_folder_name(&connection)),
-        key.as_str(),
-    )?;
+    let target = safe_path(&state.open_cache.join(safe_folder_name(&connection)), key.as_str())?;
     let bucket = state.bucket(&connection).await?;
-    bucket
-        .download(&key, &target, &|_| {}, &Default::default())
-        .await?;
+    bucket.download(&key, &target, &|_| {}, &Default::default()).await?;
     app.opener()
         .open_path(target.to_string_lossy(), None::<&str>)
-        .map_err(|e| {
-            Error::new(
-                ErrorKind::Io,
-                format!(
-                    "'{}' was downloaded but could not be opened: {e}",
-                    key.name()
-                ),
-            )
-        })
+        .map_err(|e| Error::new(ErrorKind::Io, format!("'{}' was downloaded but could not be opened: {e}", key.name())))
 }
 
 #[tauri::command]
@@ -252,18 +193,11 @@ pub async fn download_document(
     key: String,
 ) -> Result<Option<String>> {
     let key = ObjectKey::new(key)?;
-    let Some(file) = rfd::AsyncFileDialog::new()
-        .set_parent(&window)
-        .set_file_name(key.name())
-        .save_file()
-        .await
-    else {
+    let Some(file) = rfd::AsyncFileDialog::new().set_parent(&window).set_file_name(key.name()).save_file().await else {
         return Ok(None);
     };
     let bucket = state.bucket(&connection).await?;
-    bucket
-        .download(&key, file.path(), &|_| {}, &Default::default())
-        .await?;
+    bucket.download(&key, file.path(), &|_| {}, &Default::default()).await?;
     Ok(Some(file.path().to_string_lossy().into_owned()))
 }
 
@@ -276,46 +210,25 @@ pub async fn copy_share_link(
     expires_secs: u64,
 ) -> Result<ShareLink> {
     let bucket = state.bucket(&connection).await?;
-    let link = bucket
-        .share_link(
-            &ObjectKey::new(key)?,
-            Duration::from_secs(expires_secs),
-            SystemTime::now(),
-        )
-        .await?;
+    let link = bucket.share_link(&ObjectKey::new(key)?, Duration::from_secs(expires_secs), SystemTime::now()).await?;
     app.clipboard().write_text(link.url.clone()).map_err(|e| {
-        Error::new(
-            ErrorKind::Io,
-            format!("The link was made but could not be put on the clipboard: {e}"),
-        )
+        Error::new(ErrorKind::Io, format!("The link was made but could not be put on the clipboard: {e}"))
     })?;
     Ok(link)
 }
 
 /// Both or neither: a new access key ID without its secret cannot be stored.
 fn access_key(id: Option<String>, secret: Option<String>) -> Result<Option<AccessKey>> {
-    match (
-        id.filter(|s| !s.trim().is_empty()),
-        secret.filter(|s| !s.is_empty()),
-    ) {
+    match (id.filter(|s| !s.trim().is_empty()), secret.filter(|s| !s.is_empty())) {
         (Some(id), Some(secret)) => Ok(Some(AccessKey::new(id, secret))),
-        (None, Some(_)) => Err(Error::new(
-            ErrorKind::InvalidInput,
-            "Enter the access key ID that goes with the secret.",
-        )),
+        (None, Some(_)) => {
+            Err(Error::new(ErrorKind::InvalidInput, "Enter the access key ID that goes with the secret."))
+        }
         (_, None) => Ok(None),
     }
 }
 
 /// A connection name as one folder name in the cache.
 fn safe_folder_name(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c == ' ' || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
+    name.chars().map(|c| if c.is_alphanumeric() || c == ' ' || c == '-' { c } else { '_' }).collect()
 }

@@ -26,10 +26,7 @@ pub fn on_window_event(window: &Window, event: &WindowEvent) {
         DragDropEvent::Leave => window.emit("coffer://drag", Drag { state: "leave" }),
         DragDropEvent::Drop { paths, .. } => {
             let _ = window.emit("coffer://drag", Drag { state: "leave" });
-            let id = window
-                .state::<AppState>()
-                .transfers
-                .add_selection(paths.clone());
+            let id = window.state::<AppState>().transfers.add_selection(paths.clone());
             window.emit("coffer://dropped", Dropped { id })
         }
         _ => Ok(()),

@@ -5,11 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(
-    name = "coffer",
-    version,
-    about = "Coffer: documents in your S3 bucket, from the command line"
-)]
+#[command(name = "coffer", version, about = "Coffer: documents in your S3 bucket, from the command line")]
 pub struct Cli {
     /// The connection to use (default: the built-in Local vault).
     #[arg(long, short = 'c', global = true, env = "COFFER_CONNECTION")]

@@ -15,8 +15,8 @@ use std::time::{Duration, SystemTime};
 use anyhow::{Context as _, Result, bail};
 use clap::Parser;
 use coffer_engine::{
-    AccessKey, Bucket, CancellationToken, Coffer, Connection, CredentialSource, Depth, Dirs,
-    ObjectKey, Prefix, UploadOptions,
+    AccessKey, Bucket, CancellationToken, Coffer, Connection, CredentialSource, Depth, Dirs, ObjectKey, Prefix,
+    UploadOptions,
 };
 
 use crate::args::{Cli, Command, ConnectionCommand};
@@ -24,10 +24,7 @@ use crate::output::{ProgressBar, human_size, local_time};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime starts");
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime starts");
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
         Err(err) => {
@@ -45,21 +42,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Put { paths, to } => put(&coffer.open(name).await?, paths, to).await,
         Command::Ls { prefix, recursive } => {
             let bucket = coffer.open(name).await?;
-            let depth = if recursive {
-                Depth::Recursive
-            } else {
-                Depth::OneLevel
-            };
-            let entries = bucket
-                .list(&Prefix::new(prefix.unwrap_or_default())?, depth)
-                .await?;
+            let depth = if recursive { Depth::Recursive } else { Depth::OneLevel };
+            let entries = bucket.list(&Prefix::new(prefix.unwrap_or_default())?, depth).await?;
             for e in &entries {
                 let when = e.last_modified().map(local_time).unwrap_or_default();
-                let size = if e.is_folder {
-                    String::new()
-                } else {
-                    human_size(e.size)
-                };
+                let size = if e.is_folder { String::new() } else { human_size(e.size) };
                 let key = if recursive { &e.key } else { &e.name };
                 let suffix = if e.is_folder { "/" } else { "" };
                 println!("{when:16}  {size:>10}  {key}{suffix}");
@@ -77,18 +64,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             };
             let bar = ProgressBar::new("Downloading");
             let cancel = cancel_on_ctrl_c();
-            let bytes = bucket
-                .download(&key, &target, &|p| bar.update(p), &cancel)
-                .await;
+            let bytes = bucket.download(&key, &target, &|p| bar.update(p), &cancel).await;
             bar.finish();
             eprintln!("Saved {} ({})", target.display(), human_size(bytes?));
             Ok(ExitCode::SUCCESS)
         }
         Command::Share { key, expires } => {
             let bucket = coffer.open(name).await?;
-            let link = bucket
-                .share_link(&ObjectKey::new(key)?, expires.into(), SystemTime::now())
-                .await?;
+            let link = bucket.share_link(&ObjectKey::new(key)?, expires.into(), SystemTime::now()).await?;
             println!("{}", link.url);
             let expiry = SystemTime::UNIX_EPOCH + Duration::from_millis(link.expires_at_ms);
             eprintln!("Valid until {}", local_time(expiry));
@@ -102,15 +85,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Serve => {
             let vault = coffer.local_vault().await?;
             if !vault.is_serving() {
-                bail!(
-                    "another Coffer already serves the Local vault at {}",
-                    vault.endpoint()
-                );
+                bail!("another Coffer already serves the Local vault at {}", vault.endpoint());
             }
-            eprintln!(
-                "Serving the Local vault at {} — press Ctrl-C to stop.",
-                vault.endpoint()
-            );
+            eprintln!("Serving the Local vault at {} — press Ctrl-C to stop.", vault.endpoint());
             tokio::signal::ctrl_c().await?;
             Ok(ExitCode::SUCCESS)
         }
@@ -121,9 +98,7 @@ async fn connection(coffer: &Coffer, command: ConnectionCommand) -> Result<ExitC
     match command {
         ConnectionCommand::Add(add) => {
             let credentials = match add.aws_profile {
-                Some(profile) => CredentialSource::AwsChain {
-                    profile: Some(profile).filter(|p| !p.is_empty()),
-                },
+                Some(profile) => CredentialSource::AwsChain { profile: Some(profile).filter(|p| !p.is_empty()) },
                 None => CredentialSource::Keychain,
             };
             let conn = Connection {
@@ -132,27 +107,19 @@ async fn connection(coffer: &Coffer, command: ConnectionCommand) -> Result<ExitC
                 region: add.region.unwrap_or_default(),
                 bucket: add.bucket,
                 prefix: Prefix::new(add.prefix.unwrap_or_default())?,
-                addressing: add
-                    .virtual_hosted
-                    .then_some(coffer_engine::Addressing::VirtualHosted),
+                addressing: add.virtual_hosted.then_some(coffer_engine::Addressing::VirtualHosted),
                 credentials,
             }
             .validate()?;
             let key = match conn.credentials {
                 CredentialSource::Keychain => {
-                    let id = add
-                        .access_key_id
-                        .context("--access-key-id is required (or use --aws-profile)")?;
+                    let id = add.access_key_id.context("--access-key-id is required (or use --aws-profile)")?;
                     Some(AccessKey::new(id, read_secret()?))
                 }
                 CredentialSource::AwsChain { .. } => None,
             };
             if !add.skip_test {
-                let access = coffer
-                    .open_unsaved(conn.clone(), key.clone())
-                    .await?
-                    .check()
-                    .await?;
+                let access = coffer.open_unsaved(conn.clone(), key.clone()).await?.check().await?;
                 eprintln!("Connection works: {}", output::access(access));
             }
             let saved = coffer.save_connection(conn, key, None).await?;
@@ -171,15 +138,8 @@ async fn connection(coffer: &Coffer, command: ConnectionCommand) -> Result<ExitC
                         format!("AWS chain ({})", profile.as_deref().unwrap_or("default"))
                     }
                 };
-                let endpoint = if c.endpoint.is_empty() {
-                    "AWS S3"
-                } else {
-                    &c.endpoint
-                };
-                println!(
-                    "{}\t{endpoint}\t{}/{}\t{secret}",
-                    c.name, c.bucket, c.prefix
-                );
+                let endpoint = if c.endpoint.is_empty() { "AWS S3" } else { &c.endpoint };
+                println!("{}\t{endpoint}\t{}/{}\t{secret}", c.name, c.bucket, c.prefix);
             }
         }
         ConnectionCommand::Test { name } => {
@@ -213,16 +173,8 @@ async fn put(bucket: &Bucket, mut paths: Vec<PathBuf>, to: Option<String>) -> Re
     // `coffer put a b dest/`: a last argument ending in '/' is the destination folder.
     let dest = match to {
         Some(to) => to,
-        None if paths.len() > 1
-            && paths
-                .last()
-                .is_some_and(|p| p.to_string_lossy().ends_with('/')) =>
-        {
-            paths
-                .pop()
-                .expect("checked above")
-                .to_string_lossy()
-                .into_owned()
+        None if paths.len() > 1 && paths.last().is_some_and(|p| p.to_string_lossy().ends_with('/')) => {
+            paths.pop().expect("checked above").to_string_lossy().into_owned()
         }
         None => String::new(),
     };
@@ -233,9 +185,7 @@ async fn put(bucket: &Bucket, mut paths: Vec<PathBuf>, to: Option<String>) -> Re
     for path in &paths {
         let bar = ProgressBar::new(&format!("Uploading {}", path.display()));
         if path.is_dir() {
-            let report = bucket
-                .upload_folder(path, &dest, &options, &|p| bar.update(p), &cancel)
-                .await;
+            let report = bucket.upload_folder(path, &dest, &options, &|p| bar.update(p), &cancel).await;
             bar.finish();
             let report = report?;
             for done in &report.uploaded {
@@ -247,9 +197,7 @@ async fn put(bucket: &Bucket, mut paths: Vec<PathBuf>, to: Option<String>) -> Re
             failures += report.failed.len();
         } else {
             let key = dest.join(&file_name(path)?)?;
-            let done = bucket
-                .upload_file(path, &key, &options, &|p| bar.update(p), &cancel)
-                .await;
+            let done = bucket.upload_file(path, &key, &options, &|p| bar.update(p), &cancel).await;
             bar.finish();
             println!("{}", done?.key);
         }
@@ -264,18 +212,13 @@ async fn rm(bucket: &Bucket, keys: Vec<String>, recursive: bool) -> Result<ExitC
     let report = if recursive {
         let mut total = coffer_engine::Deleted::default();
         for prefix in keys {
-            let report = bucket
-                .delete_folder(&Prefix::new(prefix)?, &|_, _| {})
-                .await?;
+            let report = bucket.delete_folder(&Prefix::new(prefix)?, &|_, _| {}).await?;
             total.deleted.extend(report.deleted);
             total.failed.extend(report.failed);
         }
         total
     } else {
-        let keys = keys
-            .into_iter()
-            .map(ObjectKey::new)
-            .collect::<Result<Vec<_>, _>>()?;
+        let keys = keys.into_iter().map(ObjectKey::new).collect::<Result<Vec<_>, _>>()?;
         bucket.delete_many(&keys, &|_, _| {}).await?
     };
     for key in &report.deleted {

@@ -9,17 +9,13 @@ pub fn human_size(bytes: u64) -> String {
 }
 
 pub fn local_time(t: SystemTime) -> String {
-    chrono::DateTime::<chrono::Local>::from(t)
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
+    chrono::DateTime::<chrono::Local>::from(t).format("%Y-%m-%d %H:%M").to_string()
 }
 
 pub fn access(access: Access) -> &'static str {
     match access {
         Access::ReadWrite => "OK: read and write",
-        Access::ReadOnly => {
-            "read-only: listing and downloading work, uploading and deleting do not"
-        }
+        Access::ReadOnly => "read-only: listing and downloading work, uploading and deleting do not",
     }
 }
 
@@ -30,11 +26,9 @@ impl ProgressBar {
     pub fn new(message: &str) -> Self {
         let bar = indicatif::ProgressBar::new(0);
         bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}",
-            )
-            .expect("the template is valid")
-            .progress_chars("=> "),
+            indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}")
+                .expect("the template is valid")
+                .progress_chars("=> "),
         );
         bar.set_message(message.to_owned());
         Self(bar)

@@ -22,13 +22,8 @@ struct User {
 
 impl User {
     fn new() -> Self {
-        assert!(
-            std::env::var_os("COFFER_TEST_KEYRING").is_some(),
-            "run inside scripts/with-keyring.sh"
-        );
-        Self {
-            home: tempfile::tempdir().unwrap(),
-        }
+        assert!(std::env::var_os("COFFER_TEST_KEYRING").is_some(), "run inside scripts/with-keyring.sh");
+        Self { home: tempfile::tempdir().unwrap() }
     }
 
     fn command(&self, args: &[&str]) -> Command {
@@ -42,19 +37,9 @@ impl User {
     }
 
     fn run(&self, args: &[&str], stdin: &str) -> Output {
-        let mut child = self
-            .command(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
+        let mut child =
+            self.command(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
         child.wait_with_output().unwrap()
     }
 
@@ -66,11 +51,7 @@ impl User {
 
     fn ok_with_stdin(&self, args: &[&str], stdin: &str) -> String {
         let out = self.run(args, stdin);
-        assert!(
-            out.status.success(),
-            "coffer {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "coffer {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8(out.stdout).unwrap()
     }
 
@@ -118,32 +99,19 @@ impl User {
 }
 
 fn curl(url: &str) -> Vec<u8> {
-    let out = Command::new("curl")
-        .args(["-sf", "--noproxy", "*", url])
-        .output()
-        .expect("curl runs");
-    assert!(
-        out.status.success(),
-        "fetching the share link failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = Command::new("curl").args(["-sf", "--noproxy", "*", url]).output().expect("curl runs");
+    assert!(out.status.success(), "fetching the share link failed: {}", String::from_utf8_lossy(&out.stderr));
     out.stdout
 }
 
 /// put a folder and a file, ls, share, get, rm — the same on any connection.
 fn document_workflow(user: &User, conn: &[&str]) {
-    let with = |args: &[&'static str]| -> Vec<String> {
-        conn.iter().chain(args).map(|s| s.to_string()).collect()
-    };
+    let with = |args: &[&'static str]| -> Vec<String> { conn.iter().chain(args).map(|s| s.to_string()).collect() };
     user.write("Quarterly/report.pdf", b"%PDF quarterly");
     user.write("Quarterly/tables/q1 & q2.xlsx", &vec![7u8; 70_000]);
     user.write("memo.txt", b"hello from the memo");
     let put = user.ok(&with(&["put", "Quarterly", "memo.txt", "inbox/"]));
-    assert_eq!(
-        put.lines().count(),
-        3,
-        "every uploaded key is printed: {put}"
-    );
+    assert_eq!(put.lines().count(), 3, "every uploaded key is printed: {put}");
 
     let ls = user.ok(&with(&["ls", "inbox"]));
     assert!(
@@ -151,45 +119,24 @@ fn document_workflow(user: &User, conn: &[&str]) {
         "one level with human sizes:\n{ls}"
     );
     let all = user.ok(&with(&["ls", "inbox", "--recursive"]));
-    for key in [
-        "inbox/Quarterly/report.pdf",
-        "inbox/Quarterly/tables/q1 & q2.xlsx",
-        "inbox/memo.txt",
-    ] {
+    for key in ["inbox/Quarterly/report.pdf", "inbox/Quarterly/tables/q1 & q2.xlsx", "inbox/memo.txt"] {
         assert!(all.contains(key), "{key} is listed recursively:\n{all}");
     }
     assert!(all.contains("68.36 KiB"), "sizes are human:\n{all}");
 
-    let url = user.ok(&with(&[
-        "share",
-        "inbox/Quarterly/report.pdf",
-        "--expires",
-        "1h",
-    ]));
+    let url = user.ok(&with(&["share", "inbox/Quarterly/report.pdf", "--expires", "1h"]));
     assert!(
         url.trim().starts_with("http://127.0.0.1:") && url.contains("X-Amz-Expires=3600"),
         "the link is printed: {url}"
     );
 
     std::fs::create_dir_all(user.path("out")).unwrap();
-    user.ok(&with(&[
-        "get",
-        "inbox/Quarterly/tables/q1 & q2.xlsx",
-        "out",
-    ]));
-    assert_eq!(
-        std::fs::read(user.path("out/q1 & q2.xlsx")).unwrap(),
-        vec![7u8; 70_000],
-        "get writes the same bytes"
-    );
+    user.ok(&with(&["get", "inbox/Quarterly/tables/q1 & q2.xlsx", "out"]));
+    assert_eq!(std::fs::read(user.path("out/q1 & q2.xlsx")).unwrap(), vec![7u8; 70_000], "get writes the same bytes");
 
     user.ok(&with(&["rm", "inbox/memo.txt"]));
     user.ok(&with(&["rm", "--recursive", "inbox/Quarterly"]));
-    assert_eq!(
-        user.ok(&with(&["ls", "--recursive"])),
-        "",
-        "everything was deleted"
-    );
+    assert_eq!(user.ok(&with(&["ls", "--recursive"])), "", "everything was deleted");
 }
 
 #[test]
@@ -199,30 +146,14 @@ fn garage_connection_add_test_and_documents() {
     g.create_bucket("cli-docs");
     let secret = g.rw_key().secret.clone();
     let out = user.add_garage("Office Garage", "cli-docs", &g.rw_key().id, &secret);
-    assert!(
-        out.status.success(),
-        "add failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("read and write"),
-        "add tests the connection first"
-    );
+    assert!(out.status.success(), "add failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("read and write"), "add tests the connection first");
 
     let config = std::fs::read_to_string(user.path("config/coffer/connections.toml")).unwrap();
-    assert!(
-        config.contains("cli-docs") && !config.contains(&secret),
-        "the config file has no secret:\n{config}"
-    );
+    assert!(config.contains("cli-docs") && !config.contains(&secret), "the config file has no secret:\n{config}");
     let list = user.ok(&["connection", "list"]);
-    assert!(
-        list.contains("Office Garage") && list.contains(&g.rw_key().id) && !list.contains(&secret),
-        "{list}"
-    );
-    assert!(
-        user.ok(&["connection", "test", "Office Garage"])
-            .contains("read and write")
-    );
+    assert!(list.contains("Office Garage") && list.contains(&g.rw_key().id) && !list.contains(&secret), "{list}");
+    assert!(user.ok(&["connection", "test", "Office Garage"]).contains("read and write"));
 
     document_workflow(&user, &["--connection", "Office Garage"]);
 
@@ -230,11 +161,7 @@ fn garage_connection_add_test_and_documents() {
     user.write("shared.txt", b"shared bytes");
     user.ok(&["-c", "Office Garage", "put", "shared.txt"]);
     let url = user.ok(&["-c", "Office Garage", "share", "shared.txt"]);
-    assert_eq!(
-        curl(url.trim()),
-        b"shared bytes",
-        "the share link serves the document to a plain HTTP client"
-    );
+    assert_eq!(curl(url.trim()), b"shared bytes", "the share link serves the document to a plain HTTP client");
 
     user.ok(&["connection", "remove", "Office Garage"]);
     assert!(!user.ok(&["connection", "list"]).contains("Office Garage"));
@@ -246,18 +173,9 @@ fn local_vault_is_the_default() {
     document_workflow(&user, &[]);
 
     // A running `coffer serve` keeps the vault up; other commands join it and links work.
-    let mut server = user
-        .command(&["serve"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut server = user.command(&["serve"]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
     let mut line = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(server.stderr.as_mut().unwrap()),
-        &mut line,
-    )
-    .unwrap();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(server.stderr.as_mut().unwrap()), &mut line).unwrap();
     assert!(line.contains("Serving the Local vault"), "{line}");
     user.write("note.txt", b"local note");
     user.ok(&["put", "note.txt"]);
@@ -272,30 +190,13 @@ fn failures_exit_non_zero_with_a_reason() {
     let user = User::new();
     let g = garage();
     g.create_bucket("cli-failures");
-    let err = String::from_utf8(
-        user.add_garage("Wrong", "cli-failures", &g.rw_key().id, "not-the-secret")
-            .stderr,
-    )
-    .unwrap();
-    assert!(
-        err.contains("refused the key") || err.contains("rejected"),
-        "{err}"
-    );
-    assert!(
-        !err.contains("not-the-secret"),
-        "the secret is never echoed: {err}"
-    );
-    assert!(
-        !user.ok(&["connection", "list"]).contains("Wrong"),
-        "a connection that fails its test is not saved"
-    );
+    let err =
+        String::from_utf8(user.add_garage("Wrong", "cli-failures", &g.rw_key().id, "not-the-secret").stderr).unwrap();
+    assert!(err.contains("refused the key") || err.contains("rejected"), "{err}");
+    assert!(!err.contains("not-the-secret"), "the secret is never echoed: {err}");
+    assert!(!user.ok(&["connection", "list"]).contains("Wrong"), "a connection that fails its test is not saved");
 
-    let out = user.add_garage(
-        "Missing",
-        "no-such-bucket-x",
-        &g.rw_key().id,
-        &g.rw_key().secret,
-    );
+    let out = user.add_garage("Missing", "no-such-bucket-x", &g.rw_key().id, &g.rw_key().secret);
     assert!(!out.status.success());
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("does not exist"),
@@ -304,43 +205,17 @@ fn failures_exit_non_zero_with_a_reason() {
     );
 
     let out = user.add_garage("Reader", "cli-failures", &g.ro_key().id, &g.ro_key().secret);
-    assert!(
-        !out.status.success(),
-        "the read-only key has no access to this bucket"
-    );
-    g.cli(&[
-        "bucket",
-        "allow",
-        "--read",
-        "cli-failures",
-        "--key",
-        &g.ro_key().id,
-    ]);
+    assert!(!out.status.success(), "the read-only key has no access to this bucket");
+    g.cli(&["bucket", "allow", "--read", "cli-failures", "--key", &g.ro_key().id]);
     let out = user.add_garage("Reader", "cli-failures", &g.ro_key().id, &g.ro_key().secret);
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("read-only"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("read-only"), "{}", String::from_utf8_lossy(&out.stderr));
     user.write("x.txt", b"x");
     let err = user.fails(&["-c", "Reader", "put", "x.txt"], "");
-    assert!(
-        err.contains("refused"),
-        "a read-only key cannot upload: {err}"
-    );
+    assert!(err.contains("refused"), "a read-only key cannot upload: {err}");
 
-    assert!(
-        user.fails(&["put", "does-not-exist.pdf"], "")
-            .contains("does not exist")
-    );
-    assert!(
-        user.fails(&["get", "nothing/here.pdf"], "")
-            .contains("does not exist")
-    );
-    assert!(
-        user.fails(&["-c", "Nobody", "ls"], "")
-            .contains("no connection named 'Nobody'")
-    );
+    assert!(user.fails(&["put", "does-not-exist.pdf"], "").contains("does not exist"));
+    assert!(user.fails(&["get", "nothing/here.pdf"], "").contains("does not exist"));
+    assert!(user.fails(&["-c", "Nobody", "ls"], "").contains("no connection named 'Nobody'"));
     assert!(
         user.fails(
             &[

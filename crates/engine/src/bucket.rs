@@ -34,28 +34,20 @@ impl Bucket {
                 let creds = Credentials::new(
                     key.access_key_id,
                     key.secret_access_key.expose_secret(),
-                    key.session_token
-                        .as_ref()
-                        .map(|t| t.expose_secret().to_owned()),
+                    key.session_token.as_ref().map(|t| t.expose_secret().to_owned()),
                     None,
                     "coffer-keychain",
                 );
-                aws_sdk_s3::Config::builder()
-                    .behavior_version(BehaviorVersion::latest())
-                    .credentials_provider(creds)
+                aws_sdk_s3::Config::builder().behavior_version(BehaviorVersion::latest()).credentials_provider(creds)
             }
             (CredentialSource::Keychain, None) => {
                 return Err(Error::new(
                     crate::ErrorKind::InvalidCredentials,
-                    format!(
-                        "No secret is stored for '{}' — enter it in Connections.",
-                        conn.name
-                    ),
+                    format!("No secret is stored for '{}' — enter it in Connections.", conn.name),
                 ));
             }
             (CredentialSource::AwsChain { profile }, _) => {
-                let mut loader =
-                    aws_config::defaults(BehaviorVersion::latest()).region(region.clone());
+                let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(region.clone());
                 if let Some(profile) = profile {
                     loader = loader.profile_name(profile);
                 }
@@ -83,10 +75,7 @@ impl Bucket {
                 .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
                 .response_checksum_validation(ResponseChecksumValidation::WhenRequired);
         }
-        Ok(Self {
-            client: aws_sdk_s3::Client::from_conf(config.build()),
-            conn,
-        })
+        Ok(Self { client: aws_sdk_s3::Client::from_conf(config.build()), conn })
     }
 
     pub fn connection(&self) -> &Connection {

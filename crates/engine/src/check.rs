@@ -55,11 +55,7 @@ impl Bucket {
                 ),
             });
         }
-        let probe = format!(
-            "{}.coffer-write-test-{:016x}",
-            self.conn.prefix.as_str(),
-            rand::random::<u64>()
-        );
+        let probe = format!("{}.coffer-write-test-{:016x}", self.conn.prefix.as_str(), rand::random::<u64>());
         let put = self
             .client
             .put_object()
@@ -81,11 +77,7 @@ impl Bucket {
             }
             Err(e) => {
                 let err = self.ctx(None).sdk(e);
-                if err.kind() == ErrorKind::PermissionDenied {
-                    Ok(Access::ReadOnly)
-                } else {
-                    Err(err)
-                }
+                if err.kind() == ErrorKind::PermissionDenied { Ok(Access::ReadOnly) } else { Err(err) }
             }
         }
     }

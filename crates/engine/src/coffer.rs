@@ -25,16 +25,9 @@ impl Dirs {
     /// The operating system's per-user folders (`~/.config/coffer` and `~/.local/share/coffer` on
     /// Linux, honouring `XDG_CONFIG_HOME` and `XDG_DATA_HOME`).
     pub fn from_os() -> Result<Self> {
-        let dirs = directories::ProjectDirs::from("", "", "Coffer").ok_or_else(|| {
-            Error::new(
-                ErrorKind::Io,
-                "Cannot find your home folder to keep Coffer's settings in.",
-            )
-        })?;
-        Ok(Self {
-            config: dirs.config_dir().to_owned(),
-            data: dirs.data_dir().to_owned(),
-        })
+        let dirs = directories::ProjectDirs::from("", "", "Coffer")
+            .ok_or_else(|| Error::new(ErrorKind::Io, "Cannot find your home folder to keep Coffer's settings in."))?;
+        Ok(Self { config: dirs.config_dir().to_owned(), data: dirs.data_dir().to_owned() })
     }
 }
 
@@ -58,11 +51,7 @@ pub struct Coffer {
 
 impl Coffer {
     pub fn new(dirs: Dirs) -> Self {
-        Self {
-            store: ConnectionStore::new(&dirs.config),
-            dirs,
-            local: OnceCell::new(),
-        }
+        Self { store: ConnectionStore::new(&dirs.config), dirs, local: OnceCell::new() }
     }
 
     pub fn dirs(&self) -> &Dirs {
@@ -71,9 +60,7 @@ impl Coffer {
 
     /// The Local vault, started on first use.
     pub async fn local_vault(&self) -> Result<&LocalVault> {
-        self.local
-            .get_or_try_init(|| LocalVault::start(&self.dirs.data))
-            .await
+        self.local.get_or_try_init(|| LocalVault::start(&self.dirs.data)).await
     }
 
     /// The Local vault first, then the configured connections in file order.
@@ -87,11 +74,7 @@ impl Coffer {
         }];
         for connection in self.store.list()? {
             let key = match connection.credentials {
-                CredentialSource::Keychain => {
-                    KeychainEntry::for_connection(&connection.name)
-                        .load()
-                        .await?
-                }
+                CredentialSource::Keychain => KeychainEntry::for_connection(&connection.name).load().await?,
                 CredentialSource::AwsChain { .. } => None,
             };
             all.push(ConnectionInfo {
@@ -120,10 +103,7 @@ impl Coffer {
             (None, None) => None,
         };
         if uses_keychain && key.is_none() {
-            return Err(Error::invalid(format!(
-                "Enter the access key and secret for '{}'.",
-                conn.name
-            )));
+            return Err(Error::invalid(format!("Enter the access key and secret for '{}'.", conn.name)));
         }
         // The file is written first: it refuses duplicate names before any secret is touched.
         let saved = self.store.save(conn, replacing)?;
@@ -157,9 +137,7 @@ impl Coffer {
             Some(name) => {
                 let conn = self.store.get(name)?;
                 let key = match conn.credentials {
-                    CredentialSource::Keychain => {
-                        KeychainEntry::for_connection(name).load().await?
-                    }
+                    CredentialSource::Keychain => KeychainEntry::for_connection(name).load().await?,
                     CredentialSource::AwsChain { .. } => None,
                 };
                 Bucket::open(conn, key).await

@@ -67,17 +67,12 @@ impl Connection {
             return Err(Error::invalid("Give the connection a name."));
         }
         if self.name.eq_ignore_ascii_case(LOCAL_VAULT) {
-            return Err(Error::invalid(format!(
-                "'{LOCAL_VAULT}' is the built-in vault's name; choose another."
-            )));
+            return Err(Error::invalid(format!("'{LOCAL_VAULT}' is the built-in vault's name; choose another.")));
         }
         if self.name.chars().any(char::is_control) {
-            return Err(Error::invalid(
-                "The connection name contains control characters.",
-            ));
+            return Err(Error::invalid("The connection name contains control characters."));
         }
-        if !self.endpoint.is_empty()
-            && !(self.endpoint.starts_with("http://") || self.endpoint.starts_with("https://"))
+        if !self.endpoint.is_empty() && !(self.endpoint.starts_with("http://") || self.endpoint.starts_with("https://"))
         {
             return Err(Error::invalid(format!(
                 "The endpoint '{}' must start with http:// or https:// (or be empty for AWS S3).",
@@ -85,12 +80,7 @@ impl Connection {
             )));
         }
         if self.region.is_empty() {
-            self.region = if self.endpoint.is_empty() {
-                "us-east-1"
-            } else {
-                "auto"
-            }
-            .to_owned();
+            self.region = if self.endpoint.is_empty() { "us-east-1" } else { "auto" }.to_owned();
         }
         if !valid_bucket_name(&self.bucket) {
             return Err(Error::invalid(format!(
@@ -106,20 +96,14 @@ impl Connection {
     }
 
     pub fn addressing(&self) -> Addressing {
-        self.addressing.unwrap_or(if self.is_aws() {
-            Addressing::VirtualHosted
-        } else {
-            Addressing::Path
-        })
+        self.addressing.unwrap_or(if self.is_aws() { Addressing::VirtualHosted } else { Addressing::Path })
     }
 }
 
 fn valid_bucket_name(name: &str) -> bool {
     // Lenient on purpose (underscores and capitals exist on older servers); strict enough to catch typos.
     (3..=63).contains(&name.len())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
         && name.starts_with(|c: char| c.is_ascii_alphanumeric())
 }
 
@@ -137,9 +121,7 @@ pub struct ConnectionStore {
 
 impl ConnectionStore {
     pub fn new(config_dir: &Path) -> Self {
-        Self {
-            path: config_dir.join("connections.toml"),
-        }
+        Self { path: config_dir.join("connections.toml") }
     }
 
     pub fn path(&self) -> &Path {
@@ -151,15 +133,12 @@ impl ConnectionStore {
     }
 
     pub fn get(&self, name: &str) -> Result<Connection> {
-        self.list()?
-            .into_iter()
-            .find(|c| c.name == name)
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorKind::NotFound,
-                    format!("There is no connection named '{name}'; see the list of connections."),
-                )
-            })
+        self.list()?.into_iter().find(|c| c.name == name).ok_or_else(|| {
+            Error::new(
+                ErrorKind::NotFound,
+                format!("There is no connection named '{name}'; see the list of connections."),
+            )
+        })
     }
 
     /// Adds `conn`, or replaces the connection called `replacing` with it.
@@ -168,23 +147,13 @@ impl ConnectionStore {
         let mut file = self.read()?;
         if let Some(old) = replacing {
             if !file.connections.iter().any(|c| c.name == old) {
-                return Err(Error::new(
-                    ErrorKind::NotFound,
-                    format!("There is no connection named '{old}'."),
-                ));
+                return Err(Error::new(ErrorKind::NotFound, format!("There is no connection named '{old}'.")));
             }
         }
-        if file
-            .connections
-            .iter()
-            .any(|c| c.name == conn.name && Some(c.name.as_str()) != replacing)
-        {
+        if file.connections.iter().any(|c| c.name == conn.name && Some(c.name.as_str()) != replacing) {
             return Err(Error::new(
                 ErrorKind::AlreadyExists,
-                format!(
-                    "A connection named '{}' already exists; choose another name.",
-                    conn.name
-                ),
+                format!("A connection named '{}' already exists; choose another name.", conn.name),
             ));
         }
         match replacing.and_then(|old| file.connections.iter().position(|c| c.name == old)) {
@@ -200,10 +169,7 @@ impl ConnectionStore {
         let before = file.connections.len();
         file.connections.retain(|c| c.name != name);
         if file.connections.len() == before {
-            return Err(Error::new(
-                ErrorKind::NotFound,
-                format!("There is no connection named '{name}'."),
-            ));
+            return Err(Error::new(ErrorKind::NotFound, format!("There is no connection named '{name}'.")));
         }
         self.write(&file)
     }
@@ -219,35 +185,22 @@ impl ConnectionStore {
         let file: ConnectionsFile = toml::from_str(&text).map_err(|e| {
             Error::new(
                 ErrorKind::Io,
-                format!(
-                    "'{}' is not a valid connections file: {}",
-                    self.path.display(),
-                    e.message()
-                ),
+                format!("'{}' is not a valid connections file: {}", self.path.display(), e.message()),
             )
         })?;
-        let connections = file
-            .connections
-            .into_iter()
-            .map(Connection::validate)
-            .collect::<Result<_>>()?;
+        let connections = file.connections.into_iter().map(Connection::validate).collect::<Result<_>>()?;
         Ok(ConnectionsFile { connections })
     }
 
     fn write(&self, file: &ConnectionsFile) -> Result<()> {
         let text = toml::to_string_pretty(file)
             .map_err(|e| Error::new(ErrorKind::Io, format!("Cannot save connections: {e}")))?;
-        let dir = self
-            .path
-            .parent()
-            .expect("the connections file is inside a directory");
+        let dir = self.path.parent().expect("the connections file is inside a directory");
         std::fs::create_dir_all(dir).map_err(|e| Error::local_io(dir, &e))?;
         // Written beside and renamed over, so a crash never leaves a truncated file.
         let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::local_io(dir, &e))?;
-        std::io::Write::write_all(&mut tmp, text.as_bytes())
-            .map_err(|e| Error::local_io(tmp.path(), &e))?;
-        tmp.persist(&self.path)
-            .map_err(|e| Error::local_io(&self.path, &e.error))?;
+        std::io::Write::write_all(&mut tmp, text.as_bytes()).map_err(|e| Error::local_io(tmp.path(), &e))?;
+        tmp.persist(&self.path).map_err(|e| Error::local_io(&self.path, &e.error))?;
         Ok(())
     }
 }

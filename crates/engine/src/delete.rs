@@ -39,11 +39,7 @@ pub enum Target {
 impl Target {
     /// A key ending in `/` names a folder.
     pub fn parse(key: &str) -> Result<Self> {
-        if key.ends_with('/') {
-            Ok(Self::Folder(Prefix::new(key)?))
-        } else {
-            Ok(Self::Object(ObjectKey::new(key)?))
-        }
+        if key.ends_with('/') { Ok(Self::Folder(Prefix::new(key)?)) } else { Ok(Self::Object(ObjectKey::new(key)?)) }
     }
 }
 
@@ -78,19 +74,13 @@ impl Bucket {
     }
 
     /// Deletes documents and whole folders in one go; `progress(done, total)` after each batch.
-    pub async fn delete_targets(
-        &self,
-        targets: &[Target],
-        progress: &(dyn Fn(u64, u64) + Sync),
-    ) -> Result<Deleted> {
+    pub async fn delete_targets(&self, targets: &[Target], progress: &(dyn Fn(u64, u64) + Sync)) -> Result<Deleted> {
         let mut keys = Vec::new();
         for target in targets {
             match target {
                 Target::Object(key) => keys.push(self.full_key(key)?),
                 Target::Folder(folder) if folder.is_root() => {
-                    return Err(Error::invalid(
-                        "Refusing to delete the whole bucket at once; choose a folder.",
-                    ));
+                    return Err(Error::invalid("Refusing to delete the whole bucket at once; choose a folder."));
                 }
                 Target::Folder(folder) => keys.extend(self.full_keys_under(folder).await?),
             }
@@ -112,55 +102,29 @@ impl Bucket {
     }
 
     /// Deletes many objects, `progress(done, total)` after each batch.
-    pub async fn delete_many(
-        &self,
-        keys: &[ObjectKey],
-        progress: &(dyn Fn(u64, u64) + Sync),
-    ) -> Result<Deleted> {
-        let full = keys
-            .iter()
-            .map(|k| self.full_key(k))
-            .collect::<Result<Vec<_>>>()?;
+    pub async fn delete_many(&self, keys: &[ObjectKey], progress: &(dyn Fn(u64, u64) + Sync)) -> Result<Deleted> {
+        let full = keys.iter().map(|k| self.full_key(k)).collect::<Result<Vec<_>>>()?;
         self.delete_full_keys(full, progress).await
     }
 
     /// Deletes every object under `folder`, including its folder marker.
-    pub async fn delete_folder(
-        &self,
-        folder: &Prefix,
-        progress: &(dyn Fn(u64, u64) + Sync),
-    ) -> Result<Deleted> {
+    pub async fn delete_folder(&self, folder: &Prefix, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<Deleted> {
         if folder.is_root() {
-            return Err(Error::invalid(
-                "Refusing to delete the whole bucket at once; choose a folder.",
-            ));
+            return Err(Error::invalid("Refusing to delete the whole bucket at once; choose a folder."));
         }
         let keys = self.full_keys_under(folder).await?;
         self.delete_full_keys(keys, progress).await
     }
 
-    async fn delete_full_keys(
-        &self,
-        keys: Vec<String>,
-        progress: &(dyn Fn(u64, u64) + Sync),
-    ) -> Result<Deleted> {
+    async fn delete_full_keys(&self, keys: Vec<String>, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<Deleted> {
         let total = keys.len() as u64;
         let mut report = Deleted::default();
         for batch in keys.chunks(BATCH) {
             let objects = batch
                 .iter()
-                .map(|k| {
-                    ObjectIdentifier::builder()
-                        .key(k)
-                        .build()
-                        .expect("the key is set")
-                })
+                .map(|k| ObjectIdentifier::builder().key(k).build().expect("the key is set"))
                 .collect::<Vec<_>>();
-            let delete = Delete::builder()
-                .set_objects(Some(objects))
-                .quiet(true)
-                .build()
-                .expect("objects are set");
+            let delete = Delete::builder().set_objects(Some(objects)).quiet(true).build().expect("objects are set");
             let output = self
                 .client
                 .delete_objects()
@@ -177,10 +141,7 @@ impl Bucket {
                         Some("AccessDenied") => ErrorKind::PermissionDenied,
                         _ => ErrorKind::Server,
                     };
-                    let reason = err
-                        .message
-                        .or(err.code)
-                        .unwrap_or_else(|| "no reason given".to_owned());
+                    let reason = err.message.or(err.code).unwrap_or_else(|| "no reason given".to_owned());
                     failed.insert(key, (kind, reason));
                 }
             }

@@ -50,9 +50,7 @@ pub fn safe_path(folder: &Path, relative_key: &str) -> Result<PathBuf> {
         }
     }
     if !pushed {
-        return Err(Error::invalid(format!(
-            "The key '{relative_key}' has no file name to save under."
-        )));
+        return Err(Error::invalid(format!("The key '{relative_key}' has no file name to save under.")));
     }
     Ok(path)
 }
@@ -67,96 +65,56 @@ impl Bucket {
         cancel: &CancellationToken,
     ) -> Result<u64> {
         if target.is_dir() {
-            return Err(Error::invalid(format!(
-                "'{}' is a folder; choose a file name to save to.",
-                target.display()
-            )));
+            return Err(Error::invalid(format!("'{}' is a folder; choose a file name to save to.", target.display())));
         }
         let dir = match target.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
             _ => PathBuf::from("."),
         };
-        tokio::fs::create_dir_all(&dir)
-            .await
-            .map_err(|e| Error::local_io(&dir, &e))?;
+        tokio::fs::create_dir_all(&dir).await.map_err(|e| Error::local_io(&dir, &e))?;
         let full = self.full_key(key)?;
         let ctx = self.ctx(Some(key.as_str()));
         let output = until_cancelled(cancel, async {
-            self.client
-                .get_object()
-                .bucket(&self.conn.bucket)
-                .key(&full)
-                .send()
-                .await
-                .map_err(|e| ctx.sdk(e))
+            self.client.get_object().bucket(&self.conn.bucket).key(&full).send().await.map_err(|e| ctx.sdk(e))
         })
         .await?;
         let total = output.content_length.unwrap_or(0).max(0) as u64;
-        let mtime = output
-            .metadata
-            .as_ref()
-            .and_then(|m| m.get("mtime"))
-            .and_then(|v| parse_mtime(v));
+        let mtime = output.metadata.as_ref().and_then(|m| m.get("mtime")).and_then(|v| parse_mtime(v));
 
         // Dropped (and removed) on every early return, so no partial file is left.
         let temp = tempfile::Builder::new()
             .prefix(".coffer-download-")
             .tempfile_in(&dir)
             .map_err(|e| Error::local_io(&dir, &e))?;
-        let mut file = tokio::fs::File::from_std(
-            temp.reopen()
-                .map_err(|e| Error::local_io(temp.path(), &e))?,
-        );
+        let mut file = tokio::fs::File::from_std(temp.reopen().map_err(|e| Error::local_io(temp.path(), &e))?);
         let mut body = output.body;
         let mut done = 0u64;
         let copy = async {
             while let Some(chunk) = body.try_next().await.map_err(|_| {
-                Error::new(
-                    ErrorKind::Unreachable,
-                    format!("The download of '{key}' was interrupted; try again."),
-                )
+                Error::new(ErrorKind::Unreachable, format!("The download of '{key}' was interrupted; try again."))
             })? {
-                file.write_all(&chunk)
-                    .await
-                    .map_err(|e| Error::local_io(temp.path(), &e))?;
+                file.write_all(&chunk).await.map_err(|e| Error::local_io(temp.path(), &e))?;
                 done += chunk.len() as u64;
-                progress(Progress {
-                    bytes_done: done,
-                    bytes_total: total,
-                    files_done: 0,
-                    files_total: 1,
-                });
+                progress(Progress { bytes_done: done, bytes_total: total, files_done: 0, files_total: 1 });
             }
-            file.flush()
-                .await
-                .map_err(|e| Error::local_io(temp.path(), &e))?;
+            file.flush().await.map_err(|e| Error::local_io(temp.path(), &e))?;
             Ok(())
         };
         until_cancelled(cancel, copy).await?;
         if done != total {
             return Err(Error::new(
                 ErrorKind::Unreachable,
-                format!(
-                    "The download of '{key}' stopped after {done} of {total} bytes; try again."
-                ),
+                format!("The download of '{key}' stopped after {done} of {total} bytes; try again."),
             ));
         }
-        file.sync_all()
-            .await
-            .map_err(|e| Error::local_io(temp.path(), &e))?;
+        file.sync_all().await.map_err(|e| Error::local_io(temp.path(), &e))?;
         drop(file);
         if let Some(mtime) = mtime {
             // Keeping the original modification time is a courtesy; failing to is not an error.
             let _ = temp.as_file().set_modified(mtime);
         }
-        temp.persist(target)
-            .map_err(|e| Error::local_io(target, &e.error))?;
-        progress(Progress {
-            bytes_done: done,
-            bytes_total: total,
-            files_done: 1,
-            files_total: 1,
-        });
+        temp.persist(target).map_err(|e| Error::local_io(target, &e.error))?;
+        progress(Progress { bytes_done: done, bytes_total: total, files_done: 1, files_total: 1 });
         Ok(done)
     }
 
@@ -170,10 +128,7 @@ impl Bucket {
         progress: &(dyn Fn(Progress) + Sync),
         cancel: &CancellationToken,
     ) -> Result<PathBuf> {
-        let relative = key
-            .as_str()
-            .strip_prefix(base.as_str())
-            .unwrap_or(key.as_str());
+        let relative = key.as_str().strip_prefix(base.as_str()).unwrap_or(key.as_str());
         let target = safe_path(folder, relative)?;
         self.download(key, &target, progress, cancel).await?;
         Ok(target)

@@ -50,10 +50,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Self {
-            kind,
-            message: message.into(),
-        }
+        Self { kind, message: message.into() }
     }
 
     pub fn kind(&self) -> ErrorKind {
@@ -69,10 +66,7 @@ impl Error {
     }
 
     pub(crate) fn cancelled() -> Self {
-        Self::new(
-            ErrorKind::Cancelled,
-            "Cancelled; nothing was left half-done.",
-        )
+        Self::new(ErrorKind::Cancelled, "Cancelled; nothing was left half-done.")
     }
 
     /// A local file-system error about `path`, worded for the person who chose that path.
@@ -81,13 +75,10 @@ impl Error {
         let shown = path.display();
         match err.kind() {
             Io::NotFound => Self::new(ErrorKind::NotFound, format!("'{shown}' does not exist.")),
-            Io::PermissionDenied => Self::new(
-                ErrorKind::Io,
-                format!("'{shown}' cannot be read or written: permission denied."),
-            ),
-            Io::IsADirectory => Self::invalid(format!(
-                "'{shown}' is a folder; choose a file or upload the folder."
-            )),
+            Io::PermissionDenied => {
+                Self::new(ErrorKind::Io, format!("'{shown}' cannot be read or written: permission denied."))
+            }
+            Io::IsADirectory => Self::invalid(format!("'{shown}' is a folder; choose a file or upload the folder.")),
             Io::UnexpectedEof => Self::new(
                 ErrorKind::Io,
                 format!(
@@ -145,19 +136,14 @@ impl Context<'_> {
                 self.classify(service.err().code(), status)
             }
             SdkError::ResponseError(resp) => self.classify(None, resp.raw().status()),
-            _ => Error::new(
-                ErrorKind::Server,
-                format!("The server for '{conn}' failed: {}.", describe(&err)),
-            ),
+            _ => Error::new(ErrorKind::Server, format!("The server for '{conn}' failed: {}.", describe(&err))),
         }
     }
 
     fn classify(&self, code: Option<&str>, status: u16) -> Error {
         let conn = self.connection;
         let bucket = self.bucket;
-        let what = self
-            .key
-            .map_or_else(|| format!("bucket '{bucket}'"), |k| format!("'{k}'"));
+        let what = self.key.map_or_else(|| format!("bucket '{bucket}'"), |k| format!("'{k}'"));
         match (code, status) {
             (Some("NoSuchBucket"), _) => Error::new(
                 ErrorKind::BucketNotFound,
@@ -165,10 +151,9 @@ impl Context<'_> {
                     "The bucket '{bucket}' does not exist on the server for '{conn}' — check the bucket name in Connections."
                 ),
             ),
-            (Some("NoSuchKey" | "NotFound" | "NoSuchUpload"), _) | (None, 404) => Error::new(
-                ErrorKind::NotFound,
-                format!("{} does not exist in '{conn}'.", capitalise(&what)),
-            ),
+            (Some("NoSuchKey" | "NotFound" | "NoSuchUpload"), _) | (None, 404) => {
+                Error::new(ErrorKind::NotFound, format!("{} does not exist in '{conn}'.", capitalise(&what)))
+            }
             (
                 Some(
                     "InvalidAccessKeyId"
@@ -198,19 +183,14 @@ impl Context<'_> {
                 "The server for '{conn}' does not accept region '{}' for bucket '{bucket}' — check the region in Connections.",
                 self.region
             )),
-            (Some("AccessDenied" | "AllAccessDisabled" | "Forbidden"), _) | (None, 403) => {
-                Error::new(
-                    ErrorKind::PermissionDenied,
-                    format!(
-                        "The server refused this on {what} for '{conn}': the key may not do it, or its secret is wrong — test the connection to tell which."
-                    ),
-                )
-            }
-            (
-                Some(
-                    "EntityTooLarge" | "InvalidArgument" | "KeyTooLongError" | "InvalidRequest"
-                    | "InvalidBucketName",
+            (Some("AccessDenied" | "AllAccessDisabled" | "Forbidden"), _) | (None, 403) => Error::new(
+                ErrorKind::PermissionDenied,
+                format!(
+                    "The server refused this on {what} for '{conn}': the key may not do it, or its secret is wrong — test the connection to tell which."
                 ),
+            ),
+            (
+                Some("EntityTooLarge" | "InvalidArgument" | "KeyTooLongError" | "InvalidRequest" | "InvalidBucketName"),
                 _,
             ) => Error::invalid(format!(
                 "The server for '{conn}' refused the request for {what} ({}).",
@@ -227,11 +207,7 @@ impl Context<'_> {
     }
 
     fn endpoint_shown(&self) -> &str {
-        if self.endpoint.is_empty() {
-            "AWS S3"
-        } else {
-            self.endpoint
-        }
+        if self.endpoint.is_empty() { "AWS S3" } else { self.endpoint }
     }
 }
 
@@ -260,7 +236,5 @@ fn describe(err: &dyn std::error::Error) -> String {
 
 fn capitalise(s: &str) -> String {
     let mut chars = s.chars();
-    chars
-        .next()
-        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+    chars.next().map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
 }

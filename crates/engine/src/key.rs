@@ -37,9 +37,7 @@ impl ObjectKey {
         let key = key.into();
         check_path(&key, "key")?;
         if key.ends_with('/') {
-            return Err(Error::invalid(format!(
-                "'{key}' ends with '/', which names a folder, not a document."
-            )));
+            return Err(Error::invalid(format!("'{key}' ends with '/', which names a folder, not a document.")));
         }
         Ok(Self(key))
     }
@@ -150,9 +148,7 @@ impl From<Prefix> for String {
 
 fn check_path(path: &str, what: &str) -> Result<()> {
     if path.is_empty() {
-        return Err(Error::invalid(format!(
-            "The {what} is empty; give the document a name."
-        )));
+        return Err(Error::invalid(format!("The {what} is empty; give the document a name.")));
     }
     if path.len() > MAX_KEY_BYTES {
         return Err(Error::invalid(format!(
@@ -169,10 +165,7 @@ fn check_path(path: &str, what: &str) -> Result<()> {
     let body = path.strip_suffix('/').unwrap_or(path);
     // Empty, "." and ".." segments are rewritten by URL normalisation on some servers and clients,
     // so such an object could be stored under one name and never be found again.
-    if body
-        .split('/')
-        .any(|s| s.is_empty() || s == "." || s == "..")
-    {
+    if body.split('/').any(|s| s.is_empty() || s == "." || s == "..") {
         return Err(Error::invalid(format!(
             "The {what} '{path}' has an empty, '.' or '..' part; folder names must not be empty or dots."
         )));

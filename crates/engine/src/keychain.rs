@@ -64,29 +64,20 @@ pub struct KeychainEntry {
 impl KeychainEntry {
     /// The entry for the connection called `name`.
     pub fn for_connection(name: &str) -> Self {
-        Self {
-            account: format!("connection:{name}"),
-        }
+        Self { account: format!("connection:{name}") }
     }
 
     /// The entry for the Local vault's generated key.
     pub fn for_local_vault() -> Self {
-        Self {
-            account: "local-vault".to_owned(),
-        }
+        Self { account: "local-vault".to_owned() }
     }
 
     pub async fn store(&self, key: AccessKey) -> Result<()> {
         let key = key.validate()?;
-        let json =
-            SecretString::from(serde_json::to_string(&key).expect("an access key serialises"));
+        let json = SecretString::from(serde_json::to_string(&key).expect("an access key serialises"));
         let account = self.account.clone();
-        blocking(move || {
-            entry(&account)?
-                .set_password(json.expose_secret())
-                .map_err(|e| keychain_error(&account, e))
-        })
-        .await
+        blocking(move || entry(&account)?.set_password(json.expose_secret()).map_err(|e| keychain_error(&account, e)))
+            .await
     }
 
     /// The stored key, or `None` if there is none.
@@ -96,7 +87,10 @@ impl KeychainEntry {
             Ok(json) => {
                 let json = SecretString::from(json);
                 serde_json::from_str(json.expose_secret()).map(Some).map_err(|_| {
-                    Error::new(ErrorKind::Io, format!("The keychain entry for '{account}' is damaged; enter the secret again."))
+                    Error::new(
+                        ErrorKind::Io,
+                        format!("The keychain entry for '{account}' is damaged; enter the secret again."),
+                    )
                 })
             }
             Err(keyring::Error::NoEntry) => Ok(None),
@@ -125,26 +119,18 @@ fn entry(account: &str) -> Result<keyring::Entry> {
 }
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .expect("keychain calls do not panic")
+    tokio::task::spawn_blocking(f).await.expect("keychain calls do not panic")
 }
 
 fn keychain_error(account: &str, err: keyring::Error) -> Error {
     // Only the variant is used: some variants carry the raw secret bytes.
     let why = match err {
-        keyring::Error::NoStorageAccess(_) => {
-            "the keychain is locked or access was refused — unlock it and try again"
-        }
+        keyring::Error::NoStorageAccess(_) => "the keychain is locked or access was refused — unlock it and try again",
         keyring::Error::NoDefaultStore | keyring::Error::PlatformFailure(_) => {
             "the system keychain is not available — on Linux, a Secret Service such as GNOME Keyring must be running"
         }
-        keyring::Error::TooLong(..) | keyring::Error::Invalid(..) => {
-            "the entry's name is not accepted by the keychain"
-        }
-        keyring::Error::Ambiguous(_) => {
-            "the keychain holds several entries for it — remove the duplicates"
-        }
+        keyring::Error::TooLong(..) | keyring::Error::Invalid(..) => "the entry's name is not accepted by the keychain",
+        keyring::Error::Ambiguous(_) => "the keychain holds several entries for it — remove the duplicates",
         _ => "the keychain gave an unexpected answer",
     };
     Error::new(ErrorKind::Io, format!("Keychain entry '{account}': {why}."))

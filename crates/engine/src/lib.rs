@@ -37,9 +37,7 @@ pub use list::{Depth, Entry};
 pub use local_vault::{LOCAL_BUCKET, LocalVault};
 pub use share::{DEFAULT_EXPIRY, MAX_EXPIRY, ShareLink};
 pub use stat::{ObjectInfo, UnfinishedUpload};
-pub use transfers::{
-    ConflictChoice, Selection, SelectionItem, TransferState, TransferUpdate, Transfers, numbered,
-};
+pub use transfers::{ConflictChoice, Selection, SelectionItem, TransferState, TransferUpdate, Transfers, numbered};
 pub use upload::{FolderUpload, Progress, UploadFailure, UploadOptions, Uploaded, content_type};
 
 /// Re-exported so callers can cancel uploads and downloads without naming another crate.

@@ -48,24 +48,14 @@ impl Bucket {
     /// Lists `folder`: folders first, then documents, each sorted by key.
     pub async fn list(&self, folder: &Prefix, depth: Depth) -> Result<Vec<Entry>> {
         let mut entries = Vec::new();
-        self.list_pages(folder, depth, |page| entries.extend(page))
-            .await?;
-        entries.sort_by(|a, b| {
-            b.is_folder
-                .cmp(&a.is_folder)
-                .then_with(|| a.key.cmp(&b.key))
-        });
+        self.list_pages(folder, depth, |page| entries.extend(page)).await?;
+        entries.sort_by(|a, b| b.is_folder.cmp(&a.is_folder).then_with(|| a.key.cmp(&b.key)));
         Ok(entries)
     }
 
     /// Lists `folder` a page at a time (up to 1,000 entries), in the server's order, so a caller can
     /// show the first rows of a huge folder before the last page arrives.
-    pub async fn list_pages(
-        &self,
-        folder: &Prefix,
-        depth: Depth,
-        mut on_page: impl FnMut(Vec<Entry>),
-    ) -> Result<()> {
+    pub async fn list_pages(&self, folder: &Prefix, depth: Depth, mut on_page: impl FnMut(Vec<Entry>)) -> Result<()> {
         let full_prefix = self.full_prefix(folder);
         let mut pages = self
             .client
@@ -81,12 +71,7 @@ impl Bucket {
             for p in page.common_prefixes.unwrap_or_default() {
                 let Some(full) = p.prefix else { continue };
                 let key = self.relative(&full).to_owned();
-                let name = key
-                    .trim_end_matches('/')
-                    .rsplit('/')
-                    .next()
-                    .unwrap_or_default()
-                    .to_owned();
+                let name = key.trim_end_matches('/').rsplit('/').next().unwrap_or_default().to_owned();
                 entries.push(Entry {
                     key,
                     name,
@@ -130,12 +115,7 @@ impl Bucket {
             .send();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| self.ctx(None).sdk(e))?;
-            keys.extend(
-                page.contents
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter_map(|o| o.key),
-            );
+            keys.extend(page.contents.unwrap_or_default().into_iter().filter_map(|o| o.key));
         }
         Ok(keys)
     }

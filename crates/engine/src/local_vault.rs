@@ -82,32 +82,18 @@ impl LocalVault {
         let listener = match tokio::net::TcpListener::bind(addr).await {
             Ok(listener) => listener,
             Err(e) if e.kind() == std::io::ErrorKind::AddrInUse && port != 0 => {
-                return Ok(Self {
-                    endpoint: format!("http://{addr}"),
-                    key,
-                    root: root.to_owned(),
-                    stop: None,
-                });
+                return Ok(Self { endpoint: format!("http://{addr}"), key, root: root.to_owned(), stop: None });
             }
             Err(e) => {
-                return Err(Error::new(
-                    ErrorKind::Io,
-                    format!("The Local vault cannot listen on {addr}: {e}."),
-                ));
+                return Err(Error::new(ErrorKind::Io, format!("The Local vault cannot listen on {addr}: {e}.")));
             }
         };
-        let addr = listener.local_addr().map_err(|e| {
-            Error::new(
-                ErrorKind::Io,
-                format!("The Local vault has no address: {e}."),
-            )
-        })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| Error::new(ErrorKind::Io, format!("The Local vault has no address: {e}.")))?;
 
         let fs = s3s_fs::FileSystem::new(root).map_err(|e| {
-            Error::new(
-                ErrorKind::Io,
-                format!("The Local vault cannot use '{}': {e:?}.", root.display()),
-            )
+            Error::new(ErrorKind::Io, format!("The Local vault cannot use '{}': {e:?}.", root.display()))
         })?;
         let service = {
             let mut builder = s3s::service::S3ServiceBuilder::new(fs);
@@ -130,9 +116,7 @@ impl LocalVault {
                         Err(_) => continue,
                     },
                 };
-                let conn = http
-                    .serve_connection(TokioIo::new(socket), service.clone())
-                    .into_owned();
+                let conn = http.serve_connection(TokioIo::new(socket), service.clone()).into_owned();
                 let stopped = stopped.clone();
                 tokio::spawn(async move {
                     tokio::select! {
@@ -142,12 +126,7 @@ impl LocalVault {
                 });
             }
         });
-        Ok(Self {
-            endpoint: format!("http://{addr}"),
-            key,
-            root: root.to_owned(),
-            stop: Some(stop),
-        })
+        Ok(Self { endpoint: format!("http://{addr}"), key, root: root.to_owned(), stop: Some(stop) })
     }
 
     pub fn endpoint(&self) -> &str {
@@ -155,11 +134,7 @@ impl LocalVault {
     }
 
     pub fn port(&self) -> u16 {
-        self.endpoint
-            .rsplit(':')
-            .next()
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(0)
+        self.endpoint.rsplit(':').next().and_then(|p| p.parse().ok()).unwrap_or(0)
     }
 
     /// The folder the vault stores its objects under.
@@ -192,15 +167,6 @@ impl LocalVault {
 fn generate_key() -> AccessKey {
     use rand::Rng;
     use rand::distr::Alphanumeric;
-    let random = |n| {
-        rand::rng()
-            .sample_iter(&Alphanumeric)
-            .take(n)
-            .map(char::from)
-            .collect::<String>()
-    };
-    AccessKey::new(
-        format!("COFFERLOCAL{}", random(9).to_uppercase()),
-        random(40),
-    )
+    let random = |n| rand::rng().sample_iter(&Alphanumeric).take(n).map(char::from).collect::<String>();
+    AccessKey::new(format!("COFFERLOCAL{}", random(9).to_uppercase()), random(40))
 }

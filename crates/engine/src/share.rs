@@ -27,22 +27,11 @@ pub struct ShareLink {
 impl Bucket {
     /// A link to `key` valid for `expires_in` (clamped to 1 second … 7 days). Checks first that the
     /// object exists, so nobody is sent a link to nothing.
-    pub async fn share_link(
-        &self,
-        key: &ObjectKey,
-        expires_in: Duration,
-        now: SystemTime,
-    ) -> Result<ShareLink> {
+    pub async fn share_link(&self, key: &ObjectKey, expires_in: Duration, now: SystemTime) -> Result<ShareLink> {
         let expires_in = expires_in.clamp(Duration::from_secs(1), MAX_EXPIRY);
         let full = self.full_key(key)?;
         let ctx = self.ctx(Some(key.as_str()));
-        self.client
-            .head_object()
-            .bucket(&self.conn.bucket)
-            .key(&full)
-            .send()
-            .await
-            .map_err(|e| ctx.sdk(e))?;
+        self.client.head_object().bucket(&self.conn.bucket).key(&full).send().await.map_err(|e| ctx.sdk(e))?;
         let config = PresigningConfig::builder()
             .start_time(now)
             .expires_in(expires_in)
@@ -60,10 +49,7 @@ impl Bucket {
         Ok(ShareLink {
             url: request.uri().to_owned(),
             expires_in_secs: expires_in.as_secs(),
-            expires_at_ms: expires_at
-                .duration_since(UNIX_EPOCH)
-                .unwrap_or_default()
-                .as_millis() as u64,
+            expires_at_ms: expires_at.duration_since(UNIX_EPOCH).unwrap_or_default().as_millis() as u64,
         })
     }
 }

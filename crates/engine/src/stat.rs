@@ -84,10 +84,7 @@ impl Bucket {
                 .map_err(|e| self.ctx(None).sdk(e))?;
             for upload in page.uploads.unwrap_or_default() {
                 if let (Some(key), Some(upload_id)) = (upload.key, upload.upload_id) {
-                    found.push(UnfinishedUpload {
-                        key: self.relative(&key).to_owned(),
-                        upload_id,
-                    });
+                    found.push(UnfinishedUpload { key: self.relative(&key).to_owned(), upload_id });
                 }
             }
             if page.is_truncated != Some(true) {

@@ -92,34 +92,20 @@ pub struct Transfers {
 
 impl Transfers {
     pub fn new(options: UploadOptions) -> Self {
-        Self {
-            options,
-            ..Self::default()
-        }
+        Self { options, ..Self::default() }
     }
 
     /// Keeps dropped or picked paths and returns the id the page refers to them by.
     pub fn add_selection(&self, paths: Vec<PathBuf>) -> u64 {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
-        self.selections
-            .lock()
-            .expect("not poisoned")
-            .insert(id, paths);
+        self.selections.lock().expect("not poisoned").insert(id, paths);
         id
     }
 
     fn selection_paths(&self, id: u64) -> Result<Vec<PathBuf>> {
-        self.selections
-            .lock()
-            .expect("not poisoned")
-            .get(&id)
-            .cloned()
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorKind::NotFound,
-                    "Those files are no longer on hand; drop or pick them again.",
-                )
-            })
+        self.selections.lock().expect("not poisoned").get(&id).cloned().ok_or_else(|| {
+            Error::new(ErrorKind::NotFound, "Those files are no longer on hand; drop or pick them again.")
+        })
     }
 
     /// Names, sizes and whether each name is already taken in `dest`.
@@ -127,29 +113,15 @@ impl Transfers {
         let mut items = Vec::new();
         for path in self.selection_paths(id)? {
             let name = file_name(&path)?;
-            let meta = tokio::fs::metadata(&path)
-                .await
-                .map_err(|e| Error::local_io(&path, &e))?;
+            let meta = tokio::fs::metadata(&path).await.map_err(|e| Error::local_io(&path, &e))?;
             let (size, files, exists) = if meta.is_dir() {
                 let owned = path.clone();
-                let (size, files) = tokio::task::spawn_blocking(move || folder_totals(&owned))
-                    .await
-                    .expect("no panic");
-                (
-                    size,
-                    files,
-                    bucket.folder_exists(&dest.child(&name)?).await?,
-                )
+                let (size, files) = tokio::task::spawn_blocking(move || folder_totals(&owned)).await.expect("no panic");
+                (size, files, bucket.folder_exists(&dest.child(&name)?).await?)
             } else {
                 (meta.len(), 1, exists(bucket, &dest.join(&name)?).await?)
             };
-            items.push(SelectionItem {
-                name,
-                is_folder: meta.is_dir(),
-                size,
-                files,
-                exists,
-            });
+            items.push(SelectionItem { name, is_folder: meta.is_dir(), size, files, exists });
         }
         Ok(Selection { id, items })
     }
@@ -176,26 +148,19 @@ impl Transfers {
             };
             let stored_name = match (taken, choices.get(&name)) {
                 (false, _) | (true, Some(ConflictChoice::Replace)) => name.clone(),
-                (true, Some(ConflictChoice::KeepBoth)) => {
-                    free_name(bucket, dest, &name, is_folder).await?
-                }
+                (true, Some(ConflictChoice::KeepBoth)) => free_name(bucket, dest, &name, is_folder).await?,
                 (true, Some(ConflictChoice::Skip) | None) => continue,
             };
             if is_folder {
                 let base = dest.child(&stored_name)?;
                 let owned = path.clone();
                 for (file, relative, size) in
-                    tokio::task::spawn_blocking(move || folder_files(&owned))
-                        .await
-                        .expect("no panic")?
+                    tokio::task::spawn_blocking(move || folder_files(&owned)).await.expect("no panic")?
                 {
                     files.push((file, base.join(&relative)?, size));
                 }
             } else {
-                let size = tokio::fs::metadata(&path)
-                    .await
-                    .map_err(|e| Error::local_io(&path, &e))?
-                    .len();
+                let size = tokio::fs::metadata(&path).await.map_err(|e| Error::local_io(&path, &e))?.len();
                 files.push((path, dest.join(&stored_name)?, size));
             }
         }
@@ -204,24 +169,13 @@ impl Transfers {
             .map(|(path, key, size)| {
                 let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
                 on_update(update(id, &key, TransferState::Queued, 0, size, None));
-                let record = Record {
-                    bucket: bucket.clone(),
-                    path,
-                    key,
-                    size,
-                    cancel: CancellationToken::new(),
-                };
-                self.records
-                    .lock()
-                    .expect("not poisoned")
-                    .insert(id, record);
+                let record = Record { bucket: bucket.clone(), path, key, size, cancel: CancellationToken::new() };
+                self.records.lock().expect("not poisoned").insert(id, record);
                 id
             })
             .collect();
         futures::stream::iter(ids)
-            .for_each_concurrent(self.options.files_in_flight.max(1), |id| {
-                self.run(id, on_update)
-            })
+            .for_each_concurrent(self.options.files_in_flight.max(1), |id| self.run(id, on_update))
             .await;
         Ok(())
     }
@@ -230,9 +184,9 @@ impl Transfers {
     pub async fn retry(&self, id: u64, on_update: &(dyn Fn(TransferUpdate) + Sync)) -> Result<()> {
         {
             let mut records = self.records.lock().expect("not poisoned");
-            let record = records.get_mut(&id).ok_or_else(|| {
-                Error::new(ErrorKind::NotFound, "That transfer is no longer known.")
-            })?;
+            let record = records
+                .get_mut(&id)
+                .ok_or_else(|| Error::new(ErrorKind::NotFound, "That transfer is no longer known."))?;
             record.cancel = CancellationToken::new();
         }
         self.run(id, on_update).await;
@@ -257,15 +211,7 @@ impl Transfers {
             .lock()
             .expect("not poisoned")
             .get(&id)
-            .map(|r| {
-                (
-                    r.bucket.clone(),
-                    r.path.clone(),
-                    r.key.clone(),
-                    r.size,
-                    r.cancel.clone(),
-                )
-            })
+            .map(|r| (r.bucket.clone(), r.path.clone(), r.key.clone(), r.size, r.cancel.clone()))
         else {
             return;
         };
@@ -279,24 +225,13 @@ impl Transfers {
             let mut last = last_sent.lock().expect("not poisoned");
             if last.elapsed() >= UPDATE_INTERVAL {
                 *last = Instant::now();
-                on_update(update(
-                    id,
-                    &key,
-                    TransferState::Running,
-                    p.bytes_done,
-                    p.bytes_total,
-                    None,
-                ));
+                on_update(update(id, &key, TransferState::Running, p.bytes_done, p.bytes_total, None));
             }
         };
-        let result = bucket
-            .upload_file(&path, &key, &self.options, &progress, &cancel)
-            .await;
+        let result = bucket.upload_file(&path, &key, &self.options, &progress, &cancel).await;
         on_update(match result {
             Ok(done) => update(id, &key, TransferState::Done, done.size, done.size, None),
-            Err(e) if e.kind() == ErrorKind::Cancelled => {
-                update(id, &key, TransferState::Cancelled, 0, size, None)
-            }
+            Err(e) if e.kind() == ErrorKind::Cancelled => update(id, &key, TransferState::Cancelled, 0, size, None),
             Err(e) => update(id, &key, TransferState::Failed, 0, size, Some(e)),
         });
     }
@@ -310,15 +245,7 @@ fn update(
     bytes_total: u64,
     error: Option<Error>,
 ) -> TransferUpdate {
-    TransferUpdate {
-        id,
-        key: key.to_string(),
-        name: key.name().to_owned(),
-        state,
-        bytes_done,
-        bytes_total,
-        error,
-    }
+    TransferUpdate { id, key: key.to_string(), name: key.name().to_owned(), state, bytes_done, bytes_total, error }
 }
 
 async fn exists(bucket: &Bucket, key: &ObjectKey) -> Result<bool> {
@@ -342,9 +269,7 @@ async fn free_name(bucket: &Bucket, dest: &Prefix, name: &str, is_folder: bool) 
             return Ok(candidate);
         }
     }
-    Err(Error::invalid(format!(
-        "No free name like '{name}' is left in this folder."
-    )))
+    Err(Error::invalid(format!("No free name like '{name}' is left in this folder.")))
 }
 
 /// "report.pdf" → "report (n).pdf"; folders and names without an extension get the number at the end.
@@ -366,16 +291,9 @@ fn file_name(path: &Path) -> Result<String> {
 
 fn folder_files(folder: &Path) -> Result<Vec<(PathBuf, String, u64)>> {
     let mut files = Vec::new();
-    for entry in walkdir::WalkDir::new(folder)
-        .follow_links(true)
-        .sort_by_file_name()
-    {
-        let entry = entry.map_err(|e| {
-            Error::new(
-                ErrorKind::Io,
-                format!("'{}' cannot be read: {e}", folder.display()),
-            )
-        })?;
+    for entry in walkdir::WalkDir::new(folder).follow_links(true).sort_by_file_name() {
+        let entry =
+            entry.map_err(|e| Error::new(ErrorKind::Io, format!("'{}' cannot be read: {e}", folder.display())))?;
         if !entry.file_type().is_file() {
             continue;
         }
@@ -383,10 +301,7 @@ fn folder_files(folder: &Path) -> Result<Vec<(PathBuf, String, u64)>> {
         let relative = relative
             .to_str()
             .ok_or_else(|| {
-                Error::invalid(format!(
-                    "'{}' has a name that is not valid Unicode.",
-                    entry.path().display()
-                ))
+                Error::invalid(format!("'{}' has a name that is not valid Unicode.", entry.path().display()))
             })?
             .replace(std::path::MAIN_SEPARATOR, "/");
         let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
@@ -401,9 +316,7 @@ fn folder_totals(folder: &Path) -> (u64, u64) {
         .into_iter()
         .filter_map(|e| e.ok())
         .filter(|e| e.file_type().is_file())
-        .fold((0, 0), |(size, files), e| {
-            (size + e.metadata().map(|m| m.len()).unwrap_or(0), files + 1)
-        })
+        .fold((0, 0), |(size, files), e| (size + e.metadata().map(|m| m.len()).unwrap_or(0), files + 1))
 }
 
 #[cfg(test)]

@@ -44,12 +44,7 @@ pub struct UploadOptions {
 
 impl Default for UploadOptions {
     fn default() -> Self {
-        Self {
-            multipart_threshold: 16 * MIB,
-            part_size: 8 * MIB,
-            parts_in_flight: 4,
-            files_in_flight: 8,
-        }
+        Self { multipart_threshold: 16 * MIB, part_size: 8 * MIB, parts_in_flight: 4, files_in_flight: 8 }
     }
 }
 
@@ -119,26 +114,15 @@ struct Snapshot {
 
 impl Snapshot {
     async fn take(path: &Path) -> Result<Self> {
-        let meta = tokio::fs::metadata(path)
-            .await
-            .map_err(|e| Error::local_io(path, &e))?;
+        let meta = tokio::fs::metadata(path).await.map_err(|e| Error::local_io(path, &e))?;
         if meta.is_dir() {
-            return Err(Error::invalid(format!(
-                "'{}' is a folder; upload it as a folder.",
-                path.display()
-            )));
+            return Err(Error::invalid(format!("'{}' is a folder; upload it as a folder.", path.display())));
         }
         if !meta.is_file() {
-            return Err(Error::invalid(format!(
-                "'{}' is not a regular file.",
-                path.display()
-            )));
+            return Err(Error::invalid(format!("'{}' is not a regular file.", path.display())));
         }
         let modified = meta.modified().map_err(|e| Error::local_io(path, &e))?;
-        Ok(Self {
-            size: meta.len(),
-            modified,
-        })
+        Ok(Self { size: meta.len(), modified })
     }
 
     async fn ensure_unchanged(&self, path: &Path) -> Result<()> {
@@ -164,10 +148,7 @@ impl Snapshot {
 
 /// The Content-Type for a file name; office formats included.
 pub fn content_type(path: &Path) -> String {
-    mime_guess::from_path(path)
-        .first_or_octet_stream()
-        .essence_str()
-        .to_owned()
+    mime_guess::from_path(path).first_or_octet_stream().essence_str().to_owned()
 }
 
 impl Bucket {
@@ -188,9 +169,7 @@ impl Bucket {
             files_total: 1,
             report: progress,
         };
-        let uploaded = self
-            .upload_snapshot(path, snapshot, key, options, &tracker, cancel)
-            .await?;
+        let uploaded = self.upload_snapshot(path, snapshot, key, options, &tracker, cancel).await?;
         tracker.add(0, 1);
         Ok(uploaded)
     }
@@ -205,21 +184,14 @@ impl Bucket {
         progress: &(dyn Fn(Progress) + Sync),
         cancel: &CancellationToken,
     ) -> Result<FolderUpload> {
-        let meta = tokio::fs::metadata(folder)
-            .await
-            .map_err(|e| Error::local_io(folder, &e))?;
+        let meta = tokio::fs::metadata(folder).await.map_err(|e| Error::local_io(folder, &e))?;
         if !meta.is_dir() {
-            return Err(Error::invalid(format!(
-                "'{}' is a file, not a folder.",
-                folder.display()
-            )));
+            return Err(Error::invalid(format!("'{}' is a file, not a folder.", folder.display())));
         }
         let name = folder_name(folder)?;
         let base = dest.child(&name)?;
         let folder_owned = folder.to_owned();
-        let files = tokio::task::spawn_blocking(move || scan(&folder_owned))
-            .await
-            .expect("scanning does not panic")?;
+        let files = tokio::task::spawn_blocking(move || scan(&folder_owned)).await.expect("scanning does not panic")?;
 
         let mut report = FolderUpload::default();
         let mut jobs = Vec::with_capacity(files.len());
@@ -244,9 +216,7 @@ impl Bucket {
         let tracker = &tracker;
         let mut results = futures::stream::iter(jobs)
             .map(|(path, key, snapshot)| async move {
-                let result = self
-                    .upload_snapshot(&path, snapshot, &key, options, tracker, cancel)
-                    .await;
+                let result = self.upload_snapshot(&path, snapshot, &key, options, tracker, cancel).await;
                 if result.is_ok() {
                     tracker.add(0, 1);
                 }
@@ -287,18 +257,11 @@ impl Bucket {
                 .metadata("mtime", snapshot.mtime_metadata())
                 .body(ByteStream::from(body))
                 .send();
-            let output = until_cancelled(cancel, async {
-                request
-                    .await
-                    .map_err(|e| self.ctx(Some(key.as_str())).sdk(e))
-            })
-            .await?;
+            let output =
+                until_cancelled(cancel, async { request.await.map_err(|e| self.ctx(Some(key.as_str())).sdk(e)) })
+                    .await?;
             tracker.add(snapshot.size, 0);
-            return Ok(Uploaded {
-                key: key.clone(),
-                size: snapshot.size,
-                etag: output.e_tag.unwrap_or_default(),
-            });
+            return Ok(Uploaded { key: key.clone(), size: snapshot.size, etag: output.e_tag.unwrap_or_default() });
         }
 
         let ctx = self.ctx(Some(key.as_str()));
@@ -315,17 +278,12 @@ impl Bucket {
         })
         .await?;
         let upload_id = created.upload_id.ok_or_else(|| {
-            Error::new(
-                ErrorKind::Server,
-                "The server started a multipart upload without an upload ID.",
-            )
+            Error::new(ErrorKind::Server, "The server started a multipart upload without an upload ID.")
         })?;
 
         let result = until_cancelled(
             cancel,
-            self.send_parts_and_complete(
-                path, snapshot, &full_key, key, &upload_id, options, tracker,
-            ),
+            self.send_parts_and_complete(path, snapshot, &full_key, key, &upload_id, options, tracker),
         )
         .await;
         if result.is_err() {
@@ -375,12 +333,7 @@ impl Bucket {
                     .await
                     .map_err(|e| ctx.sdk(e))?;
                 tracker.add(len, 0);
-                Ok::<_, Error>(
-                    CompletedPart::builder()
-                        .part_number(number)
-                        .set_e_tag(output.e_tag)
-                        .build(),
-                )
+                Ok::<_, Error>(CompletedPart::builder().part_number(number).set_e_tag(output.e_tag).build())
             })
             .buffer_unordered(options.parts_in_flight.max(1))
             .try_collect()
@@ -393,27 +346,16 @@ impl Bucket {
             .bucket(&self.conn.bucket)
             .key(full_key)
             .upload_id(upload_id)
-            .multipart_upload(
-                CompletedMultipartUpload::builder()
-                    .set_parts(Some(parts))
-                    .build(),
-            )
+            .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts)).build())
             .send()
             .await
             .map_err(|e| ctx.sdk(e))?;
-        Ok(Uploaded {
-            key: key.clone(),
-            size: snapshot.size,
-            etag: output.e_tag.unwrap_or_default(),
-        })
+        Ok(Uploaded { key: key.clone(), size: snapshot.size, etag: output.e_tag.unwrap_or_default() })
     }
 }
 
 /// Runs `work` unless `cancel` fires first; dropping `work` stops its requests.
-pub(crate) async fn until_cancelled<T>(
-    cancel: &CancellationToken,
-    work: impl Future<Output = Result<T>>,
-) -> Result<T> {
+pub(crate) async fn until_cancelled<T>(cancel: &CancellationToken, work: impl Future<Output = Result<T>>) -> Result<T> {
     tokio::select! {
         biased;
         () = cancel.cancelled() => Err(Error::cancelled()),
@@ -449,63 +391,34 @@ async fn read_range(path: &Path, offset: u64, len: u64) -> Result<Bytes> {
 
 fn folder_name(folder: &Path) -> Result<String> {
     let canonical = std::fs::canonicalize(folder).map_err(|e| Error::local_io(folder, &e))?;
-    canonical
-        .file_name()
-        .and_then(|n| n.to_str())
-        .map(str::to_owned)
-        .ok_or_else(|| {
-            Error::invalid(format!(
-                "'{}' has no usable folder name; upload the files inside it instead.",
-                folder.display()
-            ))
-        })
+    canonical.file_name().and_then(|n| n.to_str()).map(str::to_owned).ok_or_else(|| {
+        Error::invalid(format!("'{}' has no usable folder name; upload the files inside it instead.", folder.display()))
+    })
 }
 
 /// Every regular file under `folder` with its `/`-separated relative path, sorted.
 fn scan(folder: &Path) -> Result<Vec<(PathBuf, String, Snapshot)>> {
     let mut files = Vec::new();
-    for entry in walkdir::WalkDir::new(folder)
-        .follow_links(true)
-        .sort_by_file_name()
-    {
+    for entry in walkdir::WalkDir::new(folder).follow_links(true).sort_by_file_name() {
         let entry = entry.map_err(|e| {
             let path = e.path().unwrap_or(folder).to_owned();
             match e.into_io_error() {
                 Some(io) => Error::local_io(&path, &io),
-                None => Error::new(
-                    ErrorKind::Io,
-                    format!("'{}' links back into itself.", path.display()),
-                ),
+                None => Error::new(ErrorKind::Io, format!("'{}' links back into itself.", path.display())),
             }
         })?;
         if !entry.file_type().is_file() {
             continue;
         }
-        let meta = entry
-            .metadata()
-            .map_err(|e| Error::new(ErrorKind::Io, format!("'{}': {e}", entry.path().display())))?;
-        let relative = entry
-            .path()
-            .strip_prefix(folder)
-            .expect("walkdir yields paths under its root");
+        let meta =
+            entry.metadata().map_err(|e| Error::new(ErrorKind::Io, format!("'{}': {e}", entry.path().display())))?;
+        let relative = entry.path().strip_prefix(folder).expect("walkdir yields paths under its root");
         let Some(relative) = relative.to_str() else {
-            return Err(Error::invalid(format!(
-                "'{}' has a name that is not valid Unicode.",
-                entry.path().display()
-            )));
+            return Err(Error::invalid(format!("'{}' has a name that is not valid Unicode.", entry.path().display())));
         };
         let relative = relative.replace(std::path::MAIN_SEPARATOR, "/");
-        let modified = meta
-            .modified()
-            .map_err(|e| Error::local_io(entry.path(), &e))?;
-        files.push((
-            entry.path().to_owned(),
-            relative,
-            Snapshot {
-                size: meta.len(),
-                modified,
-            },
-        ));
+        let modified = meta.modified().map_err(|e| Error::local_io(entry.path(), &e))?;
+        files.push((entry.path().to_owned(), relative, Snapshot { size: meta.len(), modified }));
     }
     Ok(files)
 }
@@ -517,11 +430,7 @@ mod tests {
     #[test]
     fn parts_never_exceed_the_limit_or_go_below_five_mib() {
         assert_eq!(part_size_for(100 * MIB, 8 * MIB), 8 * MIB);
-        assert_eq!(
-            part_size_for(100 * MIB, MIB),
-            5 * MIB,
-            "S3 refuses parts under 5 MiB except the last"
-        );
+        assert_eq!(part_size_for(100 * MIB, MIB), 5 * MIB, "S3 refuses parts under 5 MiB except the last");
         let huge = 5 * 1024 * 1024 * MIB; // 5 TiB, the S3 object limit
         assert!(huge.div_ceil(part_size_for(huge, 8 * MIB)) <= MAX_PARTS);
     }
@@ -529,18 +438,9 @@ mod tests {
     #[test]
     fn office_documents_get_their_registered_types() {
         let cases = [
-            (
-                "a.docx",
-                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-            ),
-            (
-                "a.xlsx",
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            ),
-            (
-                "a.pptx",
-                "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-            ),
+            ("a.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+            ("a.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            ("a.pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
             ("a.pdf", "application/pdf"),
             ("a.odt", "application/vnd.oasis.opendocument.text"),
             ("a.ods", "application/vnd.oasis.opendocument.spreadsheet"),
@@ -553,11 +453,7 @@ mod tests {
             ("no-extension", "application/octet-stream"),
         ];
         for (name, want) in cases {
-            assert_eq!(
-                content_type(Path::new(name)),
-                want,
-                "Content-Type of {name}"
-            );
+            assert_eq!(content_type(Path::new(name)), want, "Content-Type of {name}");
         }
     }
 }

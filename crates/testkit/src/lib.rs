@@ -67,11 +67,8 @@ impl Garage {
             .expect("cannot create a temporary directory for Garage");
         let [s3_port, rpc_port, admin_port] = free_ports();
         let config = dir.path().join("garage.toml");
-        fs::write(
-            &config,
-            config_toml(dir.path(), s3_port, rpc_port, admin_port),
-        )
-        .expect("cannot write Garage's configuration");
+        fs::write(&config, config_toml(dir.path(), s3_port, rpc_port, admin_port))
+            .expect("cannot write Garage's configuration");
         let mut garage = Garage {
             child: None,
             log: dir.path().join("garage.log"),
@@ -86,14 +83,10 @@ impl Garage {
         // From here on a panic drops `garage`, which kills the server.
         garage.spawn();
 
-        let node = garage.retry("the node to answer `garage node id`", |g| {
-            g.try_cli(&["node", "id", "-q"])
-        });
+        let node = garage.retry("the node to answer `garage node id`", |g| g.try_cli(&["node", "id", "-q"]));
         // `node id` only reads the key file the server writes first thing, so it can succeed before the
         // RPC port listens; `status` goes over RPC.
-        garage.retry("the node to answer `garage status`", |g| {
-            g.try_cli(&["status"])
-        });
+        garage.retry("the node to answer `garage status`", |g| g.try_cli(&["status"]));
         // `node id -q` prints `<id>@<rpc address>`; the layout wants only the id.
         let node = node.trim().split('@').next().unwrap_or_default().to_owned();
         garage.cli(&["layout", "assign", "-z", "dc1", "-c", "10G", &node]);
@@ -113,9 +106,7 @@ impl Garage {
         garage.rw_key = garage.create_key("coffer-rw");
         garage.ro_key = garage.create_key("coffer-ro");
         let (rw, ro) = (garage.rw_key.id.clone(), garage.ro_key.id.clone());
-        garage.cli(&[
-            "bucket", "allow", "--read", "--write", "--owner", bucket, "--key", &rw,
-        ]);
+        garage.cli(&["bucket", "allow", "--read", "--write", "--owner", bucket, "--key", &rw]);
         garage.cli(&["bucket", "allow", "--read", bucket, "--key", &ro]);
         garage.wait_for_s3_port();
         garage
@@ -155,16 +146,7 @@ impl Garage {
     /// Creates another bucket and grants the rw key read+write on it. Panics if it exists already.
     pub fn create_bucket(&self, name: &str) {
         self.cli(&["bucket", "create", name]);
-        self.cli(&[
-            "bucket",
-            "allow",
-            "--read",
-            "--write",
-            "--owner",
-            name,
-            "--key",
-            &self.rw_key.id,
-        ]);
+        self.cli(&["bucket", "allow", "--read", "--write", "--owner", name, "--key", &self.rw_key.id]);
     }
 
     /// Kills the server process (SIGKILL) and waits for it; the data stays. Does nothing if it is stopped.
@@ -184,21 +166,13 @@ impl Garage {
         self.stop();
         self.spawn();
         self.wait_for_s3_port();
-        self.retry("the restarted node to answer `garage status`", |g| {
-            g.try_cli(&["status"])
-        });
+        self.retry("the restarted node to answer `garage status`", |g| g.try_cli(&["status"]));
     }
 
     fn spawn(&mut self) {
         // Appending keeps the log of earlier runs, which is what explains a failed restart.
-        let log = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.log)
-            .expect("cannot open Garage's log file");
-        let err = log
-            .try_clone()
-            .expect("cannot duplicate Garage's log file handle");
+        let log = OpenOptions::new().create(true).append(true).open(&self.log).expect("cannot open Garage's log file");
+        let err = log.try_clone().expect("cannot duplicate Garage's log file handle");
         let mut cmd = self.command();
         if std::env::var_os("RUST_LOG").is_none() {
             cmd.env("RUST_LOG", "garage=info");
@@ -209,9 +183,7 @@ impl Garage {
             .stdout(log)
             .stderr(err)
             .spawn()
-            .unwrap_or_else(|e| {
-                panic!("cannot run `{}`: {e}{MISSING_HINT}", garage_bin().display())
-            });
+            .unwrap_or_else(|e| panic!("cannot run `{}`: {e}{MISSING_HINT}", garage_bin().display()));
         leftovers::track(self.dir.path(), Some(child.id()));
         self.child = Some(child);
     }
@@ -253,19 +225,12 @@ impl Garage {
         // Key names are neither unique nor exact in Garage's CLI lookups, so the rest goes by ID.
         let id = key_field(&self.cli(&["key", "create", name]), "Key ID:");
         let info = self.cli(&["key", "info", &id, "--show-secret"]);
-        KeyPair {
-            secret: key_field(&info, "Secret key:"),
-            id,
-        }
+        KeyPair { secret: key_field(&info, "Secret key:"), id }
     }
 
     /// Calls `attempt` until it succeeds, failing the test with the last error and Garage's log when the
     /// server dies or [`TIMEOUT`] passes.
-    fn retry(
-        &mut self,
-        what: &str,
-        mut attempt: impl FnMut(&Self) -> Result<String, String>,
-    ) -> String {
+    fn retry(&mut self, what: &str, mut attempt: impl FnMut(&Self) -> Result<String, String>) -> String {
         let deadline = Instant::now() + TIMEOUT;
         loop {
             let error = match attempt(self) {
@@ -274,9 +239,7 @@ impl Garage {
             };
             self.check_running(what);
             if Instant::now() >= deadline {
-                self.fail(&format!(
-                    "timed out after {TIMEOUT:?} waiting for {what}; last error: {error}"
-                ));
+                self.fail(&format!("timed out after {TIMEOUT:?} waiting for {what}; last error: {error}"));
             }
             sleep(POLL);
         }
@@ -345,9 +308,7 @@ mod leftovers {
     }
 
     pub(crate) fn untrack(dir: &Path) {
-        LIVE.lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .retain(|(d, _)| d != dir);
+        LIVE.lock().unwrap_or_else(PoisonError::into_inner).retain(|(d, _)| d != dir);
     }
 
     extern "C" fn clean_up() {
@@ -385,35 +346,27 @@ pub fn free_port() -> u16 {
 
 /// `N` distinct free ports: every listener is held until all are chosen, so none is handed out twice.
 fn free_ports<const N: usize>() -> [u16; N] {
-    let listeners: [TcpListener; N] = std::array::from_fn(|_| {
-        TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("cannot bind a loopback TCP port")
-    });
-    listeners.map(|l| {
-        l.local_addr()
-            .expect("bound listener has no address")
-            .port()
-    })
+    let listeners: [TcpListener; N] =
+        std::array::from_fn(|_| TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("cannot bind a loopback TCP port"));
+    listeners.map(|l| l.local_addr().expect("bound listener has no address").port())
 }
 
-const MISSING_HINT: &str = "\n(install Garage with `cargo install garage --locked`, or set COFFER_GARAGE_BIN to its binary)";
+const MISSING_HINT: &str =
+    "\n(install Garage with `cargo install garage --locked`, or set COFFER_GARAGE_BIN to its binary)";
 
 fn garage_bin() -> PathBuf {
     std::env::var_os("COFFER_GARAGE_BIN").map_or_else(|| PathBuf::from("garage"), PathBuf::from)
 }
 
 fn config_toml(dir: &Path, s3_port: u16, rpc_port: u16, admin_port: u16) -> String {
-    let secret = rand::random::<[u8; 32]>()
-        .iter()
-        .fold(String::with_capacity(64), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        });
-    let admin_token = rand::random::<[u8; 16]>()
-        .iter()
-        .fold(String::new(), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        });
+    let secret = rand::random::<[u8; 32]>().iter().fold(String::with_capacity(64), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    });
+    let admin_token = rand::random::<[u8; 16]>().iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    });
     let metadata = toml_string(&dir.join("meta"));
     let data = toml_string(&dir.join("data"));
     format!(
@@ -473,11 +426,7 @@ fn log_tail(path: &Path) -> String {
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes)?;
         let text = String::from_utf8_lossy(&bytes).into_owned();
-        Ok(if len > LOG_TAIL {
-            format!("[… first {} bytes omitted …]\n{text}", len - LOG_TAIL)
-        } else {
-            text
-        })
+        Ok(if len > LOG_TAIL { format!("[… first {} bytes omitted …]\n{text}", len - LOG_TAIL) } else { text })
     };
     read().unwrap_or_else(|e| format!("(cannot read the log: {e})"))
 }

@@ -8,9 +8,7 @@ use std::time::{Duration, Instant};
 use coffer_testkit::Garage;
 
 fn connects(endpoint: &str) -> bool {
-    let addr = endpoint
-        .strip_prefix("http://")
-        .expect("endpoint is plain http");
+    let addr = endpoint.strip_prefix("http://").expect("endpoint is plain http");
     TcpStream::connect(addr).is_ok()
 }
 
@@ -20,38 +18,22 @@ fn starts_grants_keys_stops_and_restarts() {
     let mut garage = Garage::start("testkit-bucket");
     eprintln!("Garage started in {:?}", started.elapsed());
 
-    assert!(
-        garage.endpoint().starts_with("http://127.0.0.1:"),
-        "{}",
-        garage.endpoint()
-    );
+    assert!(garage.endpoint().starts_with("http://127.0.0.1:"), "{}", garage.endpoint());
     assert_eq!(garage.region(), "garage");
     assert_eq!(garage.bucket(), "testkit-bucket");
     assert!(connects(&garage.endpoint()), "S3 port refuses connections");
 
     let (rw, ro) = (garage.rw_key().clone(), garage.ro_key().clone());
-    assert!(
-        rw.id.starts_with("GK") && ro.id.starts_with("GK"),
-        "{rw:?} {ro:?}"
-    );
+    assert!(rw.id.starts_with("GK") && ro.id.starts_with("GK"), "{rw:?} {ro:?}");
     assert!(!rw.secret.is_empty() && !ro.secret.is_empty());
     assert_ne!(rw.id, ro.id);
     let info = garage.cli(&["bucket", "info", "testkit-bucket"]);
-    assert!(
-        info.contains(&rw.id),
-        "rw key missing from bucket info:\n{info}"
-    );
-    assert!(
-        info.contains(&ro.id),
-        "ro key missing from bucket info:\n{info}"
-    );
+    assert!(info.contains(&rw.id), "rw key missing from bucket info:\n{info}");
+    assert!(info.contains(&ro.id), "ro key missing from bucket info:\n{info}");
 
     garage.create_bucket("testkit-other");
     let other = garage.cli(&["bucket", "info", "testkit-other"]);
-    assert!(
-        other.contains(&rw.id),
-        "rw key missing from the second bucket:\n{other}"
-    );
+    assert!(other.contains(&rw.id), "rw key missing from the second bucket:\n{other}");
 
     garage.stop();
     // The listener vanishes with the process, but give the kernel a moment to notice.
@@ -59,24 +41,15 @@ fn starts_grants_keys_stops_and_restarts() {
     while connects(&garage.endpoint()) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
     }
-    assert!(
-        !connects(&garage.endpoint()),
-        "S3 port still open after stop()"
-    );
+    assert!(!connects(&garage.endpoint()), "S3 port still open after stop()");
 
     let restarted = Instant::now();
     garage.restart();
     eprintln!("Garage restarted in {:?}", restarted.elapsed());
-    assert!(
-        connects(&garage.endpoint()),
-        "S3 port refuses connections after restart()"
-    );
+    assert!(connects(&garage.endpoint()), "S3 port refuses connections after restart()");
     // The data survived: the bucket and its grants are still there.
     let info = garage.cli(&["bucket", "info", "testkit-bucket"]);
-    assert!(
-        info.contains(&rw.id) && info.contains(&ro.id),
-        "grants lost on restart:\n{info}"
-    );
+    assert!(info.contains(&rw.id) && info.contains(&ro.id), "grants lost on restart:\n{info}");
 }
 
 /// A `Garage` in a `static` is never dropped; the exit hook must still kill its server.
@@ -91,26 +64,15 @@ fn static_instance_dies_with_the_test_process() {
     }
     // Re-run just this test in a process of its own, which exits with the server still in the static.
     let out = Command::new(std::env::current_exe().expect("the test binary's path"))
-        .args([
-            "--exact",
-            "static_instance_dies_with_the_test_process",
-            "--nocapture",
-        ])
+        .args(["--exact", "static_instance_dies_with_the_test_process", "--nocapture"])
         .env(CHILD, "1")
         .output()
         .expect("the test binary runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     let endpoint = stdout
         .lines()
         .find_map(|l| l.strip_prefix("ENDPOINT="))
         .unwrap_or_else(|| panic!("no endpoint printed:\n{stdout}"));
-    assert!(
-        !connects(endpoint),
-        "the server outlived its test process at {endpoint}"
-    );
+    assert!(!connects(endpoint), "the server outlived its test process at {endpoint}");
 }

@@ -37,9 +37,7 @@ impl Fixture {
         let dir = tempfile::tempdir().expect("a temp dir");
         let root = dir.path().join("vault-root");
         let key = AccessKey::new("LOCALTESTKEY", "local-test-secret-0123456789");
-        let vault = LocalVault::serve(&root, 0, key)
-            .await
-            .expect("the Local vault starts");
+        let vault = LocalVault::serve(&root, 0, key).await.expect("the Local vault starts");
         let bucket = vault.bucket().await.expect("the Local vault opens");
         Self {
             bucket,
@@ -53,15 +51,10 @@ impl Fixture {
     }
 
     pub async fn garage(case: &str) -> Self {
-        let garage =
-            tokio::task::spawn_blocking(|| GARAGE.get_or_init(|| Garage::start("conformance")))
-                .await
-                .expect("Garage starts");
-        let name: String = format!("t-{case}")
-            .replace('_', "-")
-            .chars()
-            .take(63)
-            .collect();
+        let garage = tokio::task::spawn_blocking(|| GARAGE.get_or_init(|| Garage::start("conformance")))
+            .await
+            .expect("Garage starts");
+        let name: String = format!("t-{case}").replace('_', "-").chars().take(63).collect();
         let name = name.trim_end_matches('-').to_owned();
         let ro_id = garage.ro_key().id.clone();
         let created = name.clone();
@@ -75,12 +68,8 @@ impl Fixture {
         let conn = garage_connection(garage, &name);
         let rw = &garage.rw_key();
         let ro = &garage.ro_key();
-        let bucket = Bucket::open(conn.clone(), Some(AccessKey::new(&rw.id, &rw.secret)))
-            .await
-            .expect("opens");
-        let read_only = Bucket::open(conn, Some(AccessKey::new(&ro.id, &ro.secret)))
-            .await
-            .expect("opens");
+        let bucket = Bucket::open(conn.clone(), Some(AccessKey::new(&rw.id, &rw.secret))).await.expect("opens");
+        let read_only = Bucket::open(conn, Some(AccessKey::new(&ro.id, &ro.secret))).await.expect("opens");
         Self {
             bucket,
             read_only: Some(read_only),
@@ -93,11 +82,7 @@ impl Fixture {
     }
 
     /// The case's bucket opened with changed settings or another key.
-    pub async fn variant(
-        &self,
-        change: impl FnOnce(&mut Connection),
-        key: Option<AccessKey>,
-    ) -> Bucket {
+    pub async fn variant(&self, change: impl FnOnce(&mut Connection), key: Option<AccessKey>) -> Bucket {
         let mut conn = self.bucket.connection().clone();
         change(&mut conn);
         let key = key.or_else(|| Some(self.key()));
@@ -118,18 +103,12 @@ impl Fixture {
     /// How many multipart uploads are open in the bucket.
     pub async fn unfinished_uploads(&self) -> usize {
         match &self.unfinished {
-            Unfinished::Listed => self
-                .bucket
-                .unfinished_uploads(&Prefix::root())
-                .await
-                .expect("listing uploads works")
-                .len(),
+            Unfinished::Listed => {
+                self.bucket.unfinished_uploads(&Prefix::root()).await.expect("listing uploads works").len()
+            }
             Unfinished::Files(root) => std::fs::read_dir(root)
                 .expect("the vault root exists")
-                .filter(|e| {
-                    e.as_ref()
-                        .is_ok_and(|e| e.file_name().to_string_lossy().starts_with(".upload"))
-                })
+                .filter(|e| e.as_ref().is_ok_and(|e| e.file_name().to_string_lossy().starts_with(".upload")))
                 .count(),
         }
     }
@@ -161,9 +140,7 @@ fn garage_connection(garage: &Garage, bucket: &str) -> Connection {
 
 /// Bytes that differ with position and seed, so a misplaced or reordered part is noticed.
 pub fn pattern(len: usize, seed: u8) -> Vec<u8> {
-    (0..len)
-        .map(|i| ((i * 31 + i / 4099) as u8).wrapping_add(seed))
-        .collect()
+    (0..len).map(|i| ((i * 31 + i / 4099) as u8).wrapping_add(seed)).collect()
 }
 
 pub fn read(path: &Path) -> Vec<u8> {

@@ -46,4 +46,7 @@ conformance!(
     read_only_key_can_read_but_not_write,
     prefix_confines_the_connection,
     download_is_atomic_and_stays_in_its_folder,
+    dropped_files_resolve_name_conflicts,
+    transfers_cancel_and_retry,
+    delete_targets_measure_and_remove,
 );
