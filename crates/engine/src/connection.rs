@@ -72,7 +72,7 @@ impl Connection {
         if self.name.chars().any(char::is_control) {
             return Err(Error::invalid("The connection name contains control characters."));
         }
-        if !self.endpoint.is_empty() && !(self.endpoint.starts_with("http://") || self.endpoint.starts_with("https://"))
+        if !(self.endpoint.is_empty() || self.endpoint.starts_with("http://") || self.endpoint.starts_with("https://"))
         {
             return Err(Error::invalid(format!(
                 "The endpoint '{}' must start with http:// or https:// (or be empty for AWS S3).",
@@ -145,10 +145,10 @@ impl ConnectionStore {
     pub fn save(&self, conn: Connection, replacing: Option<&str>) -> Result<Connection> {
         let conn = conn.validate()?;
         let mut file = self.read()?;
-        if let Some(old) = replacing {
-            if !file.connections.iter().any(|c| c.name == old) {
-                return Err(Error::new(ErrorKind::NotFound, format!("There is no connection named '{old}'.")));
-            }
+        if let Some(old) = replacing
+            && !file.connections.iter().any(|c| c.name == old)
+        {
+            return Err(Error::new(ErrorKind::NotFound, format!("There is no connection named '{old}'.")));
         }
         if file.connections.iter().any(|c| c.name == conn.name && Some(c.name.as_str()) != replacing) {
             return Err(Error::new(
