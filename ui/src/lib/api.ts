@@ -1,0 +1,150 @@
+/**
+ * The only door to the Rust side: every command and event of the IPC contract, typed with the shapes
+ * in `types.ts`. Components and state call these functions and never touch `@tauri-apps/api`.
+ * Every function rejects with a `CofferError` (bare-string rejections from Tauri itself included),
+ * so callers handle one shape.
+ */
+import { Channel, invoke } from '@tauri-apps/api/core';
+import { listen, type UnlistenFn } from '@tauri-apps/api/event';
+import { toCofferError } from './errors';
+import type {
+  Access,
+  ConflictChoice,
+  Connection,
+  ConnectionInfo,
+  DeleteSummary,
+  Deleted,
+  Entry,
+  Selection,
+  ShareLink,
+  TransferUpdate,
+} from './types';
+
+/** Progress of `delete_entries`, in objects. */
+export interface DeleteProgress {
+  done: number;
+  total: number;
+}
+
+export type DragState = 'over' | 'leave';
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (error) {
+    throw toCofferError(error);
+  }
+}
+
+function channel<T>(onMessage: (message: T) => void): Channel<T> {
+  return new Channel<T>(onMessage);
+}
+
+export function listConnections(): Promise<ConnectionInfo[]> {
+  return call('list_connections');
+}
+
+/**
+ * `secret` travels to the keychain once and is never returned; null keeps the stored one.
+ * `replacing` is the saved name being edited (so a rename replaces it), null for a new connection.
+ */
+export function saveConnection(
+  connection: Connection,
+  accessKeyId: string | null,
+  secret: string | null,
+  replacing: string | null,
+): Promise<Connection> {
+  return call('save_connection', { connection, accessKeyId, secret, replacing });
+}
+
+/** `saved` names the saved connection whose stored secret to use when `secret` is null. */
+export function testConnection(
+  connection: Connection,
+  accessKeyId: string | null,
+  secret: string | null,
+  saved: string | null,
+): Promise<Access> {
+  return call('test_connection', { connection, accessKeyId, secret, saved });
+}
+
+export function removeConnection(name: string): Promise<null> {
+  return call('remove_connection', { name });
+}
+
+/**
+ * Lists `folder` ('' or ending in '/'), handing each page (≤1000 entries) to `onPage` as it arrives.
+ * Resolves with the total number of entries. Pages travel on a Channel, whose messages can still be
+ * arriving after the command's response, so callers count entries against the total rather than
+ * treating resolution as "all pages delivered".
+ */
+export function listFolder(connection: string, folder: string, onPage: (page: Entry[]) => void): Promise<number> {
+  return call('list_folder', { connection, folder, onPage: channel(onPage) });
+}
+
+/** Opens the native picker; Rust keeps the chosen paths. Null when the user cancelled. */
+export function pickFiles(folders: boolean, connection: string, folder: string): Promise<Selection | null> {
+  return call('pick_files', { folders, connection, folder });
+}
+
+/** A dropped Selection, with `exists` filled for `folder` of `connection`. */
+export function inspectSelection(id: number, connection: string, folder: string): Promise<Selection> {
+  return call('inspect_selection', { id, connection, folder });
+}
+
+/** Resolves when the whole batch has ended (done, failed or cancelled). */
+export function uploadSelection(
+  id: number,
+  connection: string,
+  folder: string,
+  choices: Record<string, ConflictChoice>,
+  onUpdate: (update: TransferUpdate) => void,
+): Promise<null> {
+  return call('upload_selection', { id, connection, folder, choices, onUpdate: channel(onUpdate) });
+}
+
+export function cancelTransfer(id: number): Promise<null> {
+  return call('cancel_transfer', { id });
+}
+
+export function cancelAll(): Promise<null> {
+  return call('cancel_all');
+}
+
+export function retryTransfer(id: number, onUpdate: (update: TransferUpdate) => void): Promise<null> {
+  return call('retry_transfer', { id, onUpdate: channel(onUpdate) });
+}
+
+export function summarizeDelete(connection: string, keys: string[]): Promise<DeleteSummary> {
+  return call('summarize_delete', { connection, keys });
+}
+
+export function deleteEntries(
+  connection: string,
+  keys: string[],
+  onProgress: (progress: DeleteProgress) => void,
+): Promise<Deleted> {
+  return call('delete_entries', { connection, keys, onProgress: channel(onProgress) });
+}
+
+export function openDocument(connection: string, key: string): Promise<null> {
+  return call('open_document', { connection, key });
+}
+
+/** The saved path, or null if the user cancelled the save dialog. */
+export function downloadDocument(connection: string, key: string): Promise<string | null> {
+  return call('download_document', { connection, key });
+}
+
+export function copyShareLink(connection: string, key: string, expiresSecs: number): Promise<ShareLink> {
+  return call('copy_share_link', { connection, key, expiresSecs });
+}
+
+/** Files dragged over the window ('over') or away from it ('leave'). */
+export function onDrag(handler: (state: DragState) => void): Promise<UnlistenFn> {
+  return listen<{ state: DragState }>('coffer://drag', (event) => handler(event.payload.state));
+}
+
+/** Files dropped on the window; `id` is the Selection Rust holds for them. */
+export function onDropped(handler: (id: number) => void): Promise<UnlistenFn> {
+  return listen<{ id: number }>('coffer://dropped', (event) => handler(event.payload.id));
+}

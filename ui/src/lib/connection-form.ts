@@ -1,0 +1,112 @@
+/**
+ * The connection form's rules, apart from its markup: turning fields into a `Connection`, checking
+ * them, and deciding which credentials travel with Save and Test. The secret is sent only when the
+ * user typed one; an edit that keeps the stored secret sends null and names the saved connection.
+ */
+import type { Connection, ConnectionInfo } from './types';
+
+export interface ConnectionFields {
+  name: string;
+  endpoint: string;
+  region: string;
+  bucket: string;
+  prefix: string;
+  addressing: 'auto' | 'path' | 'virtual-hosted';
+  source: 'keychain' | 'aws-chain';
+  profile: string;
+  accessKeyId: string;
+  secret: string;
+  /** Editing a connection whose secret is stored: the user clicked Replace to type a new one. */
+  replacingSecret: boolean;
+}
+
+export type FieldErrors = Partial<Record<keyof ConnectionFields, string>>;
+
+export function fieldsFrom(info: ConnectionInfo | null): ConnectionFields {
+  return {
+    name: info?.name ?? '',
+    endpoint: info?.endpoint ?? '',
+    region: info?.region ?? 'us-east-1',
+    bucket: info?.bucket ?? '',
+    prefix: info?.prefix ?? '',
+    addressing: info?.addressing ?? 'auto',
+    source: info?.credentials.source ?? 'keychain',
+    profile: info?.credentials.source === 'aws-chain' ? (info.credentials.profile ?? '') : '',
+    accessKeyId: info?.accessKeyId ?? '',
+    secret: '',
+    replacingSecret: false,
+  };
+}
+
+/** '' stays ''; "a/b" and "/a/b/" both become "a/b/". */
+export function normalizePrefix(prefix: string): string {
+  const trimmed = prefix.trim().replace(/^\/+/, '').replace(/\/+$/, '');
+  return trimmed ? `${trimmed}/` : '';
+}
+
+export function toConnection(fields: ConnectionFields): Connection {
+  return {
+    name: fields.name.trim(),
+    endpoint: fields.endpoint.trim().replace(/\/+$/, ''),
+    region: fields.region.trim(),
+    bucket: fields.bucket.trim(),
+    prefix: normalizePrefix(fields.prefix),
+    addressing: fields.addressing === 'auto' ? null : fields.addressing,
+    credentials:
+      fields.source === 'keychain'
+        ? { source: 'keychain' }
+        : { source: 'aws-chain', profile: fields.profile.trim() || null },
+  };
+}
+
+/** Whether the secret field is shown (rather than "stored in keychain" with Replace). */
+export function asksForSecret(fields: ConnectionFields, editing: ConnectionInfo | null): boolean {
+  if (fields.source !== 'keychain') return false;
+  return !editing?.secretStored || fields.replacingSecret;
+}
+
+export function validate(
+  fields: ConnectionFields,
+  editing: ConnectionInfo | null,
+  otherNames: readonly string[],
+): FieldErrors {
+  const errors: FieldErrors = {};
+  const name = fields.name.trim();
+  if (!name) errors.name = 'Give the connection a name';
+  else if (otherNames.includes(name)) errors.name = 'Another connection has this name';
+  const endpoint = fields.endpoint.trim();
+  if (endpoint && !/^https?:\/\/[^\s/]+/i.test(endpoint)) {
+    errors.endpoint = 'Start with http:// or https://, or leave empty for AWS S3';
+  }
+  if (!fields.region.trim()) errors.region = 'Enter the region (for example us-east-1)';
+  if (!fields.bucket.trim()) errors.bucket = 'Enter the bucket name';
+  else if (/[\s/]/.test(fields.bucket.trim())) errors.bucket = 'A bucket name has no spaces or slashes';
+  if (fields.source === 'keychain') {
+    const keyId = fields.accessKeyId.trim();
+    if (!keyId) errors.accessKeyId = 'Enter the access key ID';
+    if (asksForSecret(fields, editing) && !fields.secret) {
+      errors.secret = 'Enter the secret access key';
+    } else if (!asksForSecret(fields, editing) && editing && keyId !== (editing.accessKeyId ?? '')) {
+      // The stored secret belongs to the old key ID; pairing it with a new one cannot work.
+      errors.secret = 'A new access key ID needs its secret: click Replace and enter it';
+    }
+  }
+  return errors;
+}
+
+export interface Credentials {
+  accessKeyId: string | null;
+  secret: string | null;
+  /** For test_connection: the saved connection whose stored secret to use. */
+  saved: string | null;
+}
+
+export function credentialsOf(fields: ConnectionFields, editing: ConnectionInfo | null): Credentials {
+  if (fields.source !== 'keychain') return { accessKeyId: null, secret: null, saved: null };
+  const typed = asksForSecret(fields, editing);
+  return {
+    accessKeyId: fields.accessKeyId.trim() || null,
+    secret: typed ? fields.secret : null,
+    saved: typed ? null : (editing?.name ?? null),
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * Turning whatever a command rejects with into a `CofferError`, and the plain words staff read for
+ * a connection test. Branches on `kind`, never on message text.
+ */
+import type { Access, CofferError, ErrorKind } from './types';
+
+const KINDS: readonly ErrorKind[] = [
+  'NotFound',
+  'AlreadyExists',
+  'PermissionDenied',
+  'InvalidCredentials',
+  'BucketNotFound',
+  'Unreachable',
+  'Cancelled',
+  'InvalidInput',
+  'Io',
+  'Server',
+];
+
+/**
+ * Commands reject with `{kind, message}`, but Tauri itself rejects with a bare string (an unknown
+ * command, a denied permission) and JS can throw Errors; all become a CofferError so callers have
+ * one shape to handle.
+ */
+export function toCofferError(error: unknown): CofferError {
+  if (error && typeof error === 'object' && 'kind' in error && 'message' in error) {
+    const { kind, message } = error as { kind: unknown; message: unknown };
+    if (typeof kind === 'string' && (KINDS as readonly string[]).includes(kind)) {
+      return { kind: kind as ErrorKind, message: String(message) };
+    }
+  }
+  if (typeof error === 'string') return { kind: 'Server', message: error };
+  if (error instanceof Error) return { kind: 'Server', message: error.message };
+  return { kind: 'Server', message: 'Something went wrong' };
+}
+
+export function isCofferError(error: unknown): error is CofferError {
+  return (
+    !!error &&
+    typeof error === 'object' &&
+    typeof (error as CofferError).kind === 'string' &&
+    typeof (error as CofferError).message === 'string'
+  );
+}
+
+export function describeAccess(access: Access): string {
+  return access === 'ReadWrite'
+    ? 'OK — read and write'
+    : 'Read-only: you can browse and download but not upload or delete';
+}
+
+export function describeTestFailure(error: CofferError): string {
+  switch (error.kind) {
+    case 'InvalidCredentials':
+      return 'Wrong access key or secret';
+    case 'BucketNotFound':
+      return 'No such bucket';
+    case 'Unreachable':
+      return 'Cannot reach the server';
+    case 'PermissionDenied':
+      return 'The key has no access to this bucket';
+    default:
+      return error.message;
+  }
+}

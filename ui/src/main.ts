@@ -1,0 +1,6 @@
+/** Entry point: mounts the app into the page Tauri loads. */
+import { mount } from 'svelte';
+import App from './App.svelte';
+import './app.css';
+
+export default mount(App, { target: document.getElementById('app')! });

@@ -1,0 +1,30 @@
+/**
+ * The test harness page: installs the in-memory fake backend in place of Tauri's IPC, seeds it from
+ * the URL (`?scenario=office|big|empty`, timing knobs), exposes it as `window.__fake` for the tests
+ * to drive, then starts the real app. Built into `dist-test/` only.
+ */
+import { FakeBackend } from './fake-backend';
+import { seed, type Scenario } from './scenarios';
+
+const params = new URLSearchParams(location.search);
+const fake = new FakeBackend();
+const number = (name: string, fallback: number) => Number(params.get(name) ?? fallback);
+fake.options = {
+  pageSize: number('pageSize', 1000),
+  pageDelayMs: number('pageDelay', 0),
+  uploadSteps: number('uploadSteps', 4),
+  uploadStepMs: number('uploadStepMs', 60),
+  summarizeDelayMs: number('summarizeDelay', 0),
+  deleteStepMs: number('deleteStep', 0),
+};
+seed(fake, (params.get('scenario') ?? 'office') as Scenario);
+fake.install();
+
+declare global {
+  interface Window {
+    __fake: FakeBackend;
+  }
+}
+window.__fake = fake;
+
+await import('../src/main');

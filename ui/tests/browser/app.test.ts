@@ -1,0 +1,388 @@
+/**
+ * The built app in headless Chromium, behind the fake backend: drop-to-upload with live refresh,
+ * delete with its confirmation and partial failure, the conflict dialog, a 100,000-entry folder,
+ * and the everyday keyboard and row actions. Every test ends by checking that the page raised no
+ * CSP violation and no error.
+ */
+import type { Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { FakeBackend, LocalItem } from '../../test-harness/fake-backend';
+import { startHarness, type Harness } from './harness';
+
+let harness: Harness;
+let page: Page;
+
+beforeAll(async () => {
+  harness = await startHarness();
+});
+
+afterAll(async () => {
+  await harness?.close();
+});
+
+afterEach(async () => {
+  if (!page) return;
+  expect(await harness.problems(page), 'the page must run under the strict CSP without errors').toEqual([]);
+  await page.close();
+});
+
+async function open(query = '') {
+  page = await harness.open(query);
+  await page.getByTestId('entry-row').first().waitFor();
+  return page;
+}
+
+const row = (key: string) => page.locator(`[data-testid="entry-row"][data-key="${key}"]`);
+const names = () => page.getByTestId('entry-name').allTextContents();
+
+/** Run something against the fake backend inside the page. */
+function fake<T>(fn: (fake: FakeBackend, arg: never) => T | Promise<T>, arg?: unknown): Promise<T> {
+  return page.evaluate(
+    ([source, value]) => new Function('fake', 'arg', `return (${source})(fake, arg)`)(window.__fake, value),
+    [fn.toString(), arg] as const,
+  ) as Promise<T>;
+}
+
+const drop = (items: LocalItem[]) => fake((f, items: LocalItem[]) => f.drop(items), items);
+const file = (name: string, size: number): LocalItem => ({ name, files: [{ path: '', size }] });
+
+describe('dropping files', () => {
+  it('shows the drop target, uploads with progress, and the list refreshes by itself', async () => {
+    await open('uploadStepMs=120&uploadSteps=5');
+    await fake((f) => f.dragOver('over'));
+    await expect.poll(() => page.getByTestId('drop-overlay').isVisible()).toBe(true);
+    expect(await page.getByTestId('drop-overlay').textContent()).toContain('Drop to upload to Local vault');
+    const listingsBefore = await fake((f) => f.listings);
+
+    await drop([
+      file('new contract.pdf', 300_000),
+      file('scan.jpg', 90_000),
+      { name: 'Receipts', isFolder: true, files: [1, 2, 3, 4].map((n) => ({ path: `r${n}.pdf`, size: 1000 * n })) },
+    ]);
+    await expect.poll(() => page.getByTestId('drop-overlay').count()).toBe(0);
+
+    const transfers = page.getByTestId('transfer-row');
+    await expect.poll(() => transfers.count(), { timeout: 5000 }).toBe(6);
+    await page.locator('[data-testid="transfer-row"][data-state="running"]').first().waitFor({ timeout: 5000 });
+    expect(await page.getByTestId('transfers-summary').textContent()).toMatch(/of .*KB/);
+
+    await expect
+      .poll(() => page.locator('[data-testid="transfer-row"][data-state="done"]').count(), { timeout: 15_000 })
+      .toBe(6);
+    await expect.poll(() => names(), { timeout: 5000 }).toEqual(
+      expect.arrayContaining(['new contract.pdf', 'scan.jpg', 'Receipts']),
+    );
+    // No Refresh was pressed: the completions re-listed the folder by themselves.
+    const listings = (await fake((f) => f.listings)) - listingsBefore;
+    expect(listings, 'completions re-list the folder, at most once each').toBeGreaterThan(0);
+    expect(listings).toBeLessThanOrEqual(6);
+    expect(await page.getByTestId('item-count').textContent()).toContain('14 items');
+    await expect.poll(() => page.getByTestId('announcer').textContent(), { timeout: 3000 }).toMatch(/uploaded/);
+  });
+
+  it('coalesces re-lists when many uploads finish in a burst', async () => {
+    await open('uploadStepMs=2&uploadSteps=1');
+    const before = await fake((f) => f.listings);
+    await drop(Array.from({ length: 200 }, (_, i) => file(`burst-${i}.txt`, 10)));
+    await expect
+      .poll(() => page.locator('[data-testid="transfer-row"][data-state="done"]').count(), { timeout: 15_000 })
+      .toBe(200);
+    await expect.poll(() => page.getByTestId('item-count').textContent(), { timeout: 5000 }).toBe('211 items');
+    const listings = (await fake((f) => f.listings)) - before;
+    expect(listings, '200 completions must not cause 200 listings').toBeLessThan(40);
+  });
+
+  it('shows failed uploads with the engine message and a working Retry', async () => {
+    await open('uploadStepMs=30');
+    await fake((f) => f.failUploads.set('flaky.pdf', 1));
+    await drop([file('flaky.pdf', 5000), file('fine.pdf', 5000)]);
+    const failed = page.locator('[data-testid="transfer-row"][data-state="failed"]');
+    await failed.waitFor({ timeout: 5000 });
+    expect(await failed.getByTestId('transfer-error').textContent()).toBe('The server closed the connection');
+    await expect.poll(() => page.getByTestId('announcer').textContent(), { timeout: 3000 }).toMatch(/1 upload failed/);
+    expect(await page.locator('[data-testid="toast"][data-tone="error"]').first().textContent()).toContain('1 upload failed');
+
+    await failed.getByTestId('transfer-retry').click();
+    await expect
+      .poll(() => page.locator('[data-testid="transfer-row"][data-key="flaky.pdf"]').getAttribute('data-state'), { timeout: 5000 })
+      .toBe('done');
+    await row('flaky.pdf').waitFor({ timeout: 3000 });
+  });
+
+  it('cancels everything with Cancel all', async () => {
+    await open('uploadStepMs=400&uploadSteps=20');
+    await drop([file('a.bin', 1e6), file('b.bin', 1e6), file('c.bin', 1e6)]);
+    await page.locator('[data-testid="transfer-row"][data-state="running"]').first().waitFor();
+    await page.getByTestId('transfers-cancel-all').click();
+    await expect
+      .poll(() => page.locator('[data-testid="transfer-row"][data-state="cancelled"]').count(), { timeout: 5000 })
+      .toBe(3);
+    expect(await fake((f) => f.keys('Local vault').filter((k) => k.endsWith('.bin')))).toEqual([]);
+  });
+});
+
+describe('picking files', () => {
+  it('Upload files and Ctrl+U open the picker for the folder shown; Upload folder asks for a folder', async () => {
+    await open('uploadStepMs=10');
+    await row('HR/').dblclick();
+    await row('HR/handbook.pdf').waitFor();
+    await fake((f) => (f.nextPick = [{ name: 'policy.pdf', files: [{ path: '', size: 10 }] }]));
+    await page.getByTestId('upload-files').click();
+    await row('HR/policy.pdf').waitFor({ timeout: 5000 });
+
+    await fake((f) => (f.nextPick = null));
+    await page.keyboard.press('Control+u');
+    await page.getByTestId('upload-folder').click();
+    const picks = await fake((f) => f.calls.filter((c) => c.cmd === 'pick_files').map((c) => c.args));
+    expect(picks).toEqual([
+      { folders: false, connection: 'Local vault', folder: 'HR/' },
+      { folders: false, connection: 'Local vault', folder: 'HR/' },
+      { folders: true, connection: 'Local vault', folder: 'HR/' },
+    ]);
+    expect(await page.getByTestId('upload-files').getAttribute('title')).toBe('Upload files (Ctrl+U)');
+  });
+});
+
+describe('deleting', () => {
+  it('confirms with counts and size, shows progress, removes rows and lists partial failures', async () => {
+    await open('summarizeDelay=150&deleteStep=80');
+    await row('report.pdf').click();
+    await row('notes.txt').click({ modifiers: ['Control'] });
+    await row('Contracts/').click({ modifiers: ['Control'] });
+    expect(await page.getByTestId('selected-count').textContent()).toContain('3 selected');
+    await fake((f) => f.failDeletes.add('Contracts/lease.pdf'));
+
+    await page.keyboard.press('Delete');
+    const dialog = page.getByTestId('delete-dialog');
+    await dialog.waitFor();
+    expect(await page.getByTestId('delete-confirm').isDisabled(), 'no delete before the count is known').toBe(true);
+    await expect
+      .poll(() => page.getByTestId('delete-summary').textContent())
+      .toContain('2 documents and 1 folder — 4 objects, 1.5 MB');
+    await page.getByTestId('delete-confirm').click();
+    await page.getByTestId('delete-progress').waitFor();
+
+    await page.getByTestId('delete-partial').waitFor({ timeout: 5000 });
+    expect(await page.getByTestId('delete-failure').allTextContents()).toEqual([
+      'Contracts/lease.pdf — Access denied by the bucket policy',
+    ]);
+    await page.getByTestId('delete-close').click();
+    await expect.poll(() => dialog.count()).toBe(0);
+
+    await expect.poll(() => row('report.pdf').count()).toBe(0);
+    expect(await row('notes.txt').count()).toBe(0);
+    expect(await row('Contracts/').count(), 'a folder with an undeletable object stays').toBe(1);
+    expect(await page.locator('[data-testid="toast"][data-tone="error"]').textContent()).toContain('1 item could not be deleted');
+    expect(await fake((f) => f.keys('Local vault').filter((k) => k.startsWith('Contracts/')))).toEqual(['Contracts/lease.pdf']);
+  });
+
+  it('Cancel and Escape delete nothing', async () => {
+    await open();
+    await row('report.pdf').click();
+    await page.getByTestId('delete').click();
+    await page.getByTestId('delete-dialog').waitFor();
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByTestId('delete-dialog').count()).toBe(0);
+    expect(await row('report.pdf').count()).toBe(1);
+    expect(await fake((f) => f.calls.filter((c) => c.cmd === 'delete_entries').length)).toBe(0);
+  });
+});
+
+describe('conflicts', () => {
+  it('asks per name: Replace, Skip, then Keep both for all remaining', async () => {
+    await open('uploadStepMs=20');
+    await drop([
+      file('report.pdf', 999),
+      file('minutes.docx', 999),
+      file('notes.txt', 999),
+      file('budget 2024.xlsx', 999),
+      file('fresh.pdf', 999),
+    ]);
+    const dialog = page.getByTestId('conflict-dialog');
+    await dialog.waitFor();
+    expect(await page.evaluate(() => document.activeElement?.closest('dialog') != null), 'focus is inside the modal').toBe(true);
+    expect(await page.getByTestId('conflict-name').textContent()).toBe('report.pdf');
+    expect(await page.getByTestId('conflict-position').textContent()).toBe('Conflict 1 of 4');
+    await page.getByTestId('conflict-replace').click();
+
+    await expect.poll(() => page.getByTestId('conflict-name').textContent()).toBe('minutes.docx');
+    await page.getByTestId('conflict-skip').click();
+
+    await expect.poll(() => page.getByTestId('conflict-name').textContent()).toBe('notes.txt');
+    expect(await page.getByTestId('conflict-keep-both').textContent()).toContain('notes (1).txt');
+    await page.getByTestId('conflict-apply-all').check();
+    await page.getByTestId('conflict-keep-both').click();
+    await expect.poll(() => dialog.count(), { message: 'no more questions after "for all"' }).toBe(0);
+
+    await expect
+      .poll(() => page.locator('[data-testid="transfer-row"][data-state="done"]').count(), { timeout: 10_000 })
+      .toBe(4);
+    const call = await fake((f) => f.calls.find((c) => c.cmd === 'upload_selection')!.args.choices);
+    expect(call).toEqual({ 'report.pdf': 'replace', 'minutes.docx': 'skip', 'notes.txt': 'keepBoth', 'budget 2024.xlsx': 'keepBoth' });
+    await expect.poll(() => names(), { timeout: 5000 }).toEqual(
+      expect.arrayContaining(['notes (1).txt', 'budget 2024 (1).xlsx', 'fresh.pdf']),
+    );
+    expect(await names()).not.toContain('minutes (1).docx');
+    expect(await fake((f) => f.buckets.get('Local vault')!.get('report.pdf')!.size), 'replaced').toBe(999);
+    expect(await fake((f) => f.buckets.get('Local vault')!.get('minutes.docx')!.size), 'skipped').not.toBe(999);
+  });
+
+  it('Escape cancels the upload: nothing is sent', async () => {
+    await open();
+    await drop([file('report.pdf', 1), file('other.pdf', 1)]);
+    await page.getByTestId('conflict-dialog').waitFor();
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByTestId('conflict-dialog').count()).toBe(0);
+    expect(await page.getByTestId('toast').first().textContent()).toContain('Upload cancelled');
+    expect(await fake((f) => f.calls.some((c) => c.cmd === 'upload_selection'))).toBe(false);
+  });
+});
+
+describe('a folder of 100,000 entries', () => {
+  it('shows its first rows quickly, keeps the DOM small, and scrolls to the last entry', async () => {
+    const started = Date.now();
+    page = await harness.open('scenario=big&pageDelay=5');
+    await page.getByTestId('entry-row').first().waitFor({ timeout: 5000 });
+    const firstRowsAfter = Date.now() - started;
+    expect(firstRowsAfter, 'first rows within 5 s of opening').toBeLessThan(5000);
+    await expect
+      .poll(() => page.getByTestId('item-count').textContent(), { timeout: 20_000 })
+      .toBe('100,001 items');
+    expect(await page.getByTestId('entry-row').first().getAttribute('data-key'), 'the folder, listed last, sorts first').toBe('Archive/');
+    const grid = page.getByTestId('file-grid');
+    expect(await grid.getAttribute('aria-rowcount')).toBe('100002');
+    const rendered = await page.getByTestId('entry-row').count();
+    expect(rendered).toBeGreaterThan(5);
+    expect(rendered, 'only the rows in view are in the DOM').toBeLessThan(100);
+
+    await page.getByTestId('grid-scroller').evaluate((el) => (el.scrollTop = el.scrollHeight));
+    const last = row('doc-099999.pdf');
+    await last.waitFor({ timeout: 5000 });
+    expect(await last.isVisible()).toBe(true);
+    expect(await last.getAttribute('aria-rowindex')).toBe('100002');
+    expect(await page.getByTestId('entry-row').count()).toBeLessThan(100);
+
+    // And by keyboard: Home goes back to the top and focuses the first row.
+    await grid.focus();
+    await page.keyboard.press('Home');
+    await row('Archive/').waitFor({ timeout: 5000 });
+    const active = await grid.getAttribute('aria-activedescendant');
+    expect(await page.locator(`#${active}`).getAttribute('data-key')).toBe('Archive/');
+  });
+
+  it('filters and re-sorts 100,000 rows without freezing', async () => {
+    page = await harness.open('scenario=big');
+    await expect
+      .poll(() => page.getByTestId('item-count').textContent(), { timeout: 20_000 })
+      .toBe('100,001 items');
+    const started = Date.now();
+    await page.getByTestId('sort-name').click();
+    await row('doc-099999.pdf').waitFor({ timeout: 5000 });
+    await page.getByTestId('filter').fill('doc-04242');
+    await expect.poll(() => names()).toEqual(Array.from({ length: 10 }, (_, i) => `doc-04242${9 - i}.pdf`));
+    expect(Date.now() - started, 'sort and filter respond within seconds').toBeLessThan(5000);
+    expect(await page.locator('[role="columnheader"][aria-sort="descending"]').textContent()).toContain('Name');
+  });
+});
+
+describe('browsing and row actions', () => {
+  it('opens folders with double-click and Enter, goes up with Backspace, and sorts by column', async () => {
+    await open();
+    await row('Invoices/').dblclick();
+    await row('Invoices/2024/').waitFor();
+    expect(await page.getByTestId('crumb-current').textContent()).toBe('Invoices');
+    await page.getByTestId('file-grid').focus();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await row('Invoices/2024/invoice-001.pdf').waitFor();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => fake((f) => f.calls.filter((c) => c.cmd === 'open_document').map((c) => c.args.key))).toEqual([
+      'Invoices/2024/invoice-001.pdf',
+    ]);
+    await page.keyboard.press('Backspace');
+    await row('Invoices/2023/').waitFor();
+    await page.keyboard.press('Alt+ArrowUp');
+    await row('report.pdf').waitFor();
+
+    await page.getByTestId('sort-size').click();
+    await page.getByTestId('sort-size').click();
+    const sorted = await names();
+    expect(sorted.slice(0, 3), 'folders stay first').toEqual(['Contracts', 'HR', 'Invoices']);
+    expect(sorted[3], 'then the largest document').toBe('old projects.zip');
+    expect(await page.locator('[role="columnheader"][aria-sort="descending"]').textContent()).toContain('Size');
+  });
+
+  it('selects with Shift-click, Space and Shift+arrows, and Ctrl+A', async () => {
+    await open();
+    const selected = () => page.locator('[data-testid="entry-row"][aria-selected="true"]').count();
+    await row('Contracts/').click();
+    await row('budget 2024.xlsx').click({ modifiers: ['Shift'] });
+    expect(await selected()).toBe(4);
+    await page.keyboard.press('Shift+ArrowDown');
+    expect(await selected()).toBe(5);
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Space');
+    expect(await selected()).toBe(6);
+    await page.keyboard.press('Control+a');
+    expect(await selected()).toBe(11);
+    await page.keyboard.press('Escape');
+    expect(await selected()).toBe(0);
+  });
+
+  it('copies a share link with the chosen expiry and downloads from the context menu', async () => {
+    await open();
+    await row('report.pdf').click({ button: 'right' });
+    await page.getByTestId('context-menu').waitFor();
+    await page.getByTestId('menu-share').click();
+    await page.getByTestId('share-dialog').waitFor();
+    await page.getByTestId('share-expiry-604800').check();
+    await page.getByTestId('share-copy').click();
+    await page.getByTestId('share-url').waitFor();
+    expect(await page.getByTestId('share-url').inputValue()).toBe('https://share.example.test/report.pdf?expires=604800');
+    await page.getByTestId('share-close').click();
+
+    await row('report.pdf').click({ button: 'right' });
+    await page.getByTestId('menu-download').click();
+    await expect
+      .poll(() => page.getByTestId('toast').allTextContents())
+      .toEqual(expect.arrayContaining([expect.stringContaining('Saved report.pdf to /home/staff/Downloads/report.pdf')]));
+  });
+
+  it('shows a banner when a connection is unreachable, and Retry recovers', async () => {
+    await open();
+    await page.getByTestId('connection-switcher').selectOption('Branch office');
+    const banner = page.getByTestId('unreachable-banner');
+    await banner.waitFor();
+    expect(await banner.textContent()).toContain('Cannot reach Branch office');
+    await fake((f) => {
+      f.unreachable.delete('Branch office');
+      f.put('Branch office', 'branch memo.pdf', 10);
+    });
+    await page.getByTestId('unreachable-retry').click();
+    await row('branch memo.pdf').waitFor();
+    expect(await banner.count()).toBe(0);
+  });
+
+  it('adds a connection from the Connections panel and switches to it', async () => {
+    await open();
+    await page.getByTestId('connections-button').click();
+    await page.getByTestId('connections-dialog').waitFor();
+    expect(await page.locator('[data-testid="connection-item"][data-name="Local vault"]').textContent()).toContain('Built in');
+    await page.getByTestId('connection-add').click();
+    await page.getByTestId('connection-name').fill('Garage');
+    await page.getByTestId('connection-endpoint').fill('http://127.0.0.1:3900');
+    await page.getByTestId('connection-region').fill('garage');
+    await page.getByTestId('connection-bucket').fill('docs');
+    await page.getByTestId('connection-access-key-id').fill('GK1');
+    await page.getByTestId('connection-secret').fill('s3cret');
+    await page.getByTestId('connection-test').click();
+    await expect.poll(() => page.getByTestId('connection-test-result').textContent()).toBe('OK — read and write');
+    await page.getByTestId('connection-save').click();
+    await page.locator('[data-testid="connection-item"][data-name="Garage"]').waitFor();
+    await page.getByTestId('connections-close').click();
+    await page.getByTestId('connection-switcher').selectOption('Garage');
+    await page.locator('[data-testid="empty-state"][data-reason="empty"]').waitFor();
+    expect(await fake((f) => f.secrets.get('Garage'))).toEqual({ accessKeyId: 'GK1', secret: 's3cret' });
+  });
+});

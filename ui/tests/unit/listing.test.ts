@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import {
+  breadcrumbs,
+  filterEntries,
+  isUnder,
+  nameKey,
+  nextSort,
+  parentOf,
+  sortEntries,
+  totalsOf,
+  type SortColumn,
+} from '../../src/lib/listing';
+import type { Entry } from '../../src/lib/types';
+
+const doc = (name: string, size: number, modified: number | null): Entry => ({
+  key: `f/${name}`,
+  name,
+  isFolder: false,
+  size,
+  lastModifiedMs: modified,
+  etag: '',
+});
+const folder = (name: string): Entry => ({ key: `f/${name}/`, name, isFolder: true, size: 0, lastModifiedMs: null, etag: '' });
+
+const entries = [
+  doc('b.pdf', 300, 3000),
+  folder('Zeta'),
+  doc('a10.xlsx', 100, 1000),
+  doc('a2.docx', 200, null),
+  folder('alpha'),
+];
+const names = (list: Entry[]) => list.map((e) => e.name);
+
+describe('sortEntries', () => {
+  it('puts folders first and compares names naturally (a2 before a10), ignoring case', () => {
+    expect(names(sortEntries(entries, { column: 'name', direction: 'asc' }))).toEqual(['alpha', 'Zeta', 'a2.docx', 'a10.xlsx', 'b.pdf']);
+  });
+
+  it.each<[SortColumn, string[]]>([
+    ['name', ['Zeta', 'alpha', 'b.pdf', 'a10.xlsx', 'a2.docx']],
+    ['size', ['alpha', 'Zeta', 'b.pdf', 'a2.docx', 'a10.xlsx']],
+    ['modified', ['alpha', 'Zeta', 'b.pdf', 'a10.xlsx', 'a2.docx']],
+  ])('descending by %s keeps folders first', (column, expected) => {
+    expect(names(sortEntries(entries, { column, direction: 'desc' }))).toEqual(expected);
+  });
+
+  it('sorts by type through the document kind, then name', () => {
+    expect(names(sortEntries(entries, { column: 'type', direction: 'asc' }))).toEqual(['alpha', 'Zeta', 'a10.xlsx', 'b.pdf', 'a2.docx']);
+  });
+
+  it('does not reorder its input', () => {
+    const copy = entries.slice();
+    sortEntries(entries, { column: 'size', direction: 'asc' });
+    expect(entries).toEqual(copy);
+  });
+
+  it('sorts 100,000 entries without anything quadratic (generous bound: CI machines are slow)', () => {
+    const many = Array.from({ length: 100_000 }, (_, i) => doc(`doc-${(i * 7919) % 100_000}.pdf`, i, i));
+    const started = performance.now();
+    const sorted = sortEntries(many, { column: 'name', direction: 'asc' });
+    expect(performance.now() - started).toBeLessThan(2500);
+    expect(sorted[0].name).toBe('doc-0.pdf');
+    expect(sorted[99_999].name).toBe('doc-99999.pdf');
+  });
+});
+
+describe('nameKey', () => {
+  it('orders like people read: case and accents ignored, numbers by value, leading zeros ignored', () => {
+    const sorted = ['file10', 'File9', 'éclair', 'Eclipse', 'file009b', 'zebra', 'apple'].sort((a, b) =>
+      nameKey(a) < nameKey(b) ? -1 : 1,
+    );
+    expect(sorted).toEqual(['apple', 'éclair', 'Eclipse', 'File9', 'file009b', 'file10', 'zebra']);
+  });
+});
+
+describe('filterEntries', () => {
+  it('keeps names containing the text, any case, and everything for blank text', () => {
+    expect(names([...filterEntries(entries, 'A1')])).toEqual(['a10.xlsx']);
+    expect(names([...filterEntries(entries, '  ')])).toHaveLength(5);
+    expect(names([...filterEntries(entries, 'zz')])).toEqual([]);
+  });
+});
+
+describe('nextSort', () => {
+  it('flips the current column and starts others ascending, dates newest first', () => {
+    expect(nextSort({ column: 'name', direction: 'asc' }, 'name')).toEqual({ column: 'name', direction: 'desc' });
+    expect(nextSort({ column: 'name', direction: 'desc' }, 'size')).toEqual({ column: 'size', direction: 'asc' });
+    expect(nextSort({ column: 'name', direction: 'asc' }, 'modified')).toEqual({ column: 'modified', direction: 'desc' });
+  });
+});
+
+describe('folder paths', () => {
+  it('builds breadcrumbs from the top', () => {
+    expect(breadcrumbs('', 'Vault')).toEqual([{ label: 'Vault', folder: '' }]);
+    expect(breadcrumbs('Invoices/2024/', 'Vault')).toEqual([
+      { label: 'Vault', folder: '' },
+      { label: 'Invoices', folder: 'Invoices/' },
+      { label: '2024', folder: 'Invoices/2024/' },
+    ]);
+  });
+
+  it('finds the parent folder', () => {
+    expect(parentOf('Invoices/2024/')).toBe('Invoices/');
+    expect(parentOf('Invoices/')).toBe('');
+    expect(parentOf('')).toBe('');
+  });
+
+  it('knows which stored keys change a folder listing', () => {
+    expect(isUnder('Invoices/a.pdf', 'Invoices/')).toBe(true);
+    expect(isUnder('Invoices/2025/a.pdf', 'Invoices/')).toBe(true);
+    expect(isUnder('a.pdf', '')).toBe(true);
+    expect(isUnder('Other/a.pdf', 'Invoices/')).toBe(false);
+    expect(isUnder('Invoices/', 'Invoices/')).toBe(false);
+  });
+});
+
+describe('totalsOf', () => {
+  it('counts documents and folders and adds document sizes only', () => {
+    expect(totalsOf(entries)).toEqual({ documents: 3, folders: 2, bytes: 600 });
+  });
+});
