@@ -60,9 +60,11 @@ if $want_tests; then
   fi
 fi
 
-if [ -f ui/package.json ]; then
-  if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
-    (cd ui && npm ci --no-audit --no-fund)
+# npm packages, reinstalled only when the lock file changed since the last install.
+npm_install() {
+  if [ ! -d "$1/node_modules" ] || [ "$1/package-lock.json" -nt "$1/node_modules/.package-lock.json" ]; then
+    (cd "$1" && npm ci --no-audit --no-fund)
   fi
-  (cd ui && npm run build)
-fi
+}
+npm_install ui
+(cd ui && npm run build)

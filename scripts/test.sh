@@ -15,15 +15,21 @@ scripts/setup.sh --test
 step "Formatting"
 cargo fmt --all --check
 
-if [ -f ui/package.json ]; then
-  step "UI: type check, unit tests, browser tests"
-  (cd ui && npm run check && npm test && npm run test:browser)
-fi
+step "UI: type check, unit tests, browser tests (headless Chromium, IPC mocked)"
+(cd ui && npm run check && npm test && npm run test:browser)
 
 step "Build (once for every layer)"
 cargo build --workspace --all-targets --locked
 
 step "Engine, keychain and CLI tests (private keyring, Garage on loopback)"
 scripts/with-keyring.sh cargo test --workspace --locked --no-fail-fast
+
+step "End to end: the built app under Xvfb, WebDriver, a real drag-and-drop, Garage, private keyring"
+(cd ui && ../scripts/with-keyring.sh npm run test:e2e)
+
+step "Installable package: .deb with icons and a desktop entry"
+# A debug-profile package reuses the test build; `tauri build --bundles deb` makes the release one.
+ui/node_modules/.bin/tauri build --debug --bundles deb
+scripts/check-deb.sh
 
 step "All tests passed"

@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { remote } from 'webdriverio';
 
-const root = resolve(import.meta.dirname, '..');
+const root = resolve(import.meta.dirname, '../..');
 const app = process.env.COFFER_APP ?? join(root, 'target/debug/coffer-desktop');
 const cli = process.env.COFFER_CLI ?? join(root, 'target/debug/coffer');
 const fixture = join(root, 'target/debug/garage-fixture');
