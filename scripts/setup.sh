@@ -51,7 +51,7 @@ command -v npm >/dev/null || {
 
 if $want_tests; then
   # Pinned so every machine tests against the same server.
-  if ! garage --version 2>/dev/null | grep -q "v2.5.0"; then
+  if ! garage --version 2>/dev/null | grep -q ":2.5.0"; then
     echo "setup: installing Garage (about 12 minutes on 2 cores, once per machine)"
     cargo install garage --version 2.5.0 --locked
   fi
@@ -67,4 +67,9 @@ npm_install() {
   fi
 }
 npm_install ui
+# The Tauri CLI (prebuilt, inside the npm package) is kept out of the lock file: the registry
+# here serves only the Linux x64 variant, which makes `npm ci` reject a lock that names them all.
+if ! ui/node_modules/.bin/tauri --version 2>/dev/null | grep -q "^tauri-cli 2.12.5"; then
+  (cd ui && npm install --no-save --no-audit --no-fund @tauri-apps/cli@2.12.5)
+fi
 (cd ui && npm run build)
