@@ -197,6 +197,19 @@ test('add a connection, drop documents in, see them listed, delete them, see the
   mkdirSync(join(root, 'docs'), { recursive: true });
   await browser.saveScreenshot(screenshot);
 
+  // Share: the link is made in Rust, put on the clipboard, and serves the document to anyone.
+  await browser.$('[data-testid="entry-row"][data-key="Minutes – March.docx"]').click();
+  await $('share').click();
+  await $('share-expiry-3600').click();
+  await $('share-copy').click();
+  await $('share-url').waitForDisplayed({ timeout: 20_000 });
+  const url = await $('share-url').getValue();
+  assert.match(url, /X-Amz-Expires=3600/, 'the link lasts the hour chosen');
+  const shared = await fetch(url);
+  assert.equal(shared.status, 200);
+  assert.equal(await shared.text(), 'minutes of the meeting', 'the link serves the document');
+  await $('share-close').click();
+
   // Delete everything: select all, Delete, confirm.
   await $('select-all').click();
   await $('delete').click();
