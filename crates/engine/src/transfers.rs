@@ -18,7 +18,7 @@ use tokio_util::sync::CancellationToken;
 use crate::bucket::Bucket;
 use crate::error::{Error, ErrorKind, Result};
 use crate::key::{ObjectKey, Prefix};
-use crate::upload::UploadOptions;
+use crate::upload::{UploadOptions, scan};
 
 const UPDATE_INTERVAL: Duration = Duration::from_millis(100);
 
@@ -116,7 +116,8 @@ impl Transfers {
             let meta = tokio::fs::metadata(&path).await.map_err(|e| Error::local_io(&path, &e))?;
             let (size, files, exists) = if meta.is_dir() {
                 let owned = path.clone();
-                let (size, files) = tokio::task::spawn_blocking(move || folder_totals(&owned)).await.expect("no panic");
+                let files = tokio::task::spawn_blocking(move || scan(&owned)).await.expect("no panic")?;
+                let (size, files) = (files.iter().map(|(_, _, s)| s.size).sum(), files.len() as u64);
                 (size, files, bucket.folder_exists(&dest.child(&name)?).await?)
             } else {
                 (meta.len(), 1, exists(bucket, &dest.join(&name)?).await?)
@@ -154,10 +155,10 @@ impl Transfers {
             if is_folder {
                 let base = dest.child(&stored_name)?;
                 let owned = path.clone();
-                for (file, relative, size) in
-                    tokio::task::spawn_blocking(move || folder_files(&owned)).await.expect("no panic")?
+                for (file, relative, snapshot) in
+                    tokio::task::spawn_blocking(move || scan(&owned)).await.expect("no panic")?
                 {
-                    files.push((file, base.join(&relative)?, size));
+                    files.push((file, base.join(&relative)?, snapshot.size));
                 }
             } else {
                 let size = tokio::fs::metadata(&path).await.map_err(|e| Error::local_io(&path, &e))?.len();
@@ -287,36 +288,6 @@ fn file_name(path: &Path) -> Result<String> {
         .and_then(|n| n.to_str())
         .map(str::to_owned)
         .ok_or_else(|| Error::invalid(format!("'{}' has no usable name.", path.display())))
-}
-
-fn folder_files(folder: &Path) -> Result<Vec<(PathBuf, String, u64)>> {
-    let mut files = Vec::new();
-    for entry in walkdir::WalkDir::new(folder).follow_links(true).sort_by_file_name() {
-        let entry =
-            entry.map_err(|e| Error::new(ErrorKind::Io, format!("'{}' cannot be read: {e}", folder.display())))?;
-        if !entry.file_type().is_file() {
-            continue;
-        }
-        let relative = entry.path().strip_prefix(folder).expect("under its root");
-        let relative = relative
-            .to_str()
-            .ok_or_else(|| {
-                Error::invalid(format!("'{}' has a name that is not valid Unicode.", entry.path().display()))
-            })?
-            .replace(std::path::MAIN_SEPARATOR, "/");
-        let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
-        files.push((entry.path().to_owned(), relative, size));
-    }
-    Ok(files)
-}
-
-fn folder_totals(folder: &Path) -> (u64, u64) {
-    walkdir::WalkDir::new(folder)
-        .follow_links(true)
-        .into_iter()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().is_file())
-        .fold((0, 0), |(size, files), e| (size + e.metadata().map(|m| m.len()).unwrap_or(0), files + 1))
 }
 
 #[cfg(test)]

@@ -107,8 +107,8 @@ impl Tracker<'_> {
 
 /// What the engine saw of a local file before reading it; compared again after.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Snapshot {
-    size: u64,
+pub(crate) struct Snapshot {
+    pub(crate) size: u64,
     modified: SystemTime,
 }
 
@@ -397,7 +397,7 @@ fn folder_name(folder: &Path) -> Result<String> {
 }
 
 /// Every regular file under `folder` with its `/`-separated relative path, sorted.
-fn scan(folder: &Path) -> Result<Vec<(PathBuf, String, Snapshot)>> {
+pub(crate) fn scan(folder: &Path) -> Result<Vec<(PathBuf, String, Snapshot)>> {
     let mut files = Vec::new();
     for entry in walkdir::WalkDir::new(folder).follow_links(true).sort_by_file_name() {
         let entry = entry.map_err(|e| {
