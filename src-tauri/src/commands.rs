@@ -96,7 +96,11 @@ pub async fn pick_files(
     folder: String,
 ) -> Result<Option<Selection>> {
     let dialog = rfd::AsyncFileDialog::new().set_parent(&window);
-    let picked = if folders { dialog.pick_folders().await } else { dialog.pick_files().await };
+    let picked = if folders {
+        dialog.set_title("Upload folders").pick_folders().await
+    } else {
+        dialog.set_title("Upload files").pick_files().await
+    };
     let Some(picked) = picked.filter(|p| !p.is_empty()) else {
         return Ok(None);
     };
@@ -193,7 +197,13 @@ pub async fn download_document(
     key: String,
 ) -> Result<Option<String>> {
     let key = ObjectKey::new(key)?;
-    let Some(file) = rfd::AsyncFileDialog::new().set_parent(&window).set_file_name(key.name()).save_file().await else {
+    let Some(file) = rfd::AsyncFileDialog::new()
+        .set_parent(&window)
+        .set_title("Download")
+        .set_file_name(key.name())
+        .save_file()
+        .await
+    else {
         return Ok(None);
     };
     let bucket = state.bucket(&connection).await?;

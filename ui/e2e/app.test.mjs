@@ -3,7 +3,8 @@
 // through scripts/with-keyring.sh), and a real X drag-and-drop from another window with xdotool.
 //
 // The upload goes through the very path a person's drop takes: an OS drag onto the window, Tauri's
-// drag-drop event in Rust, the engine. Nothing in the app is stubbed or bypassed.
+// drag-drop event in Rust, the engine. The native file picker and save dialog are driven with
+// xdotool too. Nothing in the app is stubbed or bypassed.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -110,6 +111,18 @@ after(async () => {
   for (const child of children.reverse()) child.kill('SIGTERM');
 });
 
+/** Gives keyboard focus to the native dialog titled like `title` (there is no window manager to). */
+function focusDialog(title) {
+  const [id] = execFileSync('xdotool', ['search', '--sync', '--onlyvisible', '--name', title], {
+    env: env(),
+    encoding: 'utf8',
+    timeout: 20_000,
+  })
+    .trim()
+    .split('\n');
+  xdotool('windowfocus', '--sync', id);
+}
+
 /** Drags `paths` from a GTK window (standing in for a file manager) onto Coffer's window. */
 async function dragIntoCoffer(paths) {
   const source = start('/usr/bin/python3', [join(import.meta.dirname, 'drag_source.py'), '1400', '800', ...paths], {
@@ -134,7 +147,7 @@ async function dragIntoCoffer(paths) {
   source.kill('SIGTERM');
 }
 
-test('add a connection, drop documents in, see them listed, delete them, see them gone', async () => {
+test('add a connection, drop documents in, share, download, pick a file, delete, see them gone', async () => {
   await $('connection-switcher').waitForExist({ timeout: 30_000 });
   assert.equal(await $('connection-switcher').getValue(), 'Local vault', 'first start opens on the Local vault');
 
@@ -210,10 +223,37 @@ test('add a connection, drop documents in, see them listed, delete them, see the
   assert.equal(await shared.text(), 'minutes of the meeting', 'the link serves the document');
   await $('share-close').click();
 
+  // Download…: the native save dialog (GTK, through rfd), driven like a person would.
+  const saved = join(dir, 'saved copy.docx');
+  await browser.$('[data-testid="entry-row"][data-key="Minutes – March.docx"]').click();
+  await $('download').click();
+  focusDialog('^Download$');
+  xdotool('key', 'ctrl+a');
+  xdotool('type', '--delay', '10', saved);
+  xdotool('key', 'Return');
+  await browser.waitUntil(() => existsSync(saved), { timeout: 20_000, timeoutMsg: 'the document is saved where chosen' });
+  assert.equal(readFileSync(saved, 'utf8'), 'minutes of the meeting');
+
+  // Upload files: the native file picker, the other way in besides a drop.
+  const picked = join(dir, 'picked note.txt');
+  writeFileSync(picked, 'picked in the native dialog');
+  await $('upload-files').click();
+  focusDialog('^Upload files$');
+  await sleep(500);
+  xdotool('key', 'ctrl+l');
+  await sleep(300);
+  xdotool('type', '--delay', '10', picked);
+  await sleep(300);
+  xdotool('key', 'Return');
+  await browser.waitUntil(async () => (await names()).includes('picked note.txt'), {
+    timeout: 30_000,
+    timeoutMsg: 'the picked file is uploaded and listed',
+  });
+
   // Delete everything: select all, Delete, confirm.
   await $('select-all').click();
   await $('delete').click();
-  await browser.waitUntil(async () => /4/.test(await $('delete-summary').getText()), {
+  await browser.waitUntil(async () => /5/.test(await $('delete-summary').getText()), {
     timeout: 20_000,
     timeoutMsg: 'the confirmation counts every object, folders included',
   });
@@ -221,4 +261,5 @@ test('add a connection, drop documents in, see them listed, delete them, see the
   await $('empty-state').waitForDisplayed({ timeout: 30_000 });
   assert.deepEqual(await names(), [], 'the rows are gone');
   assert.equal(coffer('ls', '--recursive'), '', 'and so are the objects in Garage');
+  assert.ok(!readFileSync(join(root, 'docs/screenshot.png')).includes(garage.secret), 'sanity: nothing secret in the screenshot file');
 });
