@@ -99,10 +99,6 @@ impl KeychainEntry {
         .await
     }
 
-    pub async fn exists(&self) -> Result<bool> {
-        Ok(self.load().await?.is_some())
-    }
-
     /// Removes the entry; removing an entry that does not exist is not an error.
     pub async fn delete(&self) -> Result<()> {
         let account = self.account.clone();
