@@ -10,6 +10,7 @@ fn main() {
         "pick_files",
         "inspect_selection",
         "upload_selection",
+        "resume_transfers",
         "cancel_transfer",
         "cancel_all",
         "retry_transfer",

@@ -136,6 +136,15 @@ pub async fn upload_selection(
     state.transfers.upload_selection(id, &bucket, &Prefix::new(folder)?, &choices, &send).await
 }
 
+/// Runs uploads an earlier session left unfinished; returns how many there were.
+#[tauri::command]
+pub async fn resume_transfers(state: State<'_, AppState>, on_update: Channel<TransferUpdate>) -> Result<u64> {
+    let send = |update| {
+        let _ = on_update.send(update);
+    };
+    state.transfers.resume(|name| state.bucket_owned(name), &send).await
+}
+
 #[tauri::command]
 pub fn cancel_transfer(state: State<'_, AppState>, id: u64) {
     state.transfers.cancel(id);

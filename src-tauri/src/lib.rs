@@ -29,6 +29,7 @@ pub fn run() {
             commands::pick_files,
             commands::inspect_selection,
             commands::upload_selection,
+            commands::resume_transfers,
             commands::cancel_transfer,
             commands::cancel_all,
             commands::retry_transfer,

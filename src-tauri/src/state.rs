@@ -3,7 +3,9 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use coffer_engine::{Bucket, Coffer, Dirs, Result, Transfers, UploadOptions};
+use std::sync::Arc;
+
+use coffer_engine::{Bucket, Coffer, Dirs, Journal, Queue, Result, Transfers, UploadOptions};
 use tokio::sync::Mutex;
 
 pub struct AppState {
@@ -17,9 +19,11 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(cache_dir: PathBuf) -> Result<Self> {
+        let dirs = Dirs::from_os()?;
+        let journal = Arc::new(Journal::open(&dirs.data)?);
         Ok(Self {
-            coffer: Coffer::new(Dirs::from_os()?),
-            transfers: Transfers::new(UploadOptions::default()),
+            coffer: Coffer::new(dirs),
+            transfers: Transfers::new(Arc::new(Queue::new(journal, UploadOptions::default()))),
             open_cache: cache_dir.join("open"),
             buckets: Mutex::default(),
         })
@@ -33,6 +37,10 @@ impl AppState {
         let bucket = self.coffer.open(Some(connection)).await?;
         buckets.insert(connection.to_owned(), bucket.clone());
         Ok(bucket)
+    }
+
+    pub async fn bucket_owned(&self, connection: String) -> Result<Bucket> {
+        self.bucket(&connection).await
     }
 
     /// Drops the cached client after a connection's settings or secret changed.

@@ -146,6 +146,9 @@ export class FakeBackend {
     await emit('coffer://drag', { state });
   }
 
+  /** What the journal holds from an earlier session, picked up by `resume_transfers`. */
+  unfinished: { connection: string; key: string; size: number }[] = [];
+
   async handle(cmd: string, args: Record<string, unknown>): Promise<unknown> {
     this.calls.push({ cmd, args });
     const a = args as Record<string, never>;
@@ -166,6 +169,8 @@ export class FakeBackend {
         return this.#inspect(a.id, a.connection, a.folder);
       case 'upload_selection':
         return this.#upload(a.id, a.connection, a.folder, a.choices, a.onUpdate);
+      case 'resume_transfers':
+        return this.#resume(a.onUpdate);
       case 'cancel_transfer':
         this.#transfers.get(a.id)!.cancelled = true;
         return null;
@@ -311,6 +316,18 @@ export class FakeBackend {
     return null;
   }
 
+  /** Uploads "left over from an earlier session": `unfinished`, run once like a batch. */
+  async #resume(onUpdate: Channel<TransferUpdate>): Promise<number> {
+    const batch = this.unfinished.splice(0).map((left) => {
+      const transfer = { id: this.#nextTransfer++, ...left, name: left.key.split('/').pop()!, cancelled: false };
+      this.#transfers.set(transfer.id, transfer);
+      return transfer;
+    });
+    for (const transfer of batch) this.#send(onUpdate, this.#update(transfer, 'queued', 0));
+    for (const transfer of batch) await this.#run(transfer, onUpdate);
+    return batch.length;
+  }
+
   async #retry(id: number, onUpdate: Channel<TransferUpdate>): Promise<null> {
     const transfer = this.#transfers.get(id);
     if (!transfer) throw error('NotFound', `No transfer ${id}`);
@@ -321,7 +338,7 @@ export class FakeBackend {
   }
 
   #update(transfer: Transfer, state: TransferUpdate['state'], bytesDone: number, failure: CofferError | null = null): TransferUpdate {
-    return { id: transfer.id, key: transfer.key, name: transfer.name, state, bytesDone, bytesTotal: transfer.size, error: failure };
+    return { id: transfer.id, connection: transfer.connection, key: transfer.key, name: transfer.name, state, bytesDone, bytesTotal: transfer.size, error: failure };
   }
 
   async #run(transfer: Transfer, onUpdate: Channel<TransferUpdate>): Promise<void> {

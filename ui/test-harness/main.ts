@@ -18,6 +18,9 @@ fake.options = {
   deleteStepMs: number('deleteStep', 0),
 };
 seed(fake, (params.get('scenario') ?? 'office') as Scenario);
+for (const key of (params.get('unfinished') ?? '').split(',').filter(Boolean)) {
+  fake.unfinished.push({ connection: 'Local vault', key, size: 4096 });
+}
 fake.install();
 
 declare global {

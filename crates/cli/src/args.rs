@@ -29,6 +29,13 @@ pub enum Command {
         /// The destination folder (instead of a last argument ending in '/').
         #[arg(long)]
         to: Option<String>,
+        #[command(flatten)]
+        tuning: Tuning,
+    },
+    /// Finish uploads an earlier run left unfinished (crash, power cut, killed process).
+    Resume {
+        #[command(flatten)]
+        tuning: Tuning,
     },
     /// List a folder.
     Ls {
@@ -60,6 +67,23 @@ pub enum Command {
     },
     /// Keep the Local vault running (and its share links working) until Ctrl-C.
     Serve,
+}
+
+/// How much an upload does at once; the defaults suit most links.
+#[derive(Args, Clone, Copy)]
+pub struct Tuning {
+    /// Files sent at the same time.
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Parts of one large file sent at the same time.
+    #[arg(long, value_name = "N")]
+    pub parts: Option<usize>,
+    /// Size of each part of a large file, in MiB (at least 5).
+    #[arg(long, value_name = "MIB")]
+    pub part_size: Option<u64>,
+    /// Memory for file contents in flight, in MiB.
+    #[arg(long, value_name = "MIB")]
+    pub memory: Option<u64>,
 }
 
 #[derive(Subcommand)]

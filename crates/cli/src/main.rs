@@ -8,18 +8,18 @@ mod args;
 mod output;
 
 use std::io::{IsTerminal, Read};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
 use anyhow::{Context as _, Result, bail};
 use clap::Parser;
 use coffer_engine::{
-    AccessKey, Bucket, CancellationToken, Coffer, Connection, CredentialSource, Depth, Dirs, ObjectKey, Prefix,
-    UploadOptions,
+    AccessKey, Bucket, CancellationToken, Coffer, Connection, CredentialSource, Depth, Dirs, FileOutcome, ObjectKey,
+    Prefix, Queue, UploadOptions,
 };
 
-use crate::args::{Cli, Command, ConnectionCommand};
+use crate::args::{Cli, Command, ConnectionCommand, Tuning};
 use crate::output::{ProgressBar, human_size, local_time};
 
 fn main() -> ExitCode {
@@ -39,7 +39,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     let name = cli.connection.as_deref();
     match cli.command {
         Command::Connection { command } => connection(&coffer, command).await,
-        Command::Put { paths, to } => put(&coffer.open(name).await?, paths, to).await,
+        Command::Put { paths, to, tuning } => put(&coffer, &coffer.open(name).await?, paths, to, tuning).await,
+        Command::Resume { tuning } => resume(&coffer, tuning).await,
         Command::Ls { prefix, recursive } => {
             let bucket = coffer.open(name).await?;
             let depth = if recursive { Depth::Recursive } else { Depth::OneLevel };
@@ -169,7 +170,7 @@ fn read_secret() -> Result<String> {
     Ok(secret)
 }
 
-async fn put(bucket: &Bucket, mut paths: Vec<PathBuf>, to: Option<String>) -> Result<ExitCode> {
+async fn put(coffer: &Coffer, bucket: &Bucket, mut paths: Vec<PathBuf>, to: Option<String>, tuning: Tuning) -> Result<ExitCode> {
     // `coffer put a b dest/`: a last argument ending in '/' is the destination folder.
     let dest = match to {
         Some(to) => to,
@@ -179,33 +180,80 @@ async fn put(bucket: &Bucket, mut paths: Vec<PathBuf>, to: Option<String>) -> Re
         None => String::new(),
     };
     let dest = Prefix::new(dest)?;
-    let options = UploadOptions::default();
-    let cancel = cancel_on_ctrl_c();
+    let queue = Queue::new(coffer.journal().await?, options(tuning));
+    // Recorded before anything is sent: if this process dies, `coffer resume` finishes the job.
+    let batch = queue.enqueue(&bucket.connection().name, paths, &dest).await?;
+    for refused in &batch.refused {
+        eprintln!("coffer: {}: {}", refused.path.display(), refused.error);
+    }
+    let failures = if batch.files == 0 { 0 } else { run_queue(&queue, bucket, batch.first, batch.last).await? };
+    let failures = failures + batch.refused.len();
+    if failures > 0 {
+        bail!("{failures} file(s) were not uploaded; run `coffer resume` to try them again");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn resume(coffer: &Coffer, tuning: Tuning) -> Result<ExitCode> {
+    let queue = Queue::new(coffer.journal().await?, options(tuning));
+    let connections = queue.claim_unfinished()?;
+    if connections.is_empty() {
+        eprintln!("Nothing to resume: every upload has finished.");
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut failures = 0;
-    for path in &paths {
-        let bar = ProgressBar::new(&format!("Uploading {}", path.display()));
-        if path.is_dir() {
-            let report = bucket.upload_folder(path, &dest, &options, &|p| bar.update(p), &cancel).await;
-            bar.finish();
-            let report = report?;
-            for done in &report.uploaded {
-                println!("{}", done.key);
+    for name in connections {
+        match coffer.open(Some(&name)).await {
+            Ok(bucket) => failures += run_queue(&queue, &bucket, 0, u64::MAX).await?,
+            Err(e) => {
+                eprintln!("coffer: uploads to '{name}' stay queued: {e}");
+                failures += 1;
             }
-            for failed in &report.failed {
-                eprintln!("coffer: {}: {}", failed.path.display(), failed.error);
-            }
-            failures += report.failed.len();
-        } else {
-            let key = dest.join(&file_name(path)?)?;
-            let done = bucket.upload_file(path, &key, &options, &|p| bar.update(p), &cancel).await;
-            bar.finish();
-            println!("{}", done?.key);
         }
     }
     if failures > 0 {
-        bail!("{failures} file(s) were not uploaded");
+        bail!("{failures} upload(s) did not finish; they stay queued for the next `coffer resume`");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Runs journal entries `first..=last` for `bucket`, printing each stored key; returns the failures.
+async fn run_queue(queue: &Queue, bucket: &Bucket, first: u64, last: u64) -> Result<usize> {
+    let bar = ProgressBar::new(&format!("Uploading to {}", bucket.connection().name));
+    let cancel = cancel_on_ctrl_c();
+    let failures = std::sync::atomic::AtomicUsize::new(0);
+    let on_file = |outcome: FileOutcome| match outcome.result {
+        Ok(done) => {
+            if done.restarted {
+                eprintln!("{} changed since it was queued; it was uploaded again from the start.", outcome.path.display());
+            }
+            if done.parts_resumed > 0 {
+                eprintln!("{}: resumed, {} part(s) were already on the server.", done.key, done.parts_resumed);
+            }
+            bar.println(done.key.as_str());
+        }
+        Err(e) if e.kind() == coffer_engine::ErrorKind::Cancelled => {}
+        Err(e) => {
+            failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            bar.eprintln(&format!("coffer: {}: {e}", outcome.path.display()));
+        }
+    };
+    let result = queue.run(bucket, first, last, &|p| bar.update(p), &on_file, &cancel).await;
+    bar.finish();
+    result?;
+    Ok(failures.into_inner())
+}
+
+fn options(tuning: Tuning) -> UploadOptions {
+    let defaults = UploadOptions::default();
+    const MIB: u64 = 1024 * 1024;
+    UploadOptions {
+        files_in_flight: tuning.jobs.unwrap_or(defaults.files_in_flight),
+        parts_in_flight: tuning.parts.unwrap_or(defaults.parts_in_flight),
+        part_size: tuning.part_size.map_or(defaults.part_size, |m| m * MIB),
+        memory_budget: tuning.memory.map_or(defaults.memory_budget, |m| m * MIB),
+        ..defaults
+    }
 }
 
 async fn rm(bucket: &Bucket, keys: Vec<String>, recursive: bool) -> Result<ExitCode> {
@@ -231,13 +279,6 @@ async fn rm(bucket: &Bucket, keys: Vec<String>, recursive: bool) -> Result<ExitC
         bail!("{} object(s) were not deleted", report.failed.len());
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn file_name(path: &Path) -> Result<String> {
-    path.file_name()
-        .and_then(|n| n.to_str())
-        .map(str::to_owned)
-        .with_context(|| format!("'{}' has no usable file name", path.display()))
 }
 
 /// A token cancelled by Ctrl-C, so an interrupted upload aborts cleanly instead of leaving parts.

@@ -20,7 +20,7 @@ pub fn access(access: Access) -> &'static str {
 }
 
 /// A progress bar on standard error; hidden when it is not a terminal.
-pub struct ProgressBar(indicatif::ProgressBar);
+pub struct ProgressBar(indicatif::ProgressBar, String);
 
 impl ProgressBar {
     pub fn new(message: &str) -> Self {
@@ -31,12 +31,27 @@ impl ProgressBar {
                 .progress_chars("=> "),
         );
         bar.set_message(message.to_owned());
-        Self(bar)
+        Self(bar, message.to_owned())
     }
 
     pub fn update(&self, p: Progress) {
         self.0.set_length(p.bytes_total);
         self.0.set_position(p.bytes_done);
+        if p.retrying > 0 {
+            self.0.set_message(format!("{} (server not answering, retrying)", self.1));
+        } else {
+            self.0.set_message(self.1.clone());
+        }
+    }
+
+    /// Prints a line to standard output above the bar.
+    pub fn println(&self, line: &str) {
+        self.0.suspend(|| println!("{line}"));
+    }
+
+    /// Prints a line to standard error above the bar.
+    pub fn eprintln(&self, line: &str) {
+        self.0.suspend(|| eprintln!("{line}"));
     }
 
     pub fn finish(&self) {

@@ -4,6 +4,7 @@
 //! implemented in its own module. The Local vault and remote servers get the very same client code;
 //! they differ only in endpoint and credentials.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_s3::config::{
@@ -16,12 +17,15 @@ use crate::connection::{Addressing, Connection, CredentialSource};
 use crate::error::{Context, Error, Result};
 use crate::key::{MAX_KEY_BYTES, ObjectKey, Prefix};
 use crate::keychain::AccessKey;
+use crate::upload::IntegrityMode;
 
 /// One bucket (and prefix) of one connection, ready for requests. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Bucket {
     pub(crate) client: aws_sdk_s3::Client,
     pub(crate) conn: Connection,
+    /// Shared by clones, so what one upload learns about the server serves the next.
+    pub(crate) integrity: Arc<IntegrityMode>,
 }
 
 impl Bucket {
@@ -75,7 +79,8 @@ impl Bucket {
                 .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
                 .response_checksum_validation(ResponseChecksumValidation::WhenRequired);
         }
-        Ok(Self { client: aws_sdk_s3::Client::from_conf(config.build()), conn })
+        let integrity = Arc::new(if conn.is_aws() { IntegrityMode::crc32c() } else { IntegrityMode::default() });
+        Ok(Self { client: aws_sdk_s3::Client::from_conf(config.build()), conn, integrity })
     }
 
     pub fn connection(&self) -> &Connection {

@@ -4,6 +4,7 @@
 //! several instances can run side by side.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde::Serialize;
 use tokio::sync::OnceCell;
@@ -11,6 +12,7 @@ use tokio::sync::OnceCell;
 use crate::bucket::Bucket;
 use crate::connection::{Connection, ConnectionStore, CredentialSource, LOCAL_VAULT};
 use crate::error::{Error, ErrorKind, Result};
+use crate::journal::Journal;
 use crate::keychain::{AccessKey, KeychainEntry};
 use crate::local_vault::LocalVault;
 
@@ -47,11 +49,12 @@ pub struct Coffer {
     dirs: Dirs,
     store: ConnectionStore,
     local: OnceCell<LocalVault>,
+    journal: OnceCell<Arc<Journal>>,
 }
 
 impl Coffer {
     pub fn new(dirs: Dirs) -> Self {
-        Self { store: ConnectionStore::new(&dirs.config), dirs, local: OnceCell::new() }
+        Self { store: ConnectionStore::new(&dirs.config), dirs, local: OnceCell::new(), journal: OnceCell::new() }
     }
 
     pub fn dirs(&self) -> &Dirs {
@@ -61,6 +64,12 @@ impl Coffer {
     /// The Local vault, started on first use.
     pub async fn local_vault(&self) -> Result<&LocalVault> {
         self.local.get_or_try_init(|| LocalVault::start(&self.dirs.data)).await
+    }
+
+    /// The transfer journal in the data folder, opened on first use.
+    pub async fn journal(&self) -> Result<Arc<Journal>> {
+        let journal = self.journal.get_or_try_init(|| async { Journal::open(&self.dirs.data).map(Arc::new) }).await?;
+        Ok(Arc::clone(journal))
     }
 
     /// The Local vault first, then the configured connections in file order.
@@ -110,7 +119,10 @@ impl Coffer {
         let entry = KeychainEntry::for_connection(&saved.name);
         let stored = match key.filter(|_| uses_keychain) {
             Some(key) => entry.store(key).await,
-            None => entry.delete().await,
+            // Only a replaced connection can have left a secret behind; a new one that uses the
+            // AWS chain must not need a keychain at all (servers, CI).
+            None if replacing.is_some() => entry.delete().await,
+            None => Ok(()),
         };
         if let Err(e) = stored {
             if replacing.is_none() {

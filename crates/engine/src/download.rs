@@ -95,7 +95,7 @@ impl Bucket {
             })? {
                 file.write_all(&chunk).await.map_err(|e| Error::local_io(temp.path(), &e))?;
                 done += chunk.len() as u64;
-                progress(Progress { bytes_done: done, bytes_total: total, files_done: 0, files_total: 1 });
+                progress(Progress { bytes_done: done, bytes_total: total, files_done: 0, files_total: 1, retrying: 0 });
             }
             file.flush().await.map_err(|e| Error::local_io(temp.path(), &e))?;
             Ok(())
@@ -114,7 +114,7 @@ impl Bucket {
             let _ = temp.as_file().set_modified(mtime);
         }
         temp.persist(target).map_err(|e| Error::local_io(target, &e.error))?;
-        progress(Progress { bytes_done: done, bytes_total: total, files_done: 1, files_total: 1 });
+        progress(Progress { bytes_done: done, bytes_total: total, files_done: 1, files_total: 1, retrying: 0 });
         Ok(done)
     }
 

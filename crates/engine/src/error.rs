@@ -44,13 +44,28 @@ pub enum ErrorKind {
 pub struct Error {
     kind: ErrorKind,
     message: String,
+    /// Worth trying again unchanged: the network or the server failed, not the request. Only the
+    /// engine's retry loop reads it, so it is not part of what the UI receives.
+    #[serde(skip)]
+    transient: bool,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Self { kind, message: message.into() }
+        Self { kind, message: message.into(), transient: false }
+    }
+
+    /// Whether the same request may succeed if sent again later (connection lost, timeout, 5xx,
+    /// SlowDown).
+    pub fn is_transient(&self) -> bool {
+        self.transient
+    }
+
+    fn transient(mut self) -> Self {
+        self.transient = true;
+        self
     }
 
     pub fn kind(&self) -> ErrorKind {
@@ -127,15 +142,19 @@ impl Context<'_> {
             )
         };
         match &err {
-            SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => unreachable(),
+            SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => unreachable().transient(),
             SdkError::ConstructionFailure(_) => Error::invalid(format!(
                 "The request for '{conn}' could not be built; check the connection's endpoint and region."
             )),
             SdkError::ServiceError(service) => {
                 let status = service.raw().status();
-                self.classify(service.err().code(), status)
+                let code = service.err().code();
+                let error = self.classify(code, status);
+                let busy = matches!(code, Some("SlowDown" | "RequestTimeout" | "InternalError" | "ServiceUnavailable"));
+                if busy || status >= 500 || status == 429 || status == 408 { error.transient() } else { error }
             }
-            SdkError::ResponseError(resp) => self.classify(None, resp.raw().status()),
+            // The connection broke while the answer was being read.
+            SdkError::ResponseError(resp) => self.classify(None, resp.raw().status()).transient(),
             _ => Error::new(ErrorKind::Server, format!("The server for '{conn}' failed: {}.", describe(&err))),
         }
     }

@@ -2,12 +2,13 @@
 //! picker, name conflicts resolved, one transfer per file with its own id, cancel and retry.
 //!
 //! The paths stay here, in Rust: the page only ever sees names and ids, so a page cannot ask for an
-//! arbitrary file to be read. Progress per transfer is thinned to about ten updates a second;
-//! state changes are always sent.
+//! arbitrary file to be read. Every file goes through the [`Queue`]'s journal, so uploads a crash
+//! interrupted come back with [`Transfers::resume`] on the next start. Progress per transfer is
+//! thinned to about ten updates a second; state changes are always sent.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -18,7 +19,8 @@ use tokio_util::sync::CancellationToken;
 use crate::bucket::Bucket;
 use crate::error::{Error, ErrorKind, Result};
 use crate::key::{ObjectKey, Prefix};
-use crate::upload::{UploadOptions, scan};
+use crate::queue::Queue;
+use crate::upload::scan;
 
 const UPDATE_INTERVAL: Duration = Duration::from_millis(100);
 
@@ -65,6 +67,8 @@ pub enum TransferState {
 #[serde(rename_all = "camelCase")]
 pub struct TransferUpdate {
     pub id: u64,
+    /// The connection it goes to, so a transfer resumed at start-up can be shown where it belongs.
+    pub connection: String,
     pub key: String,
     pub name: String,
     pub state: TransferState,
@@ -79,20 +83,21 @@ struct Record {
     key: ObjectKey,
     size: u64,
     cancel: CancellationToken,
+    /// The file's journal entry; a cancelled transfer has none until it is retried.
+    entry: Option<u64>,
 }
 
 /// Selections and transfers of one app session.
-#[derive(Default)]
 pub struct Transfers {
     next_id: AtomicU64,
     selections: Mutex<HashMap<u64, Vec<PathBuf>>>,
     records: Mutex<HashMap<u64, Record>>,
-    options: UploadOptions,
+    queue: Arc<Queue>,
 }
 
 impl Transfers {
-    pub fn new(options: UploadOptions) -> Self {
-        Self { options, ..Self::default() }
+    pub fn new(queue: Arc<Queue>) -> Self {
+        Self { next_id: AtomicU64::new(0), selections: Mutex::default(), records: Mutex::default(), queue }
     }
 
     /// Keeps dropped or picked paths and returns the id the page refers to them by.
@@ -165,20 +170,76 @@ impl Transfers {
                 files.push((path, dest.join(&stored_name)?, size));
             }
         }
+        let entries = self.queue.enqueue_keys(
+            &bucket.connection().name,
+            files.iter().map(|(path, key, _)| (path.clone(), key.clone())).collect(),
+        )?;
         let ids: Vec<u64> = files
             .into_iter()
-            .map(|(path, key, size)| {
-                let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
-                on_update(update(id, &key, TransferState::Queued, 0, size, None));
-                let record = Record { bucket: bucket.clone(), path, key, size, cancel: CancellationToken::new() };
-                self.records.lock().expect("not poisoned").insert(id, record);
-                id
-            })
+            .zip(entries)
+            .map(|((path, key, size), entry)| self.add_record(bucket, path, key, size, entry, on_update))
             .collect();
-        futures::stream::iter(ids)
-            .for_each_concurrent(self.options.files_in_flight.max(1), |id| self.run(id, on_update))
-            .await;
+        self.run_all(ids, on_update).await;
         Ok(())
+    }
+
+    /// Takes over uploads that an earlier run of Coffer (or a `coffer put`) left unfinished and
+    /// runs them to the end. `open` opens a connection by name.
+    pub async fn resume<F, Fut>(&self, open: F, on_update: &(dyn Fn(TransferUpdate) + Sync)) -> Result<u64>
+    where
+        F: Fn(String) -> Fut,
+        Fut: Future<Output = Result<Bucket>>,
+    {
+        let mut ids = Vec::new();
+        for connection in self.queue.claim_unfinished()? {
+            let bucket = match open(connection.clone()).await {
+                Ok(bucket) => bucket,
+                // Left in the journal for a later start, when the connection may work again.
+                Err(e) => {
+                    tracing::warn!("uploads to '{connection}' stay queued: {e}");
+                    continue;
+                }
+            };
+            let journal = self.queue.journal();
+            let mut after = 0;
+            loop {
+                let page = journal.page(&connection, 0, u64::MAX, after, 1_000)?;
+                let Some(&last) = page.last() else { break };
+                after = last;
+                for entry in page.into_iter().filter_map(|id| journal.get(id).ok().flatten()) {
+                    if self.records.lock().expect("not poisoned").values().any(|r| r.entry == Some(entry.id)) {
+                        continue;
+                    }
+                    ids.push(self.add_record(&bucket, entry.path, entry.key, entry.size, entry.id, on_update));
+                }
+            }
+        }
+        let resumed = ids.len() as u64;
+        self.run_all(ids, on_update).await;
+        Ok(resumed)
+    }
+
+    fn add_record(
+        &self,
+        bucket: &Bucket,
+        path: PathBuf,
+        key: ObjectKey,
+        size: u64,
+        entry: u64,
+        on_update: &(dyn Fn(TransferUpdate) + Sync),
+    ) -> u64 {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
+        on_update(update(id, &bucket, &key, TransferState::Queued, 0, size, None));
+        let record =
+            Record { bucket: bucket.clone(), path, key, size, cancel: CancellationToken::new(), entry: Some(entry) };
+        self.records.lock().expect("not poisoned").insert(id, record);
+        id
+    }
+
+    async fn run_all(&self, ids: Vec<u64>, on_update: &(dyn Fn(TransferUpdate) + Sync)) {
+        futures::stream::iter(ids)
+            .for_each_concurrent(self.queue.options().files_in_flight.max(1), |id| self.run(id, on_update))
+            .await;
     }
 
     /// Runs a failed or cancelled transfer again.
@@ -207,46 +268,89 @@ impl Transfers {
     }
 
     async fn run(&self, id: u64, on_update: &(dyn Fn(TransferUpdate) + Sync)) {
-        let Some((bucket, path, key, size, cancel)) = self
-            .records
-            .lock()
-            .expect("not poisoned")
-            .get(&id)
-            .map(|r| (r.bucket.clone(), r.path.clone(), r.key.clone(), r.size, r.cancel.clone()))
+        let Some((bucket, path, key, size, cancel, entry)) =
+            self.records.lock().expect("not poisoned").get(&id).map(|r| {
+                (r.bucket.clone(), r.path.clone(), r.key.clone(), r.size, r.cancel.clone(), r.entry)
+            })
         else {
             return;
         };
         if cancel.is_cancelled() {
-            on_update(update(id, &key, TransferState::Cancelled, 0, size, None));
+            self.forget_entry(id, entry);
+            on_update(update(id, &bucket, &key, TransferState::Cancelled, 0, size, None));
             return;
         }
-        on_update(update(id, &key, TransferState::Running, 0, size, None));
+        // A cancelled transfer left the journal; a retry records it again.
+        let entry = match entry.filter(|e| self.queue.journal().get(*e).ok().flatten().is_some()) {
+            Some(entry) => Ok(entry),
+            None => self
+                .queue
+                .enqueue_keys(&bucket.connection().name, vec![(path.clone(), key.clone())])
+                .map(|ids| ids[0]),
+        };
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                on_update(update(id, &bucket, &key, TransferState::Failed, 0, size, Some(e)));
+                return;
+            }
+        };
+        if let Some(record) = self.records.lock().expect("not poisoned").get_mut(&id) {
+            record.entry = Some(entry);
+        }
+        on_update(update(id, &bucket, &key, TransferState::Running, 0, size, None));
         let last_sent = Mutex::new(Instant::now());
         let progress = |p: crate::Progress| {
             let mut last = last_sent.lock().expect("not poisoned");
             if last.elapsed() >= UPDATE_INTERVAL {
                 *last = Instant::now();
-                on_update(update(id, &key, TransferState::Running, p.bytes_done, p.bytes_total, None));
+                on_update(update(id, &bucket, &key, TransferState::Running, p.bytes_done, p.bytes_total, None));
             }
         };
-        let result = bucket.upload_file(&path, &key, &self.options, &progress, &cancel).await;
+        let result = self.queue.upload_one(&bucket, entry, &progress, &cancel).await;
+        if matches!(&result, Ok(_)) || matches!(&result, Err(e) if e.kind() == ErrorKind::Cancelled) {
+            if let Some(record) = self.records.lock().expect("not poisoned").get_mut(&id) {
+                record.entry = None;
+            }
+        }
         on_update(match result {
-            Ok(done) => update(id, &key, TransferState::Done, done.size, done.size, None),
-            Err(e) if e.kind() == ErrorKind::Cancelled => update(id, &key, TransferState::Cancelled, 0, size, None),
-            Err(e) => update(id, &key, TransferState::Failed, 0, size, Some(e)),
+            Ok(done) => update(id, &bucket, &key, TransferState::Done, done.size, done.size, None),
+            Err(e) if e.kind() == ErrorKind::Cancelled => update(id, &bucket, &key, TransferState::Cancelled, 0, size, None),
+            Err(e) => update(id, &bucket, &key, TransferState::Failed, 0, size, Some(e)),
         });
+    }
+
+    /// Drops the journal entry of a transfer cancelled before it ran.
+    fn forget_entry(&self, id: u64, entry: Option<u64>) {
+        if let Some(entry) = entry {
+            // If this fails the entry is resumed on the next start, which is the safe side.
+            let _ = self.queue.journal().remove(entry);
+        }
+        if let Some(record) = self.records.lock().expect("not poisoned").get_mut(&id) {
+            record.entry = None;
+        }
     }
 }
 
 fn update(
     id: u64,
+    bucket: &Bucket,
     key: &ObjectKey,
     state: TransferState,
     bytes_done: u64,
     bytes_total: u64,
     error: Option<Error>,
 ) -> TransferUpdate {
-    TransferUpdate { id, key: key.to_string(), name: key.name().to_owned(), state, bytes_done, bytes_total, error }
+    TransferUpdate {
+        id,
+        connection: bucket.connection().name.clone(),
+        key: key.to_string(),
+        name: key.name().to_owned(),
+        state,
+        bytes_done,
+        bytes_total,
+        error,
+    }
 }
 
 async fn exists(bucket: &Bucket, key: &ObjectKey) -> Result<bool> {

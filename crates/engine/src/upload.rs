@@ -1,35 +1,40 @@
-//! Uploads: one file, or every file under a folder.
+//! Uploads: one file, or every file under a folder, optionally recorded in the [`Journal`] so an
+//! interrupted upload resumes where it stopped.
 //!
-//! Memory is bounded by `parts_in_flight × part_size` per file, whatever the file size: small files
-//! are read whole (below the multipart threshold), large ones a part at a time. Reading each part
-//! into memory before sending it lets every request carry a Content-MD5 the server verifies, and
-//! lets the engine notice a file that changes under it: it is compared with its first `stat` after
-//! the last byte is read, and a changed file is never completed. Any failure or cancellation after
-//! CreateMultipartUpload aborts the upload so no parts are left behind.
+//! Memory is bounded by a byte budget shared by every request of a run, whatever the file size or
+//! count: small files are read whole, large ones a part at a time, and a body is read only once its
+//! bytes fit in the budget. Reading each body into memory before sending it lets every request
+//! carry a checksum the server verifies (CRC32C where the server proves it checks it, Content-MD5
+//! otherwise), and lets the engine notice a file that changes under it: the file is compared with
+//! its first `stat` after the last byte is read, and a changed file is never completed. Transient
+//! failures are retried request by request (a failed part alone), with backoff, for as long as
+//! [`UploadOptions::retry_for`]; a multipart upload that is cancelled or finally fails is aborted.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumMode, CompletedMultipartUpload, CompletedPart};
 use base64::Engine as _;
 use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
 use md5::{Digest, Md5};
 use serde::Serialize;
+use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use crate::bucket::Bucket;
 use crate::error::{Error, ErrorKind, Result};
+use crate::journal::{Journal, JournalEntry, RecordedPart};
 use crate::key::{ObjectKey, Prefix};
 
 const MIB: u64 = 1024 * 1024;
 /// S3 allows at most this many parts in one multipart upload.
 const MAX_PARTS: u64 = 10_000;
 
-/// How uploads are split and how much runs at once.
+/// How uploads are split, how much runs at once, and how long failures are retried.
 #[derive(Clone, Debug)]
 pub struct UploadOptions {
     /// Files of at least this size are sent in parts.
@@ -38,13 +43,25 @@ pub struct UploadOptions {
     pub part_size: u64,
     /// Parts of one file sent at the same time.
     pub parts_in_flight: usize,
-    /// Files of a folder sent at the same time.
+    /// Files sent at the same time.
     pub files_in_flight: usize,
+    /// Bytes of file content held in memory at once, across every request of a run.
+    pub memory_budget: u64,
+    /// How long a request that keeps failing for a transient reason (server gone, timeouts, 5xx,
+    /// SlowDown) is retried before the upload gives up.
+    pub retry_for: Duration,
 }
 
 impl Default for UploadOptions {
     fn default() -> Self {
-        Self { multipart_threshold: 16 * MIB, part_size: 8 * MIB, parts_in_flight: 4, files_in_flight: 8 }
+        Self {
+            multipart_threshold: 16 * MIB,
+            part_size: 8 * MIB,
+            parts_in_flight: 8,
+            files_in_flight: 32,
+            memory_budget: 64 * MIB,
+            retry_for: Duration::from_secs(10 * 60),
+        }
     }
 }
 
@@ -56,6 +73,8 @@ pub struct Progress {
     pub bytes_total: u64,
     pub files_done: u64,
     pub files_total: u64,
+    /// Requests waiting to be retried after a transient failure (the server may be unreachable).
+    pub retrying: u64,
 }
 
 /// A stored object.
@@ -65,6 +84,10 @@ pub struct Uploaded {
     pub key: ObjectKey,
     pub size: u64,
     pub etag: String,
+    /// Parts that were already on the server from an interrupted run and were not sent again.
+    pub parts_resumed: u64,
+    /// The file had changed since it was queued, so its upload started again from the beginning.
+    pub restarted: bool,
 }
 
 /// A file of a folder upload that could not be stored.
@@ -84,24 +107,82 @@ pub struct FolderUpload {
 }
 
 /// Counts bytes and files across concurrent requests and reports each change.
-struct Tracker<'a> {
+pub(crate) struct Tracker<'a> {
     bytes_done: AtomicU64,
     files_done: AtomicU64,
-    bytes_total: u64,
-    files_total: u64,
+    bytes_total: AtomicU64,
+    files_total: AtomicU64,
+    retrying: AtomicU64,
     report: &'a (dyn Fn(Progress) + Sync),
 }
 
-impl Tracker<'_> {
-    fn add(&self, bytes: u64, files: u64) {
-        let bytes_done = self.bytes_done.fetch_add(bytes, Ordering::Relaxed) + bytes;
-        let files_done = self.files_done.fetch_add(files, Ordering::Relaxed) + files;
+impl<'a> Tracker<'a> {
+    pub(crate) fn new(bytes_total: u64, files_total: u64, report: &'a (dyn Fn(Progress) + Sync)) -> Self {
+        Self {
+            bytes_done: AtomicU64::new(0),
+            files_done: AtomicU64::new(0),
+            bytes_total: AtomicU64::new(bytes_total),
+            files_total: AtomicU64::new(files_total),
+            retrying: AtomicU64::new(0),
+            report,
+        }
+    }
+
+    pub(crate) fn add(&self, bytes: u64, files: u64) {
+        self.bytes_done.fetch_add(bytes, Ordering::Relaxed);
+        self.files_done.fetch_add(files, Ordering::Relaxed);
+        self.send();
+    }
+
+    /// A file whose size changed since it was counted (restarted) moves the total with it.
+    pub(crate) fn resize(&self, old: u64, new: u64) {
+        self.bytes_total.fetch_add(new, Ordering::Relaxed);
+        self.bytes_total.fetch_sub(old, Ordering::Relaxed);
+    }
+
+    fn retrying(&self, delta: i64) {
+        if delta >= 0 {
+            self.retrying.fetch_add(delta as u64, Ordering::Relaxed);
+        } else {
+            self.retrying.fetch_sub(delta.unsigned_abs(), Ordering::Relaxed);
+        }
+        self.send();
+    }
+
+    fn send(&self) {
         (self.report)(Progress {
-            bytes_done,
-            bytes_total: self.bytes_total,
-            files_done,
-            files_total: self.files_total,
+            bytes_done: self.bytes_done.load(Ordering::Relaxed),
+            bytes_total: self.bytes_total.load(Ordering::Relaxed),
+            files_done: self.files_done.load(Ordering::Relaxed),
+            files_total: self.files_total.load(Ordering::Relaxed),
+            retrying: self.retrying.load(Ordering::Relaxed),
         });
+    }
+}
+
+/// The concurrency and memory limits of one run, shared by all its files.
+pub(crate) struct Limits {
+    memory: Semaphore,
+    memory_kib: u32,
+    parts_in_flight: usize,
+    retry_for: Duration,
+}
+
+impl Limits {
+    pub(crate) fn new(options: &UploadOptions) -> Self {
+        let kib = u32::try_from(options.memory_budget.div_ceil(1024)).unwrap_or(u32::MAX).max(1);
+        Self {
+            memory: Semaphore::new(kib as usize),
+            memory_kib: kib,
+            parts_in_flight: options.parts_in_flight.max(1),
+            retry_for: options.retry_for,
+        }
+    }
+
+    /// Waits until `len` bytes fit in the budget; a body larger than the whole budget waits for all of it.
+    async fn reserve(&self, len: u64) -> tokio::sync::SemaphorePermit<'_> {
+        let kib = u32::try_from(len.div_ceil(1024)).unwrap_or(u32::MAX).clamp(1, self.memory_kib);
+        self.memory.acquire_many(kib).await.expect("the budget is never closed")
     }
 }
 
@@ -109,11 +190,11 @@ impl Tracker<'_> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Snapshot {
     pub(crate) size: u64,
-    modified: SystemTime,
+    pub(crate) modified: SystemTime,
 }
 
 impl Snapshot {
-    async fn take(path: &Path) -> Result<Self> {
+    pub(crate) async fn take(path: &Path) -> Result<Self> {
         let meta = tokio::fs::metadata(path).await.map_err(|e| Error::local_io(path, &e))?;
         if meta.is_dir() {
             return Err(Error::invalid(format!("'{}' is a folder; upload it as a folder.", path.display())));
@@ -140,7 +221,7 @@ impl Snapshot {
     }
 
     /// Seconds since the epoch with nanoseconds, the form rclone writes to `x-amz-meta-mtime`.
-    fn mtime_metadata(&self) -> String {
+    pub(crate) fn mtime_metadata(&self) -> String {
         let since = self.modified.duration_since(UNIX_EPOCH).unwrap_or_default();
         format!("{}.{:09}", since.as_secs(), since.subsec_nanos())
     }
@@ -149,6 +230,65 @@ impl Snapshot {
 /// The Content-Type for a file name; office formats included.
 pub fn content_type(path: &Path) -> String {
     mime_guess::from_path(path).first_or_octet_stream().essence_str().to_owned()
+}
+
+/// Which checksum a server verifies for us. Learnt from the first upload: a server that checks
+/// `x-amz-checksum-crc32c` echoes it back, and then CRC32C alone (cheap) replaces MD5 (slow).
+#[derive(Debug, Default)]
+pub(crate) struct IntegrityMode(AtomicU8);
+
+const UNKNOWN: u8 = 0;
+const CRC32C: u8 = 1;
+const MD5: u8 = 2;
+
+impl IntegrityMode {
+    pub(crate) fn crc32c() -> Self {
+        Self(AtomicU8::new(CRC32C))
+    }
+
+    fn get(&self) -> u8 {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    /// Notes what the server echoed for a body we sent with this CRC32C.
+    fn learn(&self, sent: &str, echoed: Option<&str>) {
+        let mode = if echoed == Some(sent) { CRC32C } else { MD5 };
+        let _ = self.0.compare_exchange(UNKNOWN, mode, Ordering::Relaxed, Ordering::Relaxed);
+    }
+}
+
+/// A body read from disk with the checksums the request needs.
+struct Body {
+    bytes: Bytes,
+    crc32c: u32,
+    md5: Option<[u8; 16]>,
+}
+
+impl Body {
+    fn crc_base64(&self) -> String {
+        b64(&self.crc32c.to_be_bytes())
+    }
+
+    fn md5_base64(&self) -> Option<String> {
+        self.md5.map(|m| b64(&m))
+    }
+}
+
+/// An upload of one file, and where it stands in the journal if it is recorded there.
+pub(crate) struct FileJob<'a> {
+    pub(crate) path: &'a Path,
+    pub(crate) key: &'a ObjectKey,
+    pub(crate) snapshot: Snapshot,
+    pub(crate) journal: Option<(&'a Journal, &'a JournalEntry)>,
+}
+
+/// One run of uploads: the bucket, its limits and progress, and the cancel switch.
+pub(crate) struct Run<'a> {
+    pub(crate) bucket: &'a Bucket,
+    pub(crate) options: &'a UploadOptions,
+    pub(crate) limits: &'a Limits,
+    pub(crate) tracker: Tracker<'a>,
+    pub(crate) cancel: &'a CancellationToken,
 }
 
 impl Bucket {
@@ -162,15 +302,16 @@ impl Bucket {
         cancel: &CancellationToken,
     ) -> Result<Uploaded> {
         let snapshot = Snapshot::take(path).await?;
-        let tracker = Tracker {
-            bytes_done: AtomicU64::new(0),
-            files_done: AtomicU64::new(0),
-            bytes_total: snapshot.size,
-            files_total: 1,
-            report: progress,
+        let limits = Limits::new(options);
+        let run = Run {
+            bucket: self,
+            options,
+            limits: &limits,
+            tracker: Tracker::new(snapshot.size, 1, progress),
+            cancel,
         };
-        let uploaded = self.upload_snapshot(path, snapshot, key, options, &tracker, cancel).await?;
-        tracker.add(0, 1);
+        let uploaded = run.upload(FileJob { path, key, snapshot, journal: None }).await?;
+        run.tracker.add(0, 1);
         Ok(uploaded)
     }
 
@@ -188,8 +329,7 @@ impl Bucket {
         if !meta.is_dir() {
             return Err(Error::invalid(format!("'{}' is a file, not a folder.", folder.display())));
         }
-        let name = folder_name(folder)?;
-        let base = dest.child(&name)?;
+        let base = dest.child(&folder_name(folder)?)?;
         let folder_owned = folder.to_owned();
         let files = tokio::task::spawn_blocking(move || scan(&folder_owned)).await.expect("scanning does not panic")?;
 
@@ -205,20 +345,21 @@ impl Bucket {
                 Err(error) => report.failed.push(UploadFailure { path, error }),
             }
         }
-        let tracker = Tracker {
-            bytes_done: AtomicU64::new(0),
-            files_done: AtomicU64::new(0),
-            bytes_total,
-            files_total: jobs.len() as u64,
-            report: progress,
+        let limits = Limits::new(options);
+        let run = Run {
+            bucket: self,
+            options,
+            limits: &limits,
+            tracker: Tracker::new(bytes_total, jobs.len() as u64, progress),
+            cancel,
         };
-        tracker.add(0, 0);
-        let tracker = &tracker;
+        run.tracker.add(0, 0);
+        let run = &run;
         let mut results = futures::stream::iter(jobs)
             .map(|(path, key, snapshot)| async move {
-                let result = self.upload_snapshot(&path, snapshot, &key, options, tracker, cancel).await;
+                let result = run.upload(FileJob { path: &path, key: &key, snapshot, journal: None }).await;
                 if result.is_ok() {
-                    tracker.add(0, 1);
+                    run.tracker.add(0, 1);
                 }
                 (path, result)
             })
@@ -233,125 +374,399 @@ impl Bucket {
         report.uploaded.sort_by(|a, b| a.key.cmp(&b.key));
         Ok(report)
     }
+}
 
-    async fn upload_snapshot(
-        &self,
-        path: &Path,
-        snapshot: Snapshot,
-        key: &ObjectKey,
-        options: &UploadOptions,
-        tracker: &Tracker<'_>,
-        cancel: &CancellationToken,
-    ) -> Result<Uploaded> {
-        let full_key = self.full_key(key)?;
-        if snapshot.size < options.multipart_threshold.max(1) {
-            let body = until_cancelled(cancel, read_range(path, 0, snapshot.size)).await?;
-            snapshot.ensure_unchanged(path).await?;
-            let request = self
-                .client
-                .put_object()
-                .bucket(&self.conn.bucket)
-                .key(&full_key)
-                .content_md5(md5_base64(&body))
-                .content_type(content_type(path))
-                .metadata("mtime", snapshot.mtime_metadata())
-                .body(ByteStream::from(body))
-                .send();
-            let output =
-                until_cancelled(cancel, async { request.await.map_err(|e| self.ctx(Some(key.as_str())).sdk(e)) })
-                    .await?;
-            tracker.add(snapshot.size, 0);
-            return Ok(Uploaded { key: key.clone(), size: snapshot.size, etag: output.e_tag.unwrap_or_default() });
+impl Run<'_> {
+    /// Uploads one file. With a journal entry, a multipart upload it records is resumed: the parts
+    /// the server confirms (ListParts on that UploadId, which needs no bucket-wide permission) are
+    /// kept, the rest are sent. Cancelled or failed multipart uploads are aborted.
+    pub(crate) async fn upload(&self, job: FileJob<'_>) -> Result<Uploaded> {
+        if self.cancel.is_cancelled() {
+            return Err(Error::cancelled());
         }
-
-        let ctx = self.ctx(Some(key.as_str()));
-        let created = until_cancelled(cancel, async {
-            self.client
-                .create_multipart_upload()
-                .bucket(&self.conn.bucket)
-                .key(&full_key)
-                .content_type(content_type(path))
-                .metadata("mtime", snapshot.mtime_metadata())
-                .send()
-                .await
-                .map_err(|e| ctx.sdk(e))
-        })
-        .await?;
-        let upload_id = created.upload_id.ok_or_else(|| {
-            Error::new(ErrorKind::Server, "The server started a multipart upload without an upload ID.")
-        })?;
-
+        let bucket = self.bucket;
+        let full_key = bucket.full_key(job.key)?;
+        if job.snapshot.size < self.options.multipart_threshold.max(1) {
+            return self.put_whole(&job, &full_key).await;
+        }
+        let (upload_id, crc_mode, part_size, kept) = match self.existing_upload(&job, &full_key).await? {
+            Some(existing) => existing,
+            None => self.create_upload(&job, &full_key).await?,
+        };
         let result = until_cancelled(
-            cancel,
-            self.send_parts_and_complete(path, snapshot, &full_key, key, &upload_id, options, tracker),
+            self.cancel,
+            self.send_parts_and_complete(&job, &full_key, &upload_id, crc_mode, part_size, kept),
         )
         .await;
         if result.is_err() {
             // Best effort: if the abort fails too, the first error is the one worth reporting.
-            let _ = self
+            let _ = bucket
                 .client
                 .abort_multipart_upload()
-                .bucket(&self.conn.bucket)
+                .bucket(&bucket.conn.bucket)
                 .key(&full_key)
                 .upload_id(&upload_id)
                 .send()
                 .await;
+            if let Some((journal, entry)) = job.journal {
+                // The next attempt starts a fresh upload; the aborted one cannot be continued.
+                journal.restart(entry.id, job.snapshot.size, job.snapshot.modified)?;
+            }
         }
         result
     }
 
-    #[allow(clippy::too_many_arguments)]
+    async fn put_whole(&self, job: &FileJob<'_>, full_key: &str) -> Result<Uploaded> {
+        let bucket = self.bucket;
+        let ctx = bucket.ctx(Some(job.key.as_str()));
+        let size = job.snapshot.size;
+        let _memory = self.limits.reserve(size).await;
+        let mode = bucket.integrity.get();
+        let body = until_cancelled(self.cancel, read_body(job.path, 0, size, mode != CRC32C)).await?;
+        job.snapshot.ensure_unchanged(job.path).await?;
+        if let Some((journal, entry)) = job.journal {
+            journal.set_state(entry.id, crate::journal::EntryState::Running, None)?;
+        }
+        let output = self
+            .retrying(|| {
+                let mut request = bucket
+                    .client
+                    .put_object()
+                    .bucket(&bucket.conn.bucket)
+                    .key(full_key)
+                    .content_type(content_type(job.path))
+                    .metadata("mtime", job.snapshot.mtime_metadata())
+                    .set_content_md5(body.md5_base64())
+                    .body(ByteStream::from(body.bytes.clone()));
+                if mode != MD5 {
+                    request = request.checksum_crc32_c(body.crc_base64());
+                }
+                async move { request.customize().disable_payload_signing().send().await.map_err(|e| ctx.sdk(e)) }
+            })
+            .await?;
+        if mode == UNKNOWN {
+            bucket.integrity.learn(&body.crc_base64(), output.checksum_crc32_c.as_deref());
+        }
+        let etag = output.e_tag.unwrap_or_default();
+        // The server verified the checksum we sent; an MD5 ETag is checked too where there is one.
+        if let Some(md5) = body.md5.filter(|_| looks_like_md5(&etag)) {
+            if unquote(&etag) != hex(&md5) {
+                return Err(mismatch(job.path, job.key));
+            }
+        }
+        self.tracker.add(size, 0);
+        Ok(Uploaded { key: job.key.clone(), size, etag, parts_resumed: 0, restarted: false })
+    }
+
+    /// The multipart upload the journal recorded for this file, with the parts the server still
+    /// has; `None` if there is none to continue (never started, expired, or the file changed).
+    async fn existing_upload(
+        &self,
+        job: &FileJob<'_>,
+        full_key: &str,
+    ) -> Result<Option<(String, bool, u64, Vec<RecordedPart>)>> {
+        let Some((journal, entry)) = job.journal else { return Ok(None) };
+        let (Some(upload_id), Some(part_size)) = (&entry.upload_id, entry.part_size) else { return Ok(None) };
+        let bucket = self.bucket;
+        let ctx = bucket.ctx(Some(job.key.as_str()));
+        let mut on_server = std::collections::HashMap::new();
+        let mut marker: Option<String> = None;
+        loop {
+            let page = self
+                .retrying(|| {
+                    let request = bucket
+                        .client
+                        .list_parts()
+                        .bucket(&bucket.conn.bucket)
+                        .key(full_key)
+                        .upload_id(upload_id)
+                        .set_part_number_marker(marker.clone());
+                    async move { request.send().await.map_err(|e| ctx.sdk(e)) }
+                })
+                .await;
+            let page = match page {
+                Ok(page) => page,
+                // Expired or aborted on the server: start over.
+                Err(e) if e.kind() == ErrorKind::NotFound => {
+                    journal.restart(entry.id, job.snapshot.size, job.snapshot.modified)?;
+                    return Ok(None);
+                }
+                Err(e) => return Err(e),
+            };
+            for part in page.parts() {
+                if let (Some(n), Some(etag)) = (part.part_number, part.e_tag()) {
+                    on_server.insert(n, (unquote(etag).to_owned(), part.size.unwrap_or(-1)));
+                }
+            }
+            marker = page.next_part_number_marker.clone();
+            if !page.is_truncated.unwrap_or(false) || marker.is_none() {
+                break;
+            }
+        }
+        let crc_mode = entry.algorithm.as_deref() == Some("crc32c");
+        let kept = journal
+            .parts(entry.id)?
+            .into_iter()
+            .filter(|p| {
+                on_server.get(&p.number).is_some_and(|(etag, size)| *etag == unquote(&p.etag) && *size == p.size as i64)
+            })
+            .collect();
+        Ok(Some((upload_id.clone(), crc_mode, part_size, kept)))
+    }
+
+    async fn create_upload(&self, job: &FileJob<'_>, full_key: &str) -> Result<(String, bool, u64, Vec<RecordedPart>)> {
+        let bucket = self.bucket;
+        let ctx = bucket.ctx(Some(job.key.as_str()));
+        // An upload declares its checksum when it is created, so only a server known to verify
+        // CRC32C gets it; an unknown one gets MD5 (and a CRC32C that teaches us for next time).
+        let crc_mode = bucket.integrity.get() == CRC32C;
+        let created = until_cancelled(
+            self.cancel,
+            self.retrying(|| {
+                let request = bucket
+                    .client
+                    .create_multipart_upload()
+                    .bucket(&bucket.conn.bucket)
+                    .key(full_key)
+                    .content_type(content_type(job.path))
+                    .metadata("mtime", job.snapshot.mtime_metadata())
+                    .set_checksum_algorithm(crc_mode.then_some(ChecksumAlgorithm::Crc32C));
+                async move { request.send().await.map_err(|e| ctx.sdk(e)) }
+            }),
+        )
+        .await?;
+        let upload_id = created.upload_id.ok_or_else(|| {
+            Error::new(ErrorKind::Server, "The server started a multipart upload without an upload ID.")
+        })?;
+        let part_size = part_size_for(job.snapshot.size, self.options.part_size);
+        if let Some((journal, entry)) = job.journal {
+            journal.set_upload(entry.id, &upload_id, part_size, if crc_mode { "crc32c" } else { "md5" })?;
+        }
+        Ok((upload_id, crc_mode, part_size, Vec::new()))
+    }
+
     async fn send_parts_and_complete(
         &self,
-        path: &Path,
-        snapshot: Snapshot,
+        job: &FileJob<'_>,
         full_key: &str,
-        key: &ObjectKey,
         upload_id: &str,
-        options: &UploadOptions,
-        tracker: &Tracker<'_>,
+        crc_mode: bool,
+        part_size: u64,
+        kept: Vec<RecordedPart>,
     ) -> Result<Uploaded> {
-        let part_size = part_size_for(snapshot.size, options.part_size);
-        let count = snapshot.size.div_ceil(part_size);
-        let ctx = self.ctx(Some(key.as_str()));
-        let mut parts: Vec<CompletedPart> = futures::stream::iter(0..count)
+        let bucket = self.bucket;
+        let size = job.snapshot.size;
+        let count = size.div_ceil(part_size);
+        let ctx = bucket.ctx(Some(job.key.as_str()));
+        let parts_resumed = kept.len() as u64;
+        let resumed_bytes: u64 = kept.iter().map(|p| p.size).sum();
+        self.tracker.add(resumed_bytes, 0);
+        let have: std::collections::HashSet<i32> = kept.iter().map(|p| p.number).collect();
+        let missing = (0..count).filter(|i| !have.contains(&(i32::try_from(i + 1).expect("at most 10,000 parts"))));
+        let sent: Vec<RecordedPart> = futures::stream::iter(missing)
             .map(|index| async move {
                 let offset = index * part_size;
-                let len = part_size.min(snapshot.size - offset);
-                let body = read_range(path, offset, len).await?;
+                let len = part_size.min(size - offset);
                 let number = i32::try_from(index + 1).expect("at most 10,000 parts");
+                let _memory = self.limits.reserve(len).await;
+                let learning = bucket.integrity.get() == UNKNOWN;
+                let body = read_body(job.path, offset, len, !crc_mode).await?;
                 let output = self
-                    .client
-                    .upload_part()
-                    .bucket(&self.conn.bucket)
-                    .key(full_key)
-                    .upload_id(upload_id)
-                    .part_number(number)
-                    .content_md5(md5_base64(&body))
-                    .body(ByteStream::from(body))
-                    .send()
-                    .await
-                    .map_err(|e| ctx.sdk(e))?;
-                tracker.add(len, 0);
-                Ok::<_, Error>(CompletedPart::builder().part_number(number).set_e_tag(output.e_tag).build())
+                    .retrying(|| {
+                        let mut request = bucket
+                            .client
+                            .upload_part()
+                            .bucket(&bucket.conn.bucket)
+                            .key(full_key)
+                            .upload_id(upload_id)
+                            .part_number(number)
+                            .set_content_md5(body.md5_base64())
+                            .body(ByteStream::from(body.bytes.clone()));
+                        if crc_mode || learning {
+                            request = request.checksum_crc32_c(body.crc_base64());
+                        }
+                        async move {
+                            request.customize().disable_payload_signing().send().await.map_err(|e| ctx.sdk(e))
+                        }
+                    })
+                    .await?;
+                if learning {
+                    bucket.integrity.learn(&body.crc_base64(), output.checksum_crc32_c.as_deref());
+                }
+                let etag = output.e_tag.unwrap_or_default();
+                let checksum = if crc_mode {
+                    format!("crc32c:{}", body.crc_base64())
+                } else {
+                    format!("md5:{}", body.md5_base64().unwrap_or_default())
+                };
+                let part = RecordedPart { number, size: len, etag, checksum };
+                if let Some((journal, entry)) = job.journal {
+                    journal.record_part(entry.id, &part)?;
+                }
+                self.tracker.add(len, 0);
+                Ok::<_, Error>(part)
             })
-            .buffer_unordered(options.parts_in_flight.max(1))
+            .buffer_unordered(self.limits.parts_in_flight)
             .try_collect()
             .await?;
-        snapshot.ensure_unchanged(path).await?;
-        parts.sort_by_key(|p| p.part_number);
+        job.snapshot.ensure_unchanged(job.path).await?;
+
+        let mut parts = kept;
+        parts.extend(sent);
+        parts.sort_by_key(|p| p.number);
+        let completed: Vec<CompletedPart> = parts
+            .iter()
+            .map(|p| {
+                CompletedPart::builder()
+                    .part_number(p.number)
+                    .e_tag(&p.etag)
+                    .set_checksum_crc32_c(if crc_mode { p.checksum.strip_prefix("crc32c:").map(str::to_owned) } else { None })
+                    .build()
+            })
+            .collect();
         let output = self
-            .client
-            .complete_multipart_upload()
-            .bucket(&self.conn.bucket)
-            .key(full_key)
-            .upload_id(upload_id)
-            .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts)).build())
-            .send()
-            .await
-            .map_err(|e| ctx.sdk(e))?;
-        Ok(Uploaded { key: key.clone(), size: snapshot.size, etag: output.e_tag.unwrap_or_default() })
+            .retrying(|| {
+                let request = bucket
+                    .client
+                    .complete_multipart_upload()
+                    .bucket(&bucket.conn.bucket)
+                    .key(full_key)
+                    .upload_id(upload_id)
+                    .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(completed.clone())).build());
+                async move { request.send().await.map_err(|e| ctx.sdk(e)) }
+            })
+            .await?;
+        let etag = output.e_tag.clone().unwrap_or_default();
+        self.verify_stored(job, full_key, &parts, crc_mode, &etag).await?;
+        Ok(Uploaded { key: job.key.clone(), size, etag, parts_resumed, restarted: false })
     }
+
+    /// Checks the completed object against what was read from disk: its size, and its composite
+    /// CRC32C or its multipart ETag (the MD5 of the parts' MD5s), whichever the server keeps.
+    async fn verify_stored(
+        &self,
+        job: &FileJob<'_>,
+        full_key: &str,
+        parts: &[RecordedPart],
+        crc_mode: bool,
+        etag: &str,
+    ) -> Result<()> {
+        let bucket = self.bucket;
+        let ctx = bucket.ctx(Some(job.key.as_str()));
+        let head = self
+            .retrying(|| {
+                let request = bucket
+                    .client
+                    .head_object()
+                    .bucket(&bucket.conn.bucket)
+                    .key(full_key)
+                    .checksum_mode(ChecksumMode::Enabled);
+                async move { request.send().await.map_err(|e| ctx.sdk(e)) }
+            })
+            .await?;
+        if head.content_length.unwrap_or(-1) != job.snapshot.size as i64 {
+            return Err(mismatch(job.path, job.key));
+        }
+        let decoded: Vec<Vec<u8>> = parts
+            .iter()
+            .filter_map(|p| p.checksum.split_once(':').map(|(_, v)| v))
+            .filter_map(|v| base64::engine::general_purpose::STANDARD.decode(v).ok())
+            .collect();
+        if decoded.len() != parts.len() {
+            return Err(mismatch(job.path, job.key));
+        }
+        let joined = decoded.concat();
+        if crc_mode {
+            let want = format!("{}-{}", b64(&crc32c::crc32c(&joined).to_be_bytes()), parts.len());
+            if let Some(got) = head.checksum_crc32_c.as_deref() {
+                if got != want {
+                    return Err(mismatch(job.path, job.key));
+                }
+            }
+        } else if looks_like_md5(etag) {
+            let want = format!("{}-{}", hex(&Md5::digest(&joined)), parts.len());
+            if unquote(etag) != want {
+                return Err(mismatch(job.path, job.key));
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends a request until it succeeds, fails for a reason that will not change, or transient
+    /// failures have gone on for longer than the options allow. Backoff doubles from 250 ms to 15 s.
+    async fn retrying<T, F, Fut>(&self, mut send: F) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        let started = std::time::Instant::now();
+        let mut wait = Duration::from_millis(250);
+        loop {
+            match until_cancelled(self.cancel, send()).await {
+                Err(e) if e.is_transient() && started.elapsed() + wait <= self.limits.retry_for => {
+                    tracing::warn!("retrying in {wait:?}: {e}");
+                    self.tracker.retrying(1);
+                    let slept = until_cancelled(self.cancel, async {
+                        tokio::time::sleep(wait).await;
+                        Ok(())
+                    })
+                    .await;
+                    self.tracker.retrying(-1);
+                    slept?;
+                    wait = (wait * 2).min(Duration::from_secs(15));
+                }
+                other => return other,
+            }
+        }
+    }
+}
+
+fn mismatch(path: &Path, key: &ObjectKey) -> Error {
+    Error::new(
+        ErrorKind::Server,
+        format!(
+            "The server stored '{key}' differently from '{}' as read from disk; upload it again.",
+            path.display()
+        ),
+    )
+}
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub(crate) fn unquote(etag: &str) -> &str {
+    etag.trim_matches('"')
+}
+
+/// An ETag of the form S3 computes from MD5s: 32 hex digits, optionally `-<parts>`.
+pub(crate) fn looks_like_md5(etag: &str) -> bool {
+    let etag = unquote(etag);
+    let hash = etag.split_once('-').map_or(etag, |(h, n)| if n.bytes().all(|b| b.is_ascii_digit()) { h } else { "" });
+    hash.len() == 32 && hash.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Reads exactly `len` bytes at `offset` with their CRC32C (and MD5 if asked), off the async threads.
+async fn read_body(path: &Path, offset: u64, len: u64, with_md5: bool) -> Result<Body> {
+    let path = Arc::new(path.to_owned());
+    let shown = Arc::clone(&path);
+    tokio::task::spawn_blocking(move || {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut file = std::fs::File::open(&*path)?;
+        file.seek(SeekFrom::Start(offset))?;
+        let mut buf = vec![0; usize::try_from(len).expect("parts fit in memory")];
+        file.read_exact(&mut buf)?;
+        let crc32c = crc32c::crc32c(&buf);
+        let md5 = with_md5.then(|| Md5::digest(&buf).into());
+        Ok(Body { bytes: Bytes::from(buf), crc32c, md5 })
+    })
+    .await
+    .expect("reading does not panic")
+    .map_err(|e: std::io::Error| Error::local_io(&shown, &e))
 }
 
 /// Runs `work` unless `cancel` fires first; dropping `work` stops its requests.
@@ -368,28 +783,7 @@ fn part_size_for(size: u64, wanted: u64) -> u64 {
     wanted.max(least).max(5 * MIB).div_ceil(MIB) * MIB
 }
 
-fn md5_base64(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(Md5::digest(bytes))
-}
-
-/// Reads exactly `len` bytes at `offset`; a file that got shorter is reported as changed.
-async fn read_range(path: &Path, offset: u64, len: u64) -> Result<Bytes> {
-    let path = Arc::new(path.to_owned());
-    let shown = Arc::clone(&path);
-    tokio::task::spawn_blocking(move || {
-        use std::io::{Read, Seek, SeekFrom};
-        let mut file = std::fs::File::open(&*path)?;
-        file.seek(SeekFrom::Start(offset))?;
-        let mut buf = vec![0; usize::try_from(len).expect("parts fit in memory")];
-        file.read_exact(&mut buf)?;
-        Ok(Bytes::from(buf))
-    })
-    .await
-    .expect("reading does not panic")
-    .map_err(|e: std::io::Error| Error::local_io(&shown, &e))
-}
-
-fn folder_name(folder: &Path) -> Result<String> {
+pub(crate) fn folder_name(folder: &Path) -> Result<String> {
     let canonical = std::fs::canonicalize(folder).map_err(|e| Error::local_io(folder, &e))?;
     canonical.file_name().and_then(|n| n.to_str()).map(str::to_owned).ok_or_else(|| {
         Error::invalid(format!("'{}' has no usable folder name; upload the files inside it instead.", folder.display()))

@@ -102,6 +102,11 @@ export function uploadSelection(
   return call('upload_selection', { id, connection, folder, choices, onUpdate: channel(onUpdate) });
 }
 
+/** Runs uploads an earlier session left unfinished; resolves with how many there were. */
+export function resumeTransfers(onUpdate: (update: TransferUpdate) => void): Promise<number> {
+  return call('resume_transfers', { onUpdate: channel(onUpdate) });
+}
+
 export function cancelTransfer(id: number): Promise<null> {
   return call('cancel_transfer', { id });
 }

@@ -78,6 +78,8 @@ export type TransferState = 'queued' | 'running' | 'done' | 'failed' | 'cancelle
 /** Sent over a Channel, at most ~10 per second per upload batch, plus one per state change. */
 export interface TransferUpdate {
   id: number;
+  /** The connection it goes to (uploads resumed at start-up arrive without a batch of their own). */
+  connection: string;
   /** The key it is stored under, relative to the connection prefix. */
   key: string;
   name: string;

@@ -109,6 +109,14 @@ describe('dropping files', () => {
     await row('flaky.pdf').waitFor({ timeout: 3000 });
   });
 
+  it('resumes uploads an earlier session left unfinished, without being asked', async () => {
+    await open('unfinished=Reports/left-over.pdf');
+    const resumed = page.locator('[data-testid="transfer-row"][data-key="Reports/left-over.pdf"]');
+    await expect.poll(() => resumed.getAttribute('data-state'), { timeout: 5000 }).toBe('done');
+    expect((await page.getByTestId('toast').allTextContents()).join(' ')).toContain('Resuming unfinished uploads');
+    expect(await fake((f) => f.keys('Local vault'))).toContain('Reports/left-over.pdf');
+  });
+
   it('cancels everything with Cancel all', async () => {
     await open('uploadStepMs=400&uploadSteps=20');
     await drop([file('a.bin', 1e6), file('b.bin', 1e6), file('c.bin', 1e6)]);

@@ -14,6 +14,7 @@ import type { TransferUpdate } from '../../src/lib/types';
 const MB = 1024 * 1024;
 const update = (bytesDone: number, state: TransferUpdate['state'] = 'running', id = 1, bytesTotal = 10 * MB): TransferUpdate => ({
   id,
+  connection: 'Local vault',
   key: `docs/file${id}.pdf`,
   name: `file${id}.pdf`,
   state,

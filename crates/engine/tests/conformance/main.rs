@@ -39,6 +39,8 @@ conformance!(
     delete_one_many_and_a_folder,
     share_link_serves_the_bytes,
     cancel_leaves_no_multipart_upload,
+    interrupted_upload_resumes_from_its_last_part,
+    changed_file_restarts_and_queued_files_are_sent,
     file_changing_during_upload_is_refused,
     bad_local_input_is_refused,
     bad_keys_are_refused,

@@ -1,13 +1,13 @@
 //! The cases. Each takes a fresh, empty bucket and asserts engine behaviour through the public API.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use std::collections::HashMap;
 
 use coffer_engine::{
-    AccessKey, CancellationToken, ConflictChoice, Depth, Entry, ErrorKind, ObjectKey, Prefix, Progress, Target,
-    TransferState, TransferUpdate, Transfers, UploadOptions, content_type,
+    AccessKey, CancellationToken, ConflictChoice, Depth, Entry, ErrorKind, FileOutcome, Journal, ObjectKey, Prefix,
+    Progress, Queue, Target, TransferState, TransferUpdate, Transfers, UploadOptions, content_type,
 };
 
 use crate::fixture::{Fixture, read};
@@ -21,7 +21,13 @@ fn small_parts() -> UploadOptions {
         part_size: 5 * MIB as u64,
         parts_in_flight: 3,
         files_in_flight: 16,
+        ..UploadOptions::default()
     }
+}
+
+/// Transfers over a journal of their own in the case's temporary folder.
+fn transfers(f: &Fixture, options: UploadOptions) -> Transfers {
+    Transfers::new(Arc::new(Queue::new(Arc::new(Journal::open(&f.path("data")).unwrap()), options)))
 }
 
 fn key(k: &str) -> ObjectKey {
@@ -186,7 +192,7 @@ pub async fn folder_upload_keeps_relative_paths(f: &Fixture) {
     let total: u64 = files.iter().map(|r| std::fs::metadata(f.path(r)).unwrap().len()).sum();
     assert_eq!(
         last,
-        Progress { bytes_done: total, bytes_total: total, files_done: 4, files_total: 4 },
+        Progress { bytes_done: total, bytes_total: total, files_done: 4, files_total: 4, retrying: 0 },
         "one progress stream covers it all"
     );
     assert_eq!(
@@ -502,7 +508,7 @@ pub async fn dropped_files_resolve_name_conflicts(f: &Fixture) {
     let report = f.file("drop/report.pdf", 20);
     let new = f.file("drop/new.txt", 30);
     f.file("drop/Team/b.txt", 40);
-    let transfers = Transfers::new(small_parts());
+    let transfers = transfers(f, small_parts());
     let id = transfers.add_selection(vec![report.clone(), new.clone(), f.path("drop/Team")]);
     let selection = transfers.inspect(id, &f.bucket, &Prefix::root()).await.unwrap();
     let seen: Vec<(&str, bool, bool, u64)> =
@@ -550,7 +556,7 @@ pub async fn dropped_files_resolve_name_conflicts(f: &Fixture) {
 
 pub async fn transfers_cancel_and_retry(f: &Fixture) {
     let path = f.file("drop/big.bin", 12 * MIB);
-    let transfers = Transfers::new(UploadOptions { parts_in_flight: 1, ..small_parts() });
+    let transfers = transfers(f, UploadOptions { parts_in_flight: 1, ..small_parts() });
     let id = transfers.add_selection(vec![path.clone()]);
     let updates = Mutex::new(Vec::new());
     let cancel_on_start = |u: TransferUpdate| {
@@ -598,4 +604,83 @@ pub async fn delete_targets_measure_and_remove(f: &Fixture) {
     assert_eq!(report.deleted.len(), 3);
     assert_eq!(names(f, "", Depth::Recursive).await, vec!["other.txt"]);
     assert_eq!(Target::parse("").unwrap_err().kind(), ErrorKind::InvalidInput);
+}
+
+/// Runs `queue` on everything it owns for `f`'s bucket and returns each file's outcome.
+async fn run_all(queue: &Queue, f: &Fixture, cancel: &CancellationToken) -> Vec<FileOutcome> {
+    let outcomes = Mutex::new(Vec::new());
+    queue.run(&f.bucket, 0, u64::MAX, &no_progress, &|o| outcomes.lock().unwrap().push(o), cancel).await.unwrap();
+    outcomes.into_inner().unwrap()
+}
+
+/// Starts uploading `paths` through a fresh journal and stops dead (the future is dropped, as if the
+/// process were killed) once `stop_after` bytes are on the server. Returns the abandoned journal's
+/// folder; the journal itself is closed, so its entries are now orphans.
+async fn crash_during_upload(f: &Fixture, paths: Vec<std::path::PathBuf>, stop_after: u64) {
+    let queue = Queue::new(
+        Arc::new(Journal::open(&f.path("data")).unwrap()),
+        UploadOptions { parts_in_flight: 1, ..small_parts() },
+    );
+    let name = f.bucket.connection().name.clone();
+    let batch = queue.enqueue(&name, paths, &Prefix::root()).await.unwrap();
+    let (reached, stop) = tokio::sync::oneshot::channel::<()>();
+    let reached = Mutex::new(Some(reached));
+    let progress = |p: Progress| {
+        if p.bytes_done >= stop_after {
+            if let Some(tx) = reached.lock().unwrap().take() {
+                let _ = tx.send(());
+            }
+        }
+    };
+    let cancel = CancellationToken::new();
+    tokio::select! {
+        result = queue.run(&f.bucket, batch.first, batch.last, &progress, &|_| {}, &cancel) => {
+            panic!("the upload was meant to be interrupted, but ended: {result:?}")
+        }
+        _ = stop => {}
+    }
+}
+
+pub async fn interrupted_upload_resumes_from_its_last_part(f: &Fixture) {
+    let path = f.file("big.bin", 26 * MIB + 3);
+    crash_during_upload(f, vec![path.clone()], 10 * MIB as u64).await;
+    assert_eq!(f.bucket.stat(&key("big.bin")).await.unwrap_err().kind(), ErrorKind::NotFound, "not complete yet");
+
+    let queue = Queue::new(Arc::new(Journal::open(&f.path("data")).unwrap()), small_parts());
+    assert_eq!(queue.claim_unfinished().unwrap(), vec![f.bucket.connection().name.clone()]);
+    let outcomes = run_all(&queue, f, &CancellationToken::new()).await;
+    assert_eq!(outcomes.len(), 1, "exactly the one unfinished file is resumed");
+    let done = outcomes.into_iter().next().unwrap().result.expect("the resumed upload completes");
+    assert!(done.parts_resumed >= 2, "parts already on the server are not sent again ({} resumed)", done.parts_resumed);
+    assert!(!done.restarted);
+    assert_eq!(download(f, "big.bin").await, read(&path), "the resumed object is byte-identical");
+    assert_eq!(f.unfinished_uploads().await, 0, "nothing is left open");
+    assert_eq!(queue.journal().unfinished().unwrap(), 0, "the journal forgets finished files");
+    assert!(run_all(&queue, f, &CancellationToken::new()).await.is_empty(), "nothing is uploaded twice");
+}
+
+pub async fn changed_file_restarts_and_queued_files_are_sent(f: &Fixture) {
+    let big = f.file("in/big.bin", 16 * MIB);
+    for i in 0..5 {
+        f.file(&format!("in/small-{i}.txt"), 100 + i);
+    }
+    crash_during_upload(f, vec![f.path("in")], 5 * MIB as u64).await;
+    // The file is saved again while Coffer is not running.
+    std::fs::write(&big, vec![7u8; 12 * MIB]).unwrap();
+
+    let queue = Queue::new(Arc::new(Journal::open(&f.path("data")).unwrap()), small_parts());
+    queue.claim_unfinished().unwrap();
+    let outcomes = run_all(&queue, f, &CancellationToken::new()).await;
+    let restarted: Vec<String> = outcomes
+        .iter()
+        .filter(|o| o.result.as_ref().is_ok_and(|u| u.restarted))
+        .map(|o| o.key.to_string())
+        .collect();
+    assert_eq!(restarted, vec!["in/big.bin"], "the changed file starts again, and says so");
+    assert!(outcomes.iter().all(|o| o.result.is_ok()), "{outcomes:?}");
+    assert_eq!(download(f, "in/big.bin").await, vec![7u8; 12 * MIB], "the new content is stored, not a mix");
+    let mut stored = names(f, "in", Depth::OneLevel).await;
+    stored.sort();
+    assert_eq!(stored.len(), 6, "files queued but not started are uploaded too: {stored:?}");
+    assert_eq!(f.unfinished_uploads().await, 0, "the stale multipart upload was aborted");
 }

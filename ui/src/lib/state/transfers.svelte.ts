@@ -80,6 +80,24 @@ export class Transfers {
     return next;
   }
 
+  /** Picks up uploads a crash or a closed window left unfinished. Resolves when they have ended. */
+  async resume(): Promise<void> {
+    try {
+      let announced = false;
+      const resumed = await api.resumeTransfers((update) => {
+        if (!announced) {
+          announced = true;
+          this.expanded = true;
+          this.#deps.toasts.show('Resuming unfinished uploads');
+        }
+        this.#apply(update, update.connection);
+      });
+      if (resumed > 0) this.#deps.announcer.flush();
+    } catch (error) {
+      this.#deps.toasts.error(error as CofferError, 'Could not resume unfinished uploads');
+    }
+  }
+
   async cancel(id: number): Promise<void> {
     try {
       await api.cancelTransfer(id);
