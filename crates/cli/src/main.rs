@@ -170,7 +170,13 @@ fn read_secret() -> Result<String> {
     Ok(secret)
 }
 
-async fn put(coffer: &Coffer, bucket: &Bucket, mut paths: Vec<PathBuf>, to: Option<String>, tuning: Tuning) -> Result<ExitCode> {
+async fn put(
+    coffer: &Coffer,
+    bucket: &Bucket,
+    mut paths: Vec<PathBuf>,
+    to: Option<String>,
+    tuning: Tuning,
+) -> Result<ExitCode> {
     // `coffer put a b dest/`: a last argument ending in '/' is the destination folder.
     let dest = match to {
         Some(to) => to,
@@ -225,7 +231,10 @@ async fn run_queue(queue: &Queue, bucket: &Bucket, first: u64, last: u64) -> Res
     let on_file = |outcome: FileOutcome| match outcome.result {
         Ok(done) => {
             if done.restarted {
-                eprintln!("{} changed since it was queued; it was uploaded again from the start.", outcome.path.display());
+                eprintln!(
+                    "{} changed since it was queued; it was uploaded again from the start.",
+                    outcome.path.display()
+                );
             }
             if done.parts_resumed > 0 {
                 eprintln!("{}: resumed, {} part(s) were already on the server.", done.key, done.parts_resumed);

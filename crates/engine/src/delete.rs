@@ -3,7 +3,10 @@
 //! Batches go through DeleteObjects, 1,000 keys a request (the S3 limit), and report per key what
 //! was deleted and what failed with the server's reason, so a partial failure is never hidden.
 
+use std::collections::HashMap;
+
 use aws_sdk_s3::types::{Delete, ObjectIdentifier};
+use futures::StreamExt;
 use serde::Serialize;
 
 use crate::bucket::Bucket;
@@ -12,6 +15,8 @@ use crate::key::{ObjectKey, Prefix};
 
 /// S3's limit on keys per DeleteObjects request.
 const BATCH: usize = 1000;
+/// DeleteObjects requests sent at the same time.
+const BATCHES_IN_FLIGHT: usize = 4;
 
 /// A key that could not be deleted.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -119,32 +124,12 @@ impl Bucket {
     async fn delete_full_keys(&self, keys: Vec<String>, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<Deleted> {
         let total = keys.len() as u64;
         let mut report = Deleted::default();
-        for batch in keys.chunks(BATCH) {
-            let objects = batch
-                .iter()
-                .map(|k| ObjectIdentifier::builder().key(k).build().expect("the key is set"))
-                .collect::<Vec<_>>();
-            let delete = Delete::builder().set_objects(Some(objects)).quiet(true).build().expect("objects are set");
-            let output = self
-                .client
-                .delete_objects()
-                .bucket(&self.conn.bucket)
-                .delete(delete)
-                .send()
-                .await
-                .map_err(|e| self.ctx(None).sdk(e))?;
-            // Quiet mode: the server lists only failures; every other key of the batch is gone.
-            let mut failed = std::collections::HashMap::new();
-            for err in output.errors.unwrap_or_default() {
-                if let Some(key) = err.key {
-                    let kind = match err.code.as_deref() {
-                        Some("AccessDenied") => ErrorKind::PermissionDenied,
-                        _ => ErrorKind::Server,
-                    };
-                    let reason = err.message.or(err.code).unwrap_or_else(|| "no reason given".to_owned());
-                    failed.insert(key, (kind, reason));
-                }
-            }
+        // Batches are independent, so several go at once; results are kept in key order.
+        let mut batches = futures::stream::iter(keys.chunks(BATCH))
+            .map(|batch| async move { self.delete_batch(batch).await.map(|failed| (batch, failed)) })
+            .buffered(BATCHES_IN_FLIGHT);
+        while let Some(result) = batches.next().await {
+            let (batch, mut failed) = result?;
             for key in batch {
                 let relative = self.relative(key).to_owned();
                 match failed.remove(key) {
@@ -158,5 +143,35 @@ impl Bucket {
             progress((report.deleted.len() + report.failed.len()) as u64, total);
         }
         Ok(report)
+    }
+
+    /// One DeleteObjects request; returns the keys the server could not delete, with why.
+    async fn delete_batch(&self, batch: &[String]) -> Result<HashMap<String, (ErrorKind, String)>> {
+        let objects = batch
+            .iter()
+            .map(|k| ObjectIdentifier::builder().key(k).build().expect("the key is set"))
+            .collect::<Vec<_>>();
+        let delete = Delete::builder().set_objects(Some(objects)).quiet(true).build().expect("objects are set");
+        let output = self
+            .client
+            .delete_objects()
+            .bucket(&self.conn.bucket)
+            .delete(delete)
+            .send()
+            .await
+            .map_err(|e| self.ctx(None).sdk(e))?;
+        // Quiet mode: the server lists only failures; every other key of the batch is gone.
+        let mut failed = HashMap::new();
+        for err in output.errors.unwrap_or_default() {
+            if let Some(key) = err.key {
+                let kind = match err.code.as_deref() {
+                    Some("AccessDenied") => ErrorKind::PermissionDenied,
+                    _ => ErrorKind::Server,
+                };
+                let reason = err.message.or(err.code).unwrap_or_else(|| "no reason given".to_owned());
+                failed.insert(key, (kind, reason));
+            }
+        }
+        Ok(failed)
     }
 }

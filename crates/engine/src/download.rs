@@ -1,20 +1,30 @@
 //! Downloading an object to a local file.
 //!
-//! The body is streamed into a temporary file in the target folder and renamed over the target
-//! only when complete, so a failed or cancelled download never leaves a partial document behind.
+//! The object is fetched in ranges, several at once, into a temporary file in the target folder,
+//! which is renamed over the target only when complete, so a failed or cancelled download never
+//! leaves a partial document behind.
 //! When the local name comes from a key, [`safe_path`] guarantees it stays inside the folder the
 //! user chose, whatever the key says.
 
 use std::path::{Component, Path, PathBuf};
 use std::time::{Duration, UNIX_EPOCH};
 
-use tokio::io::AsyncWriteExt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use futures::{StreamExt, TryStreamExt};
 use tokio_util::sync::CancellationToken;
 
 use crate::bucket::Bucket;
 use crate::error::{Error, ErrorKind, Result};
 use crate::key::ObjectKey;
 use crate::upload::{Progress, until_cancelled};
+
+/// Objects are fetched in ranges of this size, several at once.
+const RANGE: u64 = 8 * 1024 * 1024;
+const RANGES_IN_FLIGHT: usize = 8;
+/// Bytes gathered from the network before each write to disk.
+const WRITE_BUFFER: usize = 1024 * 1024;
 
 /// The local path for `relative_key` inside `folder`; never outside it.
 ///
@@ -74,46 +84,102 @@ impl Bucket {
         tokio::fs::create_dir_all(&dir).await.map_err(|e| Error::local_io(&dir, &e))?;
         let full = self.full_key(key)?;
         let ctx = self.ctx(Some(key.as_str()));
-        let output = until_cancelled(cancel, async {
-            self.client.get_object().bucket(&self.conn.bucket).key(&full).send().await.map_err(|e| ctx.sdk(e))
+        let head = until_cancelled(cancel, async {
+            self.client.head_object().bucket(&self.conn.bucket).key(&full).send().await.map_err(|e| ctx.sdk(e))
         })
         .await?;
-        let total = output.content_length.unwrap_or(0).max(0) as u64;
-        let mtime = output.metadata.as_ref().and_then(|m| m.get("mtime")).and_then(|v| parse_mtime(v));
+        let total = head.content_length.unwrap_or(0).max(0) as u64;
+        let mtime = head.metadata.as_ref().and_then(|m| m.get("mtime")).and_then(|v| parse_mtime(v));
+        let etag = head.e_tag.clone();
 
         // Dropped (and removed) on every early return, so no partial file is left.
         let temp = tempfile::Builder::new()
             .prefix(".coffer-download-")
             .tempfile_in(&dir)
             .map_err(|e| Error::local_io(&dir, &e))?;
-        let mut file = tokio::fs::File::from_std(temp.reopen().map_err(|e| Error::local_io(temp.path(), &e))?);
-        let mut body = output.body;
-        let mut done = 0u64;
-        let copy = async {
-            while let Some(chunk) = body.try_next().await.map_err(|_| {
-                Error::new(ErrorKind::Unreachable, format!("The download of '{key}' was interrupted; try again."))
-            })? {
-                file.write_all(&chunk).await.map_err(|e| Error::local_io(temp.path(), &e))?;
-                done += chunk.len() as u64;
-                progress(Progress { bytes_done: done, bytes_total: total, files_done: 0, files_total: 1, retrying: 0 });
-            }
-            file.flush().await.map_err(|e| Error::local_io(temp.path(), &e))?;
-            Ok(())
+        let file = Arc::new(temp.reopen().map_err(|e| Error::local_io(temp.path(), &e))?);
+        file.set_len(total).map_err(|e| Error::local_io(temp.path(), &e))?;
+        let done = AtomicU64::new(0);
+        let report = |bytes: u64| {
+            let now = done.fetch_add(bytes, Ordering::Relaxed) + bytes;
+            progress(Progress { bytes_done: now, bytes_total: total, files_done: 0, files_total: 1, retrying: 0 });
         };
-        until_cancelled(cancel, copy).await?;
-        if done != total {
-            return Err(Error::new(
-                ErrorKind::Unreachable,
-                format!("The download of '{key}' stopped after {done} of {total} bytes; try again."),
-            ));
-        }
-        file.sync_all().await.map_err(|e| Error::local_io(temp.path(), &e))?;
+        // Ranges of one object, several at a time, each written where it belongs; every range is
+        // pinned to the ETag seen first, so an object replaced meanwhile fails instead of mixing.
+        let ranges = total.div_ceil(RANGE).max(1);
+        let fetch = futures::stream::iter(0..ranges)
+            .map(|i| {
+                let (file, report, etag) = (Arc::clone(&file), &report, etag.as_deref());
+                let (start, end) = (i * RANGE, ((i + 1) * RANGE).min(total));
+                let (full, ctx, temp_path) = (&full, ctx, temp.path());
+                async move {
+                    let mut request = self
+                        .client
+                        .get_object()
+                        .bucket(&self.conn.bucket)
+                        .key(full)
+                        .set_if_match(etag.map(str::to_owned));
+                    if ranges > 1 {
+                        request = request.range(format!("bytes={start}-{}", end - 1));
+                    }
+                    let output = request.send().await.map_err(|e| ctx.sdk(e))?;
+                    let mut body = output.body;
+                    let mut offset = start;
+                    let mut buffer = Vec::with_capacity(WRITE_BUFFER);
+                    loop {
+                        let chunk = body.try_next().await.map_err(|_| {
+                            Error::new(
+                                ErrorKind::Unreachable,
+                                format!("The download of '{key}' was interrupted; try again."),
+                            )
+                        })?;
+                        if let Some(chunk) = &chunk {
+                            buffer.extend_from_slice(chunk);
+                        }
+                        if buffer.len() >= WRITE_BUFFER || (chunk.is_none() && !buffer.is_empty()) {
+                            let full_buffer = std::mem::replace(&mut buffer, Vec::with_capacity(WRITE_BUFFER));
+                            let len = full_buffer.len() as u64;
+                            if offset + len > end {
+                                return Err(Error::new(
+                                    ErrorKind::Server,
+                                    format!("The server sent more of '{key}' than asked for."),
+                                ));
+                            }
+                            let file = Arc::clone(&file);
+                            tokio::task::spawn_blocking(move || write_at(&file, &full_buffer, offset))
+                                .await
+                                .expect("writing does not panic")
+                                .map_err(|e| Error::local_io(temp_path, &e))?;
+                            offset += len;
+                            report(len);
+                        }
+                        if chunk.is_none() {
+                            break;
+                        }
+                    }
+                    if offset != end {
+                        return Err(Error::new(
+                            ErrorKind::Unreachable,
+                            format!(
+                                "The download of '{key}' stopped after {} of {total} bytes; try again.",
+                                offset - start
+                            ),
+                        ));
+                    }
+                    Ok::<_, Error>(())
+                }
+            })
+            .buffer_unordered(RANGES_IN_FLIGHT)
+            .try_collect::<()>();
+        until_cancelled(cancel, fetch).await?;
+        file.sync_all().map_err(|e| Error::local_io(temp.path(), &e))?;
         drop(file);
         if let Some(mtime) = mtime {
             // Keeping the original modification time is a courtesy; failing to is not an error.
             let _ = temp.as_file().set_modified(mtime);
         }
         temp.persist(target).map_err(|e| Error::local_io(target, &e.error))?;
+        let done = done.into_inner();
         progress(Progress { bytes_done: done, bytes_total: total, files_done: 1, files_total: 1, retrying: 0 });
         Ok(done)
     }
@@ -133,6 +199,21 @@ impl Bucket {
         self.download(key, &target, progress, cancel).await?;
         Ok(target)
     }
+}
+
+#[cfg(unix)]
+fn write_at(file: &std::fs::File, bytes: &[u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::write_all_at(file, bytes, offset)
+}
+
+#[cfg(windows)]
+fn write_at(file: &std::fs::File, mut bytes: &[u8], mut offset: u64) -> std::io::Result<()> {
+    while !bytes.is_empty() {
+        let n = std::os::windows::fs::FileExt::seek_write(file, bytes, offset)?;
+        bytes = &bytes[n..];
+        offset += n as u64;
+    }
+    Ok(())
 }
 
 fn parse_mtime(value: &str) -> Option<std::time::SystemTime> {

@@ -229,9 +229,14 @@ impl Journal {
     /// The connections this process has entries for.
     pub fn connections(&self) -> Result<Vec<String>> {
         let db = self.db();
-        let mut query =
-            db.prepare("SELECT DISTINCT connection FROM uploads WHERE owner = ?1 ORDER BY connection").map_err(db_error)?;
-        query.query_map([&self.owner], |row| row.get(0)).map_err(db_error)?.collect::<rusqlite::Result<_>>().map_err(db_error)
+        let mut query = db
+            .prepare("SELECT DISTINCT connection FROM uploads WHERE owner = ?1 ORDER BY connection")
+            .map_err(db_error)?;
+        query
+            .query_map([&self.owner], |row| row.get(0))
+            .map_err(db_error)?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(db_error)
     }
 
     /// Takes over every entry whose owner has died; returns their ids in order. Entries of live
@@ -355,6 +360,14 @@ impl Journal {
     }
 }
 
+impl Drop for Journal {
+    fn drop(&mut self) {
+        // Entries left behind are claimed by the next process either way; the token file is not
+        // needed once its lock is gone.
+        let _ = std::fs::remove_file(self.owners.join(&self.owner));
+    }
+}
+
 fn entry_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<JournalEntry>> {
     let key: String = row.get(2)?;
     let path: Vec<u8> = row.get(3)?;
@@ -394,7 +407,11 @@ fn nanos(t: SystemTime) -> i64 {
 }
 
 fn from_nanos(n: i64) -> SystemTime {
-    if n >= 0 { UNIX_EPOCH + Duration::from_nanos(n as u64) } else { UNIX_EPOCH - Duration::from_nanos(n.unsigned_abs()) }
+    if n >= 0 {
+        UNIX_EPOCH + Duration::from_nanos(n as u64)
+    } else {
+        UNIX_EPOCH - Duration::from_nanos(n.unsigned_abs())
+    }
 }
 
 #[cfg(unix)]

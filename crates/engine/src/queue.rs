@@ -123,7 +123,8 @@ impl Queue {
         };
         run.tracker.add(0, 0);
         let run = &run;
-        let mut ids = Pager { journal: &self.journal, connection: &connection, first, last, after: 0, page: Vec::new() };
+        let mut ids =
+            Pager { journal: &self.journal, connection: &connection, first, last, after: 0, page: Vec::new() };
         let mut failure = None;
         let mut running = futures::stream::FuturesUnordered::new();
         loop {
@@ -192,10 +193,20 @@ impl Queue {
             Ok(Some(entry)) => entry,
             Ok(None) => {
                 let error = Error::new(ErrorKind::NotFound, "That upload is no longer queued.");
-                return FileOutcome { id, path: PathBuf::new(), key: ObjectKey::new("-").expect("valid"), result: Err(error) };
+                return FileOutcome {
+                    id,
+                    path: PathBuf::new(),
+                    key: ObjectKey::new("-").expect("valid"),
+                    result: Err(error),
+                };
             }
             Err(error) => {
-                return FileOutcome { id, path: PathBuf::new(), key: ObjectKey::new("-").expect("valid"), result: Err(error) };
+                return FileOutcome {
+                    id,
+                    path: PathBuf::new(),
+                    key: ObjectKey::new("-").expect("valid"),
+                    result: Err(error),
+                };
             }
         };
         let result = self.upload_recorded(run, &entry).await;
@@ -222,14 +233,21 @@ impl Queue {
             }
             self.journal.restart(entry.id, snapshot.size, snapshot.modified)?;
             run.tracker.resize(entry.size, snapshot.size);
-            entry = self.journal.get(entry.id)?.ok_or_else(|| Error::new(ErrorKind::NotFound, "The upload vanished."))?;
+            entry =
+                self.journal.get(entry.id)?.ok_or_else(|| Error::new(ErrorKind::NotFound, "The upload vanished."))?;
         } else if entry.state == EntryState::Running
             && entry.upload_id.is_none()
             && already_stored(run.bucket, &entry, snapshot).await?
         {
             // A single request had gone through just before the crash: don't send it twice.
             run.tracker.add(snapshot.size, 0);
-            return Ok(Uploaded { key: entry.key.clone(), size: snapshot.size, etag: String::new(), parts_resumed: 0, restarted: false });
+            return Ok(Uploaded {
+                key: entry.key.clone(),
+                size: snapshot.size,
+                etag: String::new(),
+                parts_resumed: 0,
+                restarted: false,
+            });
         }
         let job = FileJob { path: &entry.path, key: &entry.key, snapshot, journal: Some((&self.journal, &entry)) };
         let uploaded = run.upload(job).await?;
@@ -326,7 +344,9 @@ fn record(journal: &Journal, connection: &str, paths: &[PathBuf], dest: &Prefix)
                 let relative = file.strip_prefix(path).expect("walkdir yields paths under its root");
                 let key = relative
                     .to_str()
-                    .ok_or_else(|| Error::invalid(format!("'{}' has a name that is not valid Unicode.", file.display())))
+                    .ok_or_else(|| {
+                        Error::invalid(format!("'{}' has a name that is not valid Unicode.", file.display()))
+                    })
                     .and_then(|r| base.join(&r.replace(std::path::MAIN_SEPARATOR, "/")));
                 let meta = entry.metadata().map_err(|e| walk_error(file, e))?;
                 match key {
@@ -338,9 +358,10 @@ fn record(journal: &Journal, connection: &str, paths: &[PathBuf], dest: &Prefix)
                 }
             }
         } else {
-            let name = path.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
-                Error::invalid(format!("'{}' has no usable file name.", path.display()))
-            })?;
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .ok_or_else(|| Error::invalid(format!("'{}' has no usable file name.", path.display())))?;
             match dest.join(name) {
                 Ok(key) => chunk.push(new_entry(path, key, &meta)?),
                 Err(error) => batch.refused.push(UploadFailure { path: path.clone(), error }),

@@ -8,8 +8,8 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
@@ -229,7 +229,7 @@ impl Transfers {
         on_update: &(dyn Fn(TransferUpdate) + Sync),
     ) -> u64 {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
-        on_update(update(id, &bucket, &key, TransferState::Queued, 0, size, None));
+        on_update(update(id, bucket, &key, TransferState::Queued, 0, size, None));
         let record =
             Record { bucket: bucket.clone(), path, key, size, cancel: CancellationToken::new(), entry: Some(entry) };
         self.records.lock().expect("not poisoned").insert(id, record);
@@ -268,10 +268,12 @@ impl Transfers {
     }
 
     async fn run(&self, id: u64, on_update: &(dyn Fn(TransferUpdate) + Sync)) {
-        let Some((bucket, path, key, size, cancel, entry)) =
-            self.records.lock().expect("not poisoned").get(&id).map(|r| {
-                (r.bucket.clone(), r.path.clone(), r.key.clone(), r.size, r.cancel.clone(), r.entry)
-            })
+        let Some((bucket, path, key, size, cancel, entry)) = self
+            .records
+            .lock()
+            .expect("not poisoned")
+            .get(&id)
+            .map(|r| (r.bucket.clone(), r.path.clone(), r.key.clone(), r.size, r.cancel.clone(), r.entry))
         else {
             return;
         };
@@ -283,10 +285,9 @@ impl Transfers {
         // A cancelled transfer left the journal; a retry records it again.
         let entry = match entry.filter(|e| self.queue.journal().get(*e).ok().flatten().is_some()) {
             Some(entry) => Ok(entry),
-            None => self
-                .queue
-                .enqueue_keys(&bucket.connection().name, vec![(path.clone(), key.clone())])
-                .map(|ids| ids[0]),
+            None => {
+                self.queue.enqueue_keys(&bucket.connection().name, vec![(path.clone(), key.clone())]).map(|ids| ids[0])
+            }
         };
         let entry = match entry {
             Ok(entry) => entry,
@@ -308,14 +309,15 @@ impl Transfers {
             }
         };
         let result = self.queue.upload_one(&bucket, entry, &progress, &cancel).await;
-        if matches!(&result, Ok(_)) || matches!(&result, Err(e) if e.kind() == ErrorKind::Cancelled) {
-            if let Some(record) = self.records.lock().expect("not poisoned").get_mut(&id) {
-                record.entry = None;
-            }
+        let settled = result.is_ok() || matches!(&result, Err(e) if e.kind() == ErrorKind::Cancelled);
+        if let Some(record) = self.records.lock().expect("not poisoned").get_mut(&id).filter(|_| settled) {
+            record.entry = None;
         }
         on_update(match result {
             Ok(done) => update(id, &bucket, &key, TransferState::Done, done.size, done.size, None),
-            Err(e) if e.kind() == ErrorKind::Cancelled => update(id, &bucket, &key, TransferState::Cancelled, 0, size, None),
+            Err(e) if e.kind() == ErrorKind::Cancelled => {
+                update(id, &bucket, &key, TransferState::Cancelled, 0, size, None)
+            }
             Err(e) => update(id, &bucket, &key, TransferState::Failed, 0, size, Some(e)),
         });
     }

@@ -303,13 +303,8 @@ impl Bucket {
     ) -> Result<Uploaded> {
         let snapshot = Snapshot::take(path).await?;
         let limits = Limits::new(options);
-        let run = Run {
-            bucket: self,
-            options,
-            limits: &limits,
-            tracker: Tracker::new(snapshot.size, 1, progress),
-            cancel,
-        };
+        let run =
+            Run { bucket: self, options, limits: &limits, tracker: Tracker::new(snapshot.size, 1, progress), cancel };
         let uploaded = run.upload(FileJob { path, key, snapshot, journal: None }).await?;
         run.tracker.add(0, 1);
         Ok(uploaded)
@@ -449,10 +444,8 @@ impl Run<'_> {
         }
         let etag = output.e_tag.unwrap_or_default();
         // The server verified the checksum we sent; an MD5 ETag is checked too where there is one.
-        if let Some(md5) = body.md5.filter(|_| looks_like_md5(&etag)) {
-            if unquote(&etag) != hex(&md5) {
-                return Err(mismatch(job.path, job.key));
-            }
+        if body.md5.filter(|_| looks_like_md5(&etag)).is_some_and(|md5| unquote(&etag) != hex(&md5)) {
+            return Err(mismatch(job.path, job.key));
         }
         self.tracker.add(size, 0);
         Ok(Uploaded { key: job.key.clone(), size, etag, parts_resumed: 0, restarted: false })
@@ -494,8 +487,8 @@ impl Run<'_> {
                 Err(e) => return Err(e),
             };
             for part in page.parts() {
-                if let (Some(n), Some(etag)) = (part.part_number, part.e_tag()) {
-                    on_server.insert(n, (unquote(etag).to_owned(), part.size.unwrap_or(-1)));
+                if let Some(n) = part.part_number {
+                    on_server.insert(n, (part.e_tag().map(|e| unquote(e).to_owned()), part.size.unwrap_or(-1)));
                 }
             }
             marker = page.next_part_number_marker.clone();
@@ -507,8 +500,12 @@ impl Run<'_> {
         let kept = journal
             .parts(entry.id)?
             .into_iter()
+            // A server that lists no ETags (some do not) is trusted on the size; completion then
+            // checks our recorded ETags against what it stored.
             .filter(|p| {
-                on_server.get(&p.number).is_some_and(|(etag, size)| *etag == unquote(&p.etag) && *size == p.size as i64)
+                on_server.get(&p.number).is_some_and(|(etag, size)| {
+                    *size == p.size as i64 && etag.as_deref().is_none_or(|e| e == unquote(&p.etag))
+                })
             })
             .collect();
         Ok(Some((upload_id.clone(), crc_mode, part_size, kept)))
@@ -620,7 +617,11 @@ impl Run<'_> {
                 CompletedPart::builder()
                     .part_number(p.number)
                     .e_tag(&p.etag)
-                    .set_checksum_crc32_c(if crc_mode { p.checksum.strip_prefix("crc32c:").map(str::to_owned) } else { None })
+                    .set_checksum_crc32_c(if crc_mode {
+                        p.checksum.strip_prefix("crc32c:").map(str::to_owned)
+                    } else {
+                        None
+                    })
                     .build()
             })
             .collect();
@@ -678,10 +679,8 @@ impl Run<'_> {
         let joined = decoded.concat();
         if crc_mode {
             let want = format!("{}-{}", b64(&crc32c::crc32c(&joined).to_be_bytes()), parts.len());
-            if let Some(got) = head.checksum_crc32_c.as_deref() {
-                if got != want {
-                    return Err(mismatch(job.path, job.key));
-                }
+            if head.checksum_crc32_c.as_deref().is_some_and(|got| got != want) {
+                return Err(mismatch(job.path, job.key));
             }
         } else if looks_like_md5(etag) {
             let want = format!("{}-{}", hex(&Md5::digest(&joined)), parts.len());
@@ -724,10 +723,7 @@ impl Run<'_> {
 fn mismatch(path: &Path, key: &ObjectKey) -> Error {
     Error::new(
         ErrorKind::Server,
-        format!(
-            "The server stored '{key}' differently from '{}' as read from disk; upload it again.",
-            path.display()
-        ),
+        format!("The server stored '{key}' differently from '{}' as read from disk; upload it again.", path.display()),
     )
 }
 

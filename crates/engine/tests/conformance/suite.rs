@@ -626,10 +626,8 @@ async fn crash_during_upload(f: &Fixture, paths: Vec<std::path::PathBuf>, stop_a
     let (reached, stop) = tokio::sync::oneshot::channel::<()>();
     let reached = Mutex::new(Some(reached));
     let progress = |p: Progress| {
-        if p.bytes_done >= stop_after {
-            if let Some(tx) = reached.lock().unwrap().take() {
-                let _ = tx.send(());
-            }
+        if let Some(tx) = reached.lock().unwrap().take_if(|_| p.bytes_done >= stop_after) {
+            let _ = tx.send(());
         }
     };
     let cancel = CancellationToken::new();
@@ -671,11 +669,8 @@ pub async fn changed_file_restarts_and_queued_files_are_sent(f: &Fixture) {
     let queue = Queue::new(Arc::new(Journal::open(&f.path("data")).unwrap()), small_parts());
     queue.claim_unfinished().unwrap();
     let outcomes = run_all(&queue, f, &CancellationToken::new()).await;
-    let restarted: Vec<String> = outcomes
-        .iter()
-        .filter(|o| o.result.as_ref().is_ok_and(|u| u.restarted))
-        .map(|o| o.key.to_string())
-        .collect();
+    let restarted: Vec<String> =
+        outcomes.iter().filter(|o| o.result.as_ref().is_ok_and(|u| u.restarted)).map(|o| o.key.to_string()).collect();
     assert_eq!(restarted, vec!["in/big.bin"], "the changed file starts again, and says so");
     assert!(outcomes.iter().all(|o| o.result.is_ok()), "{outcomes:?}");
     assert_eq!(download(f, "in/big.bin").await, vec![7u8; 12 * MIB], "the new content is stored, not a mix");

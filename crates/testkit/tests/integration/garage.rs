@@ -1,16 +1,12 @@
 //! Starts a real Garage and checks the life cycle tests rely on: reachable, keys granted, restartable.
 
-use std::net::TcpStream;
 use std::process::Command;
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use coffer_testkit::Garage;
 
-fn connects(endpoint: &str) -> bool {
-    let addr = endpoint.strip_prefix("http://").expect("endpoint is plain http");
-    TcpStream::connect(addr).is_ok()
-}
+use crate::{closes_within, connects};
 
 #[test]
 fn starts_grants_keys_stops_and_restarts() {
@@ -36,12 +32,7 @@ fn starts_grants_keys_stops_and_restarts() {
     assert!(other.contains(&rw.id), "rw key missing from the second bucket:\n{other}");
 
     garage.stop();
-    // The listener vanishes with the process, but give the kernel a moment to notice.
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while connects(&garage.endpoint()) && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    assert!(!connects(&garage.endpoint()), "S3 port still open after stop()");
+    assert!(closes_within(&garage.endpoint()), "S3 port still open after stop()");
 
     let restarted = Instant::now();
     garage.restart();
@@ -64,7 +55,7 @@ fn static_instance_dies_with_the_test_process() {
     }
     // Re-run just this test in a process of its own, which exits with the server still in the static.
     let out = Command::new(std::env::current_exe().expect("the test binary's path"))
-        .args(["--exact", "static_instance_dies_with_the_test_process", "--nocapture"])
+        .args(["--exact", "garage::static_instance_dies_with_the_test_process", "--nocapture"])
         .env(CHILD, "1")
         .output()
         .expect("the test binary runs");
