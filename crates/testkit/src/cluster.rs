@@ -105,9 +105,13 @@ impl Cluster {
         self.admin().cli(args)
     }
 
-    /// Kills node `node` (SIGKILL) and waits for its process; its data stays. Does not wait for the other
-    /// nodes to notice: requests to it fail at once, `garage status` lists it as failed about a second
-    /// later. Does nothing if the node is stopped.
+    /// Kills node `node` (SIGKILL) and waits for its process; its data stays. Does nothing if the node is
+    /// stopped.
+    ///
+    /// Does not wait for the other nodes to notice, which in Garage 2.5 takes until their next ping to it:
+    /// `garage status` listed it as failed 1 to 10 s later (8 s typical), and the first request a survivor
+    /// sent to it in that time stalled 5 to 7 s before Garage gave up on the connection and used the other
+    /// replica. That stall is real Garage behaviour that node-failure tests go through.
     pub fn stop_node(&mut self, node: usize) {
         self.nodes[node].stop();
     }
