@@ -252,7 +252,11 @@ impl IntegrityMode {
 
     /// Notes what the server echoed for a body we sent with this CRC32C.
     fn learn(&self, sent: &str, echoed: Option<&str>) {
-        let mode = if echoed == Some(sent) { CRC32C } else { MD5 };
+        self.settle(if echoed == Some(sent) { CRC32C } else { MD5 });
+    }
+
+    /// The first answer wins; later ones agree with it on any sane server.
+    fn settle(&self, mode: u8) {
         let _ = self.0.compare_exchange(UNKNOWN, mode, Ordering::Relaxed, Ordering::Relaxed);
     }
 }
@@ -514,12 +518,11 @@ impl Run<'_> {
     async fn create_upload(&self, job: &FileJob<'_>, full_key: &str) -> Result<(String, bool, u64, Vec<RecordedPart>)> {
         let bucket = self.bucket;
         let ctx = bucket.ctx(Some(job.key.as_str()));
-        // An upload declares its checksum when it is created, so only a server known to verify
-        // CRC32C gets it; an unknown one gets MD5 (and a CRC32C that teaches us for next time).
-        let crc_mode = bucket.integrity.get() == CRC32C;
-        let created = until_cancelled(
-            self.cancel,
-            self.retrying(|| {
+        // An upload declares its checksum when it is created. A server that takes CRC32C says so in
+        // its answer (x-amz-checksum-algorithm); one that does not gets MD5 instead.
+        let mode = bucket.integrity.get();
+        let create = |algorithm: Option<ChecksumAlgorithm>| {
+            self.retrying(move || {
                 let request = bucket
                     .client
                     .create_multipart_upload()
@@ -527,11 +530,23 @@ impl Run<'_> {
                     .key(full_key)
                     .content_type(content_type(job.path))
                     .metadata("mtime", job.snapshot.mtime_metadata())
-                    .set_checksum_algorithm(crc_mode.then_some(ChecksumAlgorithm::Crc32C));
+                    .set_checksum_algorithm(algorithm.clone());
                 async move { request.send().await.map_err(|e| ctx.sdk(e)) }
-            }),
-        )
-        .await?;
+            })
+        };
+        let asked = (mode != MD5).then_some(ChecksumAlgorithm::Crc32C);
+        let created = match until_cancelled(self.cancel, create(asked.clone())).await {
+            // A server that rejects the header outright is an MD5 server.
+            Err(e) if mode == UNKNOWN && e.kind() == ErrorKind::InvalidInput => {
+                bucket.integrity.settle(MD5);
+                until_cancelled(self.cancel, create(None)).await?
+            }
+            other => other?,
+        };
+        let crc_mode = asked.is_some() && created.checksum_algorithm == Some(ChecksumAlgorithm::Crc32C);
+        if mode == UNKNOWN {
+            bucket.integrity.settle(if crc_mode { CRC32C } else { MD5 });
+        }
         let upload_id = created.upload_id.ok_or_else(|| {
             Error::new(ErrorKind::Server, "The server started a multipart upload without an upload ID.")
         })?;
