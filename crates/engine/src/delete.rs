@@ -125,12 +125,18 @@ impl Bucket {
         let total = keys.len() as u64;
         let mut report = Deleted::default();
         // Batches are independent, so several go at once; results are kept in key order.
-        let mut batches = futures::stream::iter(keys.chunks(BATCH))
-            .map(|batch| async move { self.delete_batch(batch).await.map(|failed| (batch, failed)) })
+        // Owned batches: a future borrowing from `keys` would not be `Send` for every lifetime,
+        // which Tauri's async commands need.
+        let owned: Vec<Vec<String>> = keys.chunks(BATCH).map(<[String]>::to_vec).collect();
+        let mut batches = futures::stream::iter(owned)
+            .map(|batch: Vec<String>| async move {
+                let failed = self.delete_batch(&batch).await?;
+                Ok::<_, Error>((batch, failed))
+            })
             .buffered(BATCHES_IN_FLIGHT);
         while let Some(result) = batches.next().await {
             let (batch, mut failed) = result?;
-            for key in batch {
+            for key in &batch {
                 let relative = self.relative(key).to_owned();
                 match failed.remove(key) {
                     Some((kind, reason)) => report.failed.push(DeleteFailure {
