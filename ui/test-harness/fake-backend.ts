@@ -54,6 +54,8 @@ interface Transfer {
   name: string;
   size: number;
   cancelled: boolean;
+  /** Shown once the transfer is done, as the engine does for a resumed upload. */
+  doneNote?: string;
 }
 
 interface HeldSelection {
@@ -319,7 +321,7 @@ export class FakeBackend {
   /** Uploads "left over from an earlier session": `unfinished`, run once like a batch. */
   async #resume(onUpdate: Channel<TransferUpdate>): Promise<number> {
     const batch = this.unfinished.splice(0).map((left) => {
-      const transfer = { id: this.#nextTransfer++, ...left, name: left.key.split('/').pop()!, cancelled: false };
+      const transfer = { id: this.#nextTransfer++, ...left, name: left.key.split('/').pop()!, cancelled: false, doneNote: 'Resumed: 2 part(s) were already stored.' };
       this.#transfers.set(transfer.id, transfer);
       return transfer;
     });
@@ -338,7 +340,7 @@ export class FakeBackend {
   }
 
   #update(transfer: Transfer, state: TransferUpdate['state'], bytesDone: number, failure: CofferError | null = null): TransferUpdate {
-    return { id: transfer.id, connection: transfer.connection, key: transfer.key, name: transfer.name, state, bytesDone, bytesTotal: transfer.size, error: failure };
+    return { id: transfer.id, connection: transfer.connection, key: transfer.key, name: transfer.name, state, bytesDone, bytesTotal: transfer.size, error: failure, note: state === 'done' ? (transfer.doneNote ?? null) : null };
   }
 
   async #run(transfer: Transfer, onUpdate: Channel<TransferUpdate>): Promise<void> {

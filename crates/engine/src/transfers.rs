@@ -75,6 +75,9 @@ pub struct TransferUpdate {
     pub bytes_done: u64,
     pub bytes_total: u64,
     pub error: Option<Error>,
+    /// Something the person should know about a transfer that is not an error: waiting for an
+    /// unreachable server, resumed from earlier parts, restarted because the file changed.
+    pub note: Option<String>,
 }
 
 struct Record {
@@ -300,12 +303,16 @@ impl Transfers {
             record.entry = Some(entry);
         }
         on_update(update(id, &bucket, &key, TransferState::Running, 0, size, None));
-        let last_sent = Mutex::new(Instant::now());
+        let last_sent = Mutex::new((Instant::now(), false));
         let progress = |p: crate::Progress| {
             let mut last = last_sent.lock().expect("not poisoned");
-            if last.elapsed() >= UPDATE_INTERVAL {
-                *last = Instant::now();
-                on_update(update(id, &bucket, &key, TransferState::Running, p.bytes_done, p.bytes_total, None));
+            let waiting = p.retrying > 0;
+            // A change between sending and waiting is always shown; plain progress is thinned.
+            if last.0.elapsed() >= UPDATE_INTERVAL || waiting != last.1 {
+                *last = (Instant::now(), waiting);
+                let mut running = update(id, &bucket, &key, TransferState::Running, p.bytes_done, p.bytes_total, None);
+                running.note = waiting.then(|| "The server is not answering; retrying…".to_owned());
+                on_update(running);
             }
         };
         let result = self.queue.upload_one(&bucket, entry, &progress, &cancel).await;
@@ -314,7 +321,16 @@ impl Transfers {
             record.entry = None;
         }
         on_update(match result {
-            Ok(done) => update(id, &bucket, &key, TransferState::Done, done.size, done.size, None),
+            Ok(done) => TransferUpdate {
+                note: if done.restarted {
+                    Some("The file changed since it was queued, so it was uploaded again from the start.".to_owned())
+                } else if done.parts_resumed > 0 {
+                    Some(format!("Resumed: {} part(s) were already stored.", done.parts_resumed))
+                } else {
+                    None
+                },
+                ..update(id, &bucket, &key, TransferState::Done, done.size, done.size, None)
+            },
             Err(e) if e.kind() == ErrorKind::Cancelled => {
                 update(id, &bucket, &key, TransferState::Cancelled, 0, size, None)
             }
@@ -352,6 +368,7 @@ fn update(
         bytes_done,
         bytes_total,
         error,
+        note: None,
     }
 }
 

@@ -23,6 +23,7 @@ export interface TransferRow {
   bytesDone: number;
   bytesTotal: number;
   error: CofferError | null;
+  note: string | null;
   /** Recent progress, oldest first, trimmed to SPEED_WINDOW_MS. */
   samples: readonly Sample[];
 }
@@ -52,6 +53,7 @@ export function applyUpdate(
     bytesDone: update.bytesDone,
     bytesTotal: update.bytesTotal,
     error: update.error,
+    note: update.note,
     samples,
   };
 }

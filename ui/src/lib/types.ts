@@ -87,6 +87,8 @@ export interface TransferUpdate {
   bytesDone: number;
   bytesTotal: number;
   error: CofferError | null;
+  /** Not an error, but worth knowing: retrying an unreachable server, resumed, restarted. */
+  note: string | null;
 }
 
 export interface DeleteFailure {

@@ -113,6 +113,7 @@ describe('dropping files', () => {
     await open('unfinished=Reports/left-over.pdf');
     const resumed = page.locator('[data-testid="transfer-row"][data-key="Reports/left-over.pdf"]');
     await expect.poll(() => resumed.getAttribute('data-state'), { timeout: 5000 }).toBe('done');
+    expect(await resumed.getByTestId('transfer-note').textContent()).toBe('Resumed: 2 part(s) were already stored.');
     expect((await page.getByTestId('toast').allTextContents()).join(' ')).toContain('Resuming unfinished uploads');
     expect(await fake((f) => f.keys('Local vault'))).toContain('Reports/left-over.pdf');
   });

@@ -21,6 +21,7 @@ const update = (bytesDone: number, state: TransferUpdate['state'] = 'running', i
   bytesDone,
   bytesTotal,
   error: null,
+  note: null,
 });
 
 /** Feed updates at the given times (ms) and bytes. */
