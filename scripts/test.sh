@@ -2,7 +2,8 @@
 # Sets up this machine (scripts/setup.sh --test) and runs every test of Coffer:
 #   the web UI (type check, unit tests, browser tests in headless Chromium),
 #   the engine's conformance suite on the Local vault and a real Garage node,
-#   the keychain on a private gnome-keyring, and the `coffer` CLI.
+#   the keychain on a private gnome-keyring, the `coffer` CLI, and fault tests (SIGKILL and resume,
+#   a Garage outage, a proxy cutting connections, a 3-node cluster with a node down).
 # Everything is built once, in target/, and reused by every layer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +22,7 @@ step "UI: type check, unit tests, browser tests (headless Chromium, IPC mocked)"
 step "Build (once for every layer)"
 cargo build --workspace --all-targets --locked
 
-step "Engine, keychain and CLI tests (private keyring, Garage on loopback)"
+step "Engine, keychain, CLI and fault tests (private keyring, Garage on loopback)"
 scripts/with-keyring.sh cargo test --workspace --locked --no-fail-fast
 
 step "End to end: the built app under Xvfb, WebDriver, a real drag-and-drop, Garage, private keyring"
