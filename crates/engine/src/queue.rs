@@ -85,9 +85,12 @@ impl Queue {
     pub fn enqueue_keys(&self, connection: &str, files: Vec<(PathBuf, ObjectKey)>) -> Result<Vec<u64>> {
         let mut entries = Vec::with_capacity(files.len());
         for (path, key) in files {
-            let meta = std::fs::metadata(&path).map_err(|e| Error::local_io(&path, &e))?;
-            let modified = meta.modified().map_err(|e| Error::local_io(&path, &e))?;
-            entries.push(NewEntry { path, key, size: meta.len(), modified });
+            // A file that cannot be read now is still recorded: it fails on its own when its turn
+            // comes, with its own message, instead of failing the whole batch here.
+            let (size, modified) = std::fs::metadata(&path)
+                .and_then(|meta| Ok((meta.len(), meta.modified()?)))
+                .unwrap_or((0, std::time::UNIX_EPOCH));
+            entries.push(NewEntry { path, key, size, modified });
         }
         self.journal.add(connection, entries)
     }
