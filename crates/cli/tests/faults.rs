@@ -130,7 +130,7 @@ fn killed_mid_upload_resumes_without_list_multipart_uploads() {
     let size = 160 * MIB;
     let file = user.write("big.bin", size);
 
-    let args = ["put", file.to_str().unwrap(), "--to", "kept/", "--parts", "2"];
+    let args = ["put", file.to_str().unwrap(), "--to", "kept/", "--parts", "2", "--part-size", "8"];
     let mut child = user.spawn(&args);
     // At most two 8 MiB parts are unacknowledged at any time, so most of what was sent is kept.
     until(Duration::from_secs(120), "60% of the file to be sent", || proxy.bytes_up() > (size as u64) * 3 / 5);
@@ -186,7 +186,7 @@ fn uploads_complete_through_cut_and_delayed_connections() {
         small.push(user.write(&format!("in/small/{i}.txt"), 70_000 + i));
     }
     // One part at a time, so connections are reused until the proxy cuts them mid-part.
-    user.ok(&["put", user.path("in").to_str().unwrap(), "--parts", "1", "--jobs", "2"]);
+    user.ok(&["put", user.path("in").to_str().unwrap(), "--parts", "1", "--jobs", "2", "--part-size", "8"]);
     let sent = proxy.bytes_up();
     let content = (40 * MIB + 5 + (0..40).map(|i| 70_000 + i).sum::<usize>()) as u64;
     assert!(sent > content + 4 * MIB as u64, "connections were cut mid-request and the parts sent again ({sent})");

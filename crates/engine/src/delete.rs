@@ -16,7 +16,7 @@ use crate::key::{ObjectKey, Prefix};
 /// S3's limit on keys per DeleteObjects request.
 const BATCH: usize = 1000;
 /// DeleteObjects requests sent at the same time.
-const BATCHES_IN_FLIGHT: usize = 4;
+const BATCHES_IN_FLIGHT: usize = 8;
 
 /// A key that could not be deleted.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -56,9 +56,9 @@ impl Default for UploadOptions {
     fn default() -> Self {
         Self {
             multipart_threshold: 16 * MIB,
-            part_size: 8 * MIB,
-            parts_in_flight: 8,
-            files_in_flight: 32,
+            part_size: 16 * MIB,
+            parts_in_flight: 4,
+            files_in_flight: 64,
             memory_budget: 64 * MIB,
             retry_for: Duration::from_secs(10 * 60),
         }
