@@ -6,6 +6,8 @@
 //! vault works on AWS, Garage, MinIO or R2, and the same conformance suite proves it on each.
 //!
 //! Start from [`Coffer`] (connections, keychain, Local vault) and [`Bucket`] (the operations).
+//! Uploads that must survive a crash go through a [`Queue`], which records every file in the
+//! [`Journal`] before sending it and resumes whatever a dead process left.
 //! Every failure is an [`Error`] with an [`ErrorKind`] to branch on and a message to show.
 
 mod bucket;

@@ -231,8 +231,8 @@ impl Queue {
         let restarted = snapshot.size != entry.size || snapshot.modified != entry.modified;
         if restarted {
             // The file is not what was queued: whatever was sent of it is worthless.
-            if let Some(upload_id) = &entry.upload_id {
-                abort(run.bucket, &entry.key, upload_id).await;
+            if let (Some(upload_id), Ok(full_key)) = (&entry.upload_id, run.bucket.full_key(&entry.key)) {
+                run.bucket.abort_upload(&full_key, upload_id).await;
             }
             self.journal.restart(entry.id, snapshot.size, snapshot.modified)?;
             run.tracker.resize(entry.size, snapshot.size);
@@ -303,20 +303,6 @@ async fn already_stored(bucket: &Bucket, entry: &JournalEntry, snapshot: Snapsho
         .expect("hashing does not panic")
         .map_err(|e| Error::local_io(&entry.path, &e))?;
     Ok(unquote(&info.etag) == digest)
-}
-
-async fn abort(bucket: &Bucket, key: &ObjectKey, upload_id: &str) {
-    if let Ok(full_key) = bucket.full_key(key) {
-        // Best effort: an upload that is already gone needs no abort.
-        let _ = bucket
-            .client
-            .abort_multipart_upload()
-            .bucket(&bucket.conn.bucket)
-            .key(full_key)
-            .upload_id(upload_id)
-            .send()
-            .await;
-    }
 }
 
 /// Walks `paths` and records every file in chunks, so nothing the size of the folder is held.

@@ -375,6 +375,15 @@ impl Bucket {
     }
 }
 
+impl Bucket {
+    /// Aborts a multipart upload, best effort: one that is already gone needs no abort, and a
+    /// failure here must not hide the error that led to it.
+    pub(crate) async fn abort_upload(&self, full_key: &str, upload_id: &str) {
+        let request = self.client.abort_multipart_upload().bucket(&self.conn.bucket).key(full_key).upload_id(upload_id);
+        let _ = request.send().await;
+    }
+}
+
 impl Run<'_> {
     /// Uploads one file. With a journal entry, a multipart upload it records is resumed: the parts
     /// the server confirms (ListParts on that UploadId, which needs no bucket-wide permission) are
@@ -399,14 +408,7 @@ impl Run<'_> {
         .await;
         if result.is_err() {
             // Best effort: if the abort fails too, the first error is the one worth reporting.
-            let _ = bucket
-                .client
-                .abort_multipart_upload()
-                .bucket(&bucket.conn.bucket)
-                .key(&full_key)
-                .upload_id(&upload_id)
-                .send()
-                .await;
+            bucket.abort_upload(&full_key, &upload_id).await;
             if let Some((journal, entry)) = job.journal {
                 // The next attempt starts a fresh upload; the aborted one cannot be continued.
                 journal.restart(entry.id, job.snapshot.size, job.snapshot.modified)?;
