@@ -304,7 +304,7 @@ timed() {
 # count_objects PREFIX: prints "<objects> <bytes>" under PREFIX/ (untimed check, with s5cmd).
 count_objects() {
   "$S5CMD" --endpoint-url "$ENDPOINT" ls "s3://$BUCKET/$1/*" 2>/dev/null |
-    awk '$3 ~ /^[0-9]+$/ { n++; s += $3 } END { printf "%d %d\n", n, s }'
+    awk '$3 ~ /^[0-9]+$/ { n++; s += $3 } END { printf "%d %.0f\n", n, s }'
 }
 
 # make_tiny_objects PREFIX N: N tiny objects PREFIX/o000001…, as fast as s5cmd can (untimed).

@@ -324,7 +324,9 @@ fn record(journal: &Journal, connection: &str, paths: &[PathBuf], dest: &Prefix)
         let meta = std::fs::metadata(path).map_err(|e| Error::local_io(path, &e))?;
         if meta.is_dir() {
             let base = dest.child(&folder_name(path)?)?;
-            for entry in walkdir::WalkDir::new(path).follow_links(true).sort_by_file_name() {
+            // Unsorted: sorting would hold a whole directory listing in memory, and order does not
+            // matter to an upload.
+            for entry in walkdir::WalkDir::new(path).follow_links(true) {
                 let entry = entry.map_err(|e| walk_error(path, e))?;
                 if !entry.file_type().is_file() {
                     continue;
