@@ -26,6 +26,7 @@ const CONNECTION = 'Office Garage';
 const children = [];
 let browser;
 let garage;
+let garageFixture;
 let display;
 
 function start(cmd, args, options = {}) {
@@ -88,8 +89,8 @@ before(async () => {
   display = `:${(await firstLine(xvfb.stdout)).trim()}`;
   log(`Xvfb on ${display}`);
 
-  const g = start(fixture, ['e2e-docs']);
-  garage = JSON.parse(await firstLine(g.stdout));
+  garageFixture = start(fixture, ['e2e-docs']);
+  garage = JSON.parse(await firstLine(garageFixture.stdout));
   log(`Garage at ${garage.endpoint}`);
 
   const port = await freePort();
@@ -108,7 +109,14 @@ before(async () => {
 
 after(async () => {
   if (browser) await browser.deleteSession().catch(() => {});
-  for (const child of children.reverse()) child.kill('SIGTERM');
+  // The fixture stops Garage (and deletes its data) when its stdin closes; a signal would kill
+  // the fixture before it could, leaving the server running.
+  if (garageFixture) {
+    const exited = new Promise((done) => garageFixture.once('exit', done));
+    garageFixture.stdin.end();
+    await Promise.race([exited, sleep(10_000)]);
+  }
+  for (const child of children.reverse()) if (child.exitCode === null) child.kill('SIGTERM');
 });
 
 /** Gives keyboard focus to the native dialog titled like `title` (there is no window manager to). */
