@@ -204,13 +204,17 @@ impl Transfers {
                 }
             };
             let journal = self.queue.journal();
+            // Entries this session already runs (a second resume) are left to their rows; the set
+            // is taken once, not per entry, so a large resume stays linear.
+            let running: std::collections::HashSet<u64> =
+                self.records.lock().expect("not poisoned").values().filter_map(|r| r.entry).collect();
             let mut after = 0;
             loop {
                 let page = journal.page(&connection, 0, u64::MAX, after, 1_000)?;
                 let Some(&last) = page.last() else { break };
                 after = last;
                 for entry in page.into_iter().filter_map(|id| journal.get(id).ok().flatten()) {
-                    if self.records.lock().expect("not poisoned").values().any(|r| r.entry == Some(entry.id)) {
+                    if running.contains(&entry.id) {
                         continue;
                     }
                     ids.push(self.add_record(&bucket, entry.path, entry.key, entry.size, entry.id, on_update));
