@@ -8,9 +8,12 @@ export default defineConfig({
   test: {
     environment: 'node',
     include: ['tests/browser/**/*.test.ts'],
-    // Two cores: one Chromium at a time keeps timings honest.
+    // One Chromium at a time on two cores.
     fileParallelism: false,
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // Every wait is for a state; these are only caps so a broken test fails instead of hanging, set
+    // far above anything a loaded machine needs.
+    testTimeout: 300_000,
+    hookTimeout: 120_000,
+    expect: { poll: { timeout: 120_000, interval: 50 } },
   },
 });

@@ -7,24 +7,18 @@ use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
 
 use coffer_engine::{
-    Access, AccessKey, ConflictChoice, Connection, ConnectionInfo, DeleteSummary, Deleted, Depth, Entry, Error,
-    ErrorKind, KeychainEntry, ObjectKey, Prefix, Selection, ShareLink, Target, TransferUpdate, safe_path,
+    Access, AccessKey, ConflictChoice, Connection, ConnectionInfo, DeleteSummary, Deleted, Depth, Error, ErrorKind,
+    GroupUpdate, ObjectKey, Prefix, Selection, ShareLink, Target,
 };
-use serde::Serialize;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State, WebviewWindow};
 use tauri_plugin_clipboard_manager::ClipboardExt;
 use tauri_plugin_opener::OpenerExt;
 
+use crate::ipc::{DeleteProgress, ListEvent};
 use crate::state::AppState;
 
 type Result<T> = std::result::Result<T, Error>;
-
-#[derive(Clone, Copy, Serialize)]
-pub struct DeleteProgress {
-    done: u64,
-    total: u64,
-}
 
 #[tauri::command]
 pub async fn list_connections(state: State<'_, AppState>) -> Result<Vec<ConnectionInfo>> {
@@ -39,7 +33,7 @@ pub async fn save_connection(
     secret: Option<String>,
     replacing: Option<String>,
 ) -> Result<Connection> {
-    let key = access_key(access_key_id, secret)?;
+    let key = AccessKey::from_form(access_key_id, secret)?;
     let saved = state.coffer.save_connection(connection, key, replacing.as_deref()).await?;
     state.forget(replacing.as_deref().unwrap_or(&saved.name)).await;
     state.forget(&saved.name).await;
@@ -54,12 +48,8 @@ pub async fn test_connection(
     secret: Option<String>,
     saved: Option<String>,
 ) -> Result<Access> {
-    let key = match (access_key(access_key_id, secret)?, saved) {
-        (Some(key), _) => Some(key),
-        (None, Some(saved)) => KeychainEntry::for_connection(&saved).load().await?,
-        (None, None) => None,
-    };
-    state.coffer.open_unsaved(connection, key).await?.check().await
+    let key = AccessKey::from_form(access_key_id, secret)?;
+    state.coffer.test_connection(connection, key, saved.as_deref()).await
 }
 
 #[tauri::command]
@@ -69,22 +59,25 @@ pub async fn remove_connection(state: State<'_, AppState>, name: String) -> Resu
     Ok(())
 }
 
+/// Lists one level of `folder`: each page as the server sends it, then `Done`. The Channel keeps
+/// the order, so `Done` arrives after every page; a failure rejects the command and sends no `Done`.
 #[tauri::command]
 pub async fn list_folder(
     state: State<'_, AppState>,
     connection: String,
     folder: String,
-    on_page: Channel<Vec<Entry>>,
-) -> Result<usize> {
+    on_event: Channel<ListEvent>,
+) -> Result<()> {
     let mut total = 0;
     let bucket = state.bucket(&connection).await?;
     bucket
-        .list_pages(&Prefix::new(folder)?, Depth::OneLevel, |page| {
-            total += page.len();
-            let _ = on_page.send(page);
+        .list_pages(&Prefix::new(folder)?, Depth::OneLevel, |entries| {
+            total += entries.len() as u64;
+            let _ = on_event.send(ListEvent::Page { entries });
         })
         .await?;
-    Ok(total)
+    let _ = on_event.send(ListEvent::Done { total });
+    Ok(())
 }
 
 #[tauri::command]
@@ -121,33 +114,39 @@ pub async fn inspect_selection(
 }
 
 #[tauri::command]
+pub fn discard_selection(state: State<'_, AppState>, id: u64) {
+    state.transfers.discard_selection(id);
+}
+
+/// Queues the selection and starts it; returns its groups at once. Progress arrives as
+/// `coffer://transfers` events.
+#[tauri::command]
 pub async fn upload_selection(
     state: State<'_, AppState>,
     id: u64,
     connection: String,
     folder: String,
     choices: HashMap<String, ConflictChoice>,
-    on_update: Channel<TransferUpdate>,
-) -> Result<()> {
+) -> Result<Vec<GroupUpdate>> {
     let bucket = state.bucket(&connection).await?;
-    let send = |update| {
-        let _ = on_update.send(update);
-    };
-    state.transfers.upload_selection(id, &bucket, &Prefix::new(folder)?, &choices, &send).await
+    state.transfers.upload_selection(id, &bucket, &Prefix::new(folder)?, &choices).await
 }
 
-/// Runs uploads an earlier session left unfinished; returns how many there were.
+/// Runs uploads an earlier session left unfinished and shows the ones that failed; returns how many
+/// will run.
 #[tauri::command]
-pub async fn resume_transfers(state: State<'_, AppState>, on_update: Channel<TransferUpdate>) -> Result<u64> {
-    let send = |update| {
-        let _ = on_update.send(update);
-    };
-    state.transfers.resume(|name| state.bucket_owned(name), &send).await
+pub async fn resume_transfers(state: State<'_, AppState>) -> Result<u64> {
+    state.transfers.resume(|name| state.bucket_owned(name)).await
 }
 
 #[tauri::command]
-pub fn cancel_transfer(state: State<'_, AppState>, id: u64) {
-    state.transfers.cancel(id);
+pub fn cancel_transfer(state: State<'_, AppState>, id: u64) -> Result<()> {
+    state.transfers.cancel(id)
+}
+
+#[tauri::command]
+pub fn cancel_group(state: State<'_, AppState>, id: u64) -> Result<()> {
+    state.transfers.cancel_group(id)
 }
 
 #[tauri::command]
@@ -156,11 +155,13 @@ pub fn cancel_all(state: State<'_, AppState>) {
 }
 
 #[tauri::command]
-pub async fn retry_transfer(state: State<'_, AppState>, id: u64, on_update: Channel<TransferUpdate>) -> Result<()> {
-    let send = |update| {
-        let _ = on_update.send(update);
-    };
-    state.transfers.retry(id, &send).await
+pub fn retry_transfer(state: State<'_, AppState>, id: u64) -> Result<()> {
+    state.transfers.retry(id)
+}
+
+#[tauri::command]
+pub fn retry_group(state: State<'_, AppState>, id: u64) -> Result<()> {
+    state.transfers.retry_group(id)
 }
 
 #[tauri::command]
@@ -184,13 +185,13 @@ pub async fn delete_entries(
     let progress = |done, total| {
         let _ = on_progress.send(DeleteProgress { done, total });
     };
-    state.bucket(&connection).await?.delete_targets(&targets, &progress).await
+    state.bucket(&connection).await?.delete(&targets, &progress).await
 }
 
 #[tauri::command]
 pub async fn open_document(app: AppHandle, state: State<'_, AppState>, connection: String, key: String) -> Result<()> {
     let key = ObjectKey::new(key)?;
-    let target = safe_path(&state.open_cache.join(safe_folder_name(&connection)), key.as_str())?;
+    let target = state.open_cache.path_for(&connection, &key)?;
     let bucket = state.bucket(&connection).await?;
     bucket.download(&key, &target, &|_| {}, &Default::default()).await?;
     app.opener()
@@ -234,20 +235,4 @@ pub async fn copy_share_link(
         Error::new(ErrorKind::Io, format!("The link was made but could not be put on the clipboard: {e}"))
     })?;
     Ok(link)
-}
-
-/// Both or neither: a new access key ID without its secret cannot be stored.
-fn access_key(id: Option<String>, secret: Option<String>) -> Result<Option<AccessKey>> {
-    match (id.filter(|s| !s.trim().is_empty()), secret.filter(|s| !s.is_empty())) {
-        (Some(id), Some(secret)) => Ok(Some(AccessKey::new(id, secret))),
-        (None, Some(_)) => {
-            Err(Error::new(ErrorKind::InvalidInput, "Enter the access key ID that goes with the secret."))
-        }
-        (_, None) => Ok(None),
-    }
-}
-
-/// A connection name as one folder name in the cache.
-fn safe_folder_name(name: &str) -> String {
-    name.chars().map(|c| if c.is_alphanumeric() || c == ' ' || c == '-' { c } else { '_' }).collect()
 }

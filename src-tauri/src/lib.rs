@@ -2,10 +2,12 @@
 //!
 //! This crate decides nothing. Each command parses its arguments, calls `coffer-engine` and maps
 //! the result; engine errors reach the page as `{kind, message}`. Paths of dropped or picked files
-//! stay on this side ([`coffer_engine::Transfers`]): the page refers to them by id only.
+//! stay on this side ([`coffer_engine::Transfers`]): the page refers to them by id only. The shapes
+//! that cross to the page are generated from the Rust types into `ui/src/lib/ipc.ts` ([`ipc`]).
 
 mod commands;
 mod drop;
+mod ipc;
 mod state;
 
 use tauri::Manager;
@@ -15,7 +17,7 @@ pub fn run() {
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_opener::init())
         .setup(|app| {
-            let state = state::AppState::new(app.path().app_cache_dir()?)?;
+            let state = state::AppState::new(app.handle(), app.path().app_cache_dir()?)?;
             app.manage(state);
             Ok(())
         })
@@ -28,11 +30,14 @@ pub fn run() {
             commands::list_folder,
             commands::pick_files,
             commands::inspect_selection,
+            commands::discard_selection,
             commands::upload_selection,
             commands::resume_transfers,
             commands::cancel_transfer,
+            commands::cancel_group,
             commands::cancel_all,
             commands::retry_transfer,
+            commands::retry_group,
             commands::summarize_delete,
             commands::delete_entries,
             commands::open_document,

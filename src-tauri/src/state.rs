@@ -2,31 +2,40 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-
 use std::sync::Arc;
 
-use coffer_engine::{Bucket, Coffer, Dirs, Journal, Queue, Result, Transfers, UploadOptions};
+use coffer_engine::{Bucket, Coffer, Dirs, Journal, KEEP_OPENED, OpenCache, Queue, Result, Transfers, UploadOptions};
+use tauri::{AppHandle, Emitter};
 use tokio::sync::Mutex;
+
+/// The event every transfer report travels on; see [`coffer_engine::TransferReport`].
+pub const TRANSFERS_EVENT: &str = "coffer://transfers";
 
 pub struct AppState {
     pub coffer: Coffer,
-    pub transfers: Transfers,
+    pub transfers: Arc<Transfers>,
     /// Where documents are downloaded to be opened with the system's default app.
-    pub open_cache: PathBuf,
+    pub open_cache: OpenCache,
     /// Opened connections by name, so each command does not rebuild an S3 client.
     buckets: Mutex<HashMap<String, Bucket>>,
 }
 
 impl AppState {
-    pub fn new(cache_dir: PathBuf) -> Result<Self> {
+    pub fn new(app: &AppHandle, cache_dir: PathBuf) -> Result<Self> {
         let dirs = Dirs::from_os()?;
         let journal = Arc::new(Journal::open(&dirs.data)?);
-        Ok(Self {
-            coffer: Coffer::new(dirs),
-            transfers: Transfers::new(Arc::new(Queue::new(journal, UploadOptions::default()))),
-            open_cache: cache_dir.join("open"),
-            buckets: Mutex::default(),
-        })
+        let queue = Arc::new(Queue::new(journal, UploadOptions::default()));
+        let app = app.clone();
+        // Emitting fails only when the window is gone, and then nobody is left to tell.
+        let transfers = Transfers::new(queue, move |report| {
+            let _ = app.emit(TRANSFERS_EVENT, report);
+        });
+        let open_cache = OpenCache::new(cache_dir.join("open"));
+        // Copies opened more than a week ago; a failure here only leaves them for the next start.
+        if let Err(e) = open_cache.sweep(KEEP_OPENED, std::time::SystemTime::now()) {
+            eprintln!("coffer: the Open cache was not cleaned: {e}");
+        }
+        Ok(Self { coffer: Coffer::new(dirs), transfers, open_cache, buckets: Mutex::default() })
     }
 
     pub async fn bucket(&self, connection: &str) -> Result<Bucket> {

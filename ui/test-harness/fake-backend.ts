@@ -15,10 +15,15 @@ import type {
   ConnectionInfo,
   DeleteFailure,
   Entry,
+  FileUpdate,
+  GroupState,
+  GroupUpdate,
+  ListEvent,
   Selection,
   SelectionItem,
-  TransferUpdate,
-} from '../src/lib/types';
+  TransferReport,
+  TransferState,
+} from '../src/lib/ipc';
 
 export interface StoredObject {
   size: number;
@@ -49,13 +54,25 @@ export interface FakeOptions {
 
 interface Transfer {
   id: number;
-  connection: string;
+  group: Group;
   key: string;
   name: string;
   size: number;
   cancelled: boolean;
+  state: 'queued' | TransferState;
   /** Shown once the transfer is done, as the engine does for a resumed upload. */
   doneNote?: string;
+}
+
+interface Group {
+  id: number;
+  connection: string;
+  name: string;
+  isFolder: boolean;
+  files: Transfer[];
+  bytesDone: number;
+  running: boolean;
+  cancelled: boolean;
 }
 
 interface HeldSelection {
@@ -96,10 +113,14 @@ export class FakeBackend {
   /** Every listing asked for, to check that refreshes are coalesced. */
   listings = 0;
 
+  /** While set, uploads stop after their first step until `releaseUploads()`. */
+  #gate: { promise: Promise<void>; release: () => void } | null = null;
   #selections = new Map<number, HeldSelection>();
   #transfers = new Map<number, Transfer>();
+  #groups = new Map<number, Group>();
   #nextSelection = 1;
   #nextTransfer = 1;
+  #nextGroup = 1;
   #channelIndex = new WeakMap<object, number>();
   #now: () => number;
 
@@ -148,6 +169,18 @@ export class FakeBackend {
     await emit('coffer://drag', { state });
   }
 
+  /** Uploads that start from now on wait after their first step, so a test can see them running. */
+  holdUploads(): void {
+    let release = () => {};
+    const promise = new Promise<void>((resolve) => (release = resolve));
+    this.#gate = { promise, release };
+  }
+
+  releaseUploads(): void {
+    this.#gate?.release();
+    this.#gate = null;
+  }
+
   /** What the journal holds from an earlier session, picked up by `resume_transfers`. */
   unfinished: { connection: string; key: string; size: number }[] = [];
 
@@ -164,23 +197,30 @@ export class FakeBackend {
       case 'remove_connection':
         return this.#remove(a.name);
       case 'list_folder':
-        return this.#list(a.connection, a.folder, a.onPage);
+        return this.#list(a.connection, a.folder, a.onEvent);
       case 'pick_files':
         return this.nextPick ? this.#inspect(this.#hold(this.nextPick), a.connection, a.folder) : null;
       case 'inspect_selection':
         return this.#inspect(a.id, a.connection, a.folder);
+      case 'discard_selection':
+        this.#selections.delete(a.id);
+        return null;
       case 'upload_selection':
-        return this.#upload(a.id, a.connection, a.folder, a.choices, a.onUpdate);
+        return this.#upload(a.id, a.connection, a.folder, a.choices);
       case 'resume_transfers':
-        return this.#resume(a.onUpdate);
+        return this.#resume();
       case 'cancel_transfer':
-        this.#transfers.get(a.id)!.cancelled = true;
+        return this.#cancel(a.id);
+      case 'cancel_group':
+        for (const transfer of this.#groupOf(a.id).files) await this.#cancel(transfer.id);
         return null;
       case 'cancel_all':
-        for (const transfer of this.#transfers.values()) transfer.cancelled = true;
+        for (const transfer of this.#transfers.values()) if (transfer.state === 'running' || transfer.state === 'queued') transfer.cancelled = true;
         return null;
       case 'retry_transfer':
-        return this.#retry(a.id, a.onUpdate);
+        return this.#retry([this.#transfer(a.id)]);
+      case 'retry_group':
+        return this.#retry(this.#groupOf(a.id).files.filter((t) => t.state === 'failed'));
       case 'summarize_delete':
         await sleep(this.options.summarizeDelayMs);
         return this.#summarize(a.connection, a.keys);
@@ -242,7 +282,7 @@ export class FakeBackend {
     return entries;
   }
 
-  async #list(connection: string, folder: string, onPage: Channel<Entry[]>): Promise<number> {
+  async #list(connection: string, folder: string, onEvent: Channel<ListEvent>): Promise<null> {
     this.listings += 1;
     if (this.unreachable.has(connection)) {
       await sleep(10);
@@ -250,10 +290,11 @@ export class FakeBackend {
     }
     const entries = this.entriesOf(connection, folder);
     for (let start = 0; start < entries.length; start += this.options.pageSize) {
-      this.#send(onPage, entries.slice(start, start + this.options.pageSize));
+      this.#send(onEvent, { type: 'page', entries: entries.slice(start, start + this.options.pageSize) });
       await sleep(this.options.pageDelayMs);
     }
-    return entries.length;
+    this.#send(onEvent, { type: 'done', total: entries.length });
+    return null;
   }
 
   #hold(items: LocalItem[]): number {
@@ -283,85 +324,182 @@ export class FakeBackend {
     for (let n = 1; ; n += 1) if (!names.has(`${stem} (${n})${ext}`)) return `${stem} (${n})${ext}`;
   }
 
-  async #upload(
-    id: number,
-    connection: string,
-    folder: string,
-    choices: Record<string, ConflictChoice>,
-    onUpdate: Channel<TransferUpdate>,
-  ): Promise<null> {
+  /** Queues the items as groups and runs them in the background, as the engine does. */
+  async #upload(id: number, connection: string, folder: string, choices: Record<string, ConflictChoice>): Promise<GroupUpdate[]> {
     const held = this.#selections.get(id);
     if (!held) throw error('NotFound', `No selection ${id}`);
     this.#selections.delete(id);
     const existing = new Set(this.entriesOf(connection, folder).map((entry) => entry.name));
-    const batch: Transfer[] = [];
+    const groups: Group[] = [];
     for (const item of held.items) {
       const choice = choices[item.name];
       const isFolder = item.isFolder ?? item.files.some((f) => f.path !== '');
       if (existing.has(item.name) && choice == null) throw error('InvalidInput', `No choice for existing ${item.name}`);
       if (choice === 'skip') continue;
       const target = existing.has(item.name) && choice === 'keepBoth' ? this.#freeName(connection, folder, item.name, isFolder) : item.name;
+      const group: Group = { id: this.#nextGroup++, connection, name: target, isFolder, files: [], bytesDone: 0, running: false, cancelled: false };
       for (const file of item.files) {
         const key = file.path ? `${folder}${target}/${file.path}` : `${folder}${target}`;
-        const transfer = { id: this.#nextTransfer++, connection, key, name: key.split('/').pop()!, size: file.size, cancelled: false };
-        this.#transfers.set(transfer.id, transfer);
-        batch.push(transfer);
+        this.#add(group, key, file.size);
       }
+      this.#groups.set(group.id, group);
+      groups.push(group);
     }
-    for (const transfer of batch) this.#send(onUpdate, this.#update(transfer, 'queued', 0));
-    // Two at a time, like a real uploader with limited parallelism.
-    const queue = [...batch];
+    for (const group of groups) void this.#runGroup(group);
+    return groups.map((group) => this.#groupUpdate(group));
+  }
+
+  #add(group: Group, key: string, size: number, doneNote?: string): void {
+    const transfer: Transfer = { id: this.#nextTransfer++, group, key, name: key.split('/').pop()!, size, cancelled: false, state: 'queued', doneNote };
+    this.#transfers.set(transfer.id, transfer);
+    group.files.push(transfer);
+  }
+
+  #transfer(id: number): Transfer {
+    const transfer = this.#transfers.get(id);
+    if (!transfer) throw error('NotFound', 'That transfer is no longer known.');
+    return transfer;
+  }
+
+  #groupOf(id: number): Group {
+    const group = this.#groups.get(id);
+    if (!group) throw error('NotFound', 'That transfer is no longer known.');
+    return group;
+  }
+
+  /** Uploads "left over from an earlier session": `unfinished`, one group per connection. */
+  async #resume(): Promise<number> {
+    const left = this.unfinished.splice(0);
+    const byConnection = new Map<string, Group>();
+    for (const { connection, key, size } of left) {
+      let group = byConnection.get(connection);
+      if (!group) {
+        group = { id: this.#nextGroup++, connection, name: 'Unfinished uploads', isFolder: true, files: [], bytesDone: 0, running: false, cancelled: false };
+        byConnection.set(connection, group);
+        this.#groups.set(group.id, group);
+      }
+      this.#add(group, key, size, 'Resumed: 2 part(s) were already stored.');
+    }
+    for (const group of byConnection.values()) void this.#runGroup(group);
+    return left.length;
+  }
+
+  async #cancel(id: number): Promise<null> {
+    const transfer = this.#transfer(id);
+    if (transfer.state === 'running') transfer.cancelled = true;
+    else if (transfer.state === 'queued' || transfer.state === 'failed') {
+      transfer.state = 'cancelled';
+      await this.#report([transfer.group], [transfer]);
+    }
+    return null;
+  }
+
+  async #retry(transfers: Transfer[]): Promise<null> {
+    for (const transfer of transfers) {
+      if (transfer.state === 'running') throw error('InvalidInput', 'That upload is running; it can be retried once it has stopped.');
+      if (transfer.state !== 'failed') throw error('NotFound', 'That upload is no longer in the queue.');
+      transfer.state = 'queued';
+      transfer.cancelled = false;
+    }
+    const groups = new Set(transfers.map((t) => t.group));
+    for (const group of groups) if (!group.running) void this.#runGroup(group);
+    return null;
+  }
+
+  #groupState(group: Group): GroupState {
+    if (group.running) return 'running';
+    if (group.files.some((t) => t.state === 'failed')) return 'failed';
+    if (group.files.length > 0 && group.files.every((t) => t.state === 'cancelled')) return 'cancelled';
+    return 'done';
+  }
+
+  #groupUpdate(group: Group): GroupUpdate {
+    const counted = group.files.filter((t) => t.state !== 'cancelled');
+    return {
+      id: group.id,
+      connection: group.connection,
+      name: group.name,
+      isFolder: group.isFolder,
+      state: this.#groupState(group),
+      progress: {
+        bytesDone: group.bytesDone,
+        bytesTotal: counted.reduce((sum, t) => sum + t.size, 0),
+        filesDone: counted.filter((t) => t.state === 'done').length,
+        filesFailed: counted.filter((t) => t.state === 'failed').length,
+        filesTotal: counted.length,
+        retrying: 0,
+      },
+      skipped: [],
+      skippedTotal: 0,
+      note: null,
+    };
+  }
+
+  #fileUpdate(transfer: Transfer, failure: CofferError | null = null): FileUpdate {
+    const state = transfer.state === 'queued' ? 'running' : transfer.state;
+    return {
+      id: transfer.id,
+      group: transfer.group.id,
+      connection: transfer.group.connection,
+      key: transfer.key,
+      name: transfer.name,
+      state,
+      size: transfer.size,
+      error: failure,
+      note: state === 'done' ? (transfer.doneNote ?? null) : null,
+    };
+  }
+
+  /** One report, the way the engine sends them: groups with their counters, and files that changed. */
+  async #report(groups: Group[], files: Transfer[], failure: CofferError | null = null): Promise<void> {
+    const report: TransferReport = { groups: groups.map((g) => this.#groupUpdate(g)), files: files.map((t) => this.#fileUpdate(t, failure)) };
+    await emit('coffer://transfers', report);
+  }
+
+  /** Two files at a time, like a real uploader with limited parallelism, until none is queued. */
+  async #runGroup(group: Group): Promise<void> {
+    group.running = true;
+    await this.#report([group], []);
     const worker = async () => {
-      for (let transfer = queue.shift(); transfer; transfer = queue.shift()) await this.#run(transfer, onUpdate);
+      for (let next = group.files.find((t) => t.state === 'queued'); next; next = group.files.find((t) => t.state === 'queued')) {
+        await this.#run(next);
+      }
     };
     await Promise.all([worker(), worker()]);
-    return null;
+    group.running = false;
+    await this.#report([group], []);
   }
 
-  /** Uploads "left over from an earlier session": `unfinished`, run once like a batch. */
-  async #resume(onUpdate: Channel<TransferUpdate>): Promise<number> {
-    const batch = this.unfinished.splice(0).map((left) => {
-      const transfer = { id: this.#nextTransfer++, ...left, name: left.key.split('/').pop()!, cancelled: false, doneNote: 'Resumed: 2 part(s) were already stored.' };
-      this.#transfers.set(transfer.id, transfer);
-      return transfer;
-    });
-    for (const transfer of batch) this.#send(onUpdate, this.#update(transfer, 'queued', 0));
-    for (const transfer of batch) await this.#run(transfer, onUpdate);
-    return batch.length;
-  }
-
-  async #retry(id: number, onUpdate: Channel<TransferUpdate>): Promise<null> {
-    const transfer = this.#transfers.get(id);
-    if (!transfer) throw error('NotFound', `No transfer ${id}`);
-    transfer.cancelled = false;
-    this.#send(onUpdate, this.#update(transfer, 'queued', 0));
-    await this.#run(transfer, onUpdate);
-    return null;
-  }
-
-  #update(transfer: Transfer, state: TransferUpdate['state'], bytesDone: number, failure: CofferError | null = null): TransferUpdate {
-    return { id: transfer.id, connection: transfer.connection, key: transfer.key, name: transfer.name, state, bytesDone, bytesTotal: transfer.size, error: failure, note: state === 'done' ? (transfer.doneNote ?? null) : null };
-  }
-
-  async #run(transfer: Transfer, onUpdate: Channel<TransferUpdate>): Promise<void> {
+  async #run(transfer: Transfer): Promise<void> {
     const { uploadSteps, uploadStepMs } = this.options;
+    const group = transfer.group;
     const failures = this.failUploads.get(transfer.name) ?? 0;
+    transfer.state = 'running';
+    let sent = 0;
     for (let step = 0; step <= uploadSteps; step += 1) {
       if (transfer.cancelled) {
-        this.#send(onUpdate, this.#update(transfer, 'cancelled', 0));
+        transfer.state = 'cancelled';
+        group.bytesDone -= sent;
+        await this.#report([group], [transfer]);
         return;
       }
       const bytes = Math.round((transfer.size * step) / uploadSteps);
       if (failures > 0 && step === Math.ceil(uploadSteps / 2)) {
         this.failUploads.set(transfer.name, failures - 1);
-        this.#send(onUpdate, this.#update(transfer, 'failed', bytes, error('Server', 'The server closed the connection')));
+        transfer.state = 'failed';
+        group.bytesDone -= sent;
+        await this.#report([group], [transfer], error('Server', 'The server closed the connection'));
         return;
       }
-      this.#send(onUpdate, this.#update(transfer, 'running', bytes));
+      group.bytesDone += bytes - sent;
+      sent = bytes;
+      await this.#report([group], step === 0 ? [transfer] : []);
+      if (step === 0 && this.#gate) await this.#gate.promise;
       await sleep(uploadStepMs);
     }
-    this.#bucket(transfer.connection).set(transfer.key, { size: transfer.size, lastModifiedMs: this.#now() });
-    this.#send(onUpdate, this.#update(transfer, 'done', transfer.size));
+    this.#bucket(group.connection).set(transfer.key, { size: transfer.size, lastModifiedMs: this.#now() });
+    transfer.state = 'done';
+    await this.#report([group], [transfer]);
   }
 
   #expand(connection: string, keys: string[]): string[] {

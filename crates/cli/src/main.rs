@@ -15,8 +15,8 @@ use std::time::{Duration, SystemTime};
 use anyhow::{Context as _, Result, bail};
 use clap::Parser;
 use coffer_engine::{
-    AccessKey, Bucket, CancellationToken, Coffer, Connection, CredentialSource, Depth, Dirs, FileOutcome, ObjectKey,
-    Prefix, Queue, UploadOptions,
+    AccessKey, Bucket, CancellationToken, Coffer, Connection, CredentialSource, Depth, Dirs, ErrorKind, Events,
+    FileOutcome, Item, ObjectKey, Prefix, Queue, Tally, Target, UploadOptions,
 };
 
 use crate::args::{Cli, Command, ConnectionCommand, Tuning};
@@ -60,7 +60,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let bucket = coffer.open(name).await?;
             let key = ObjectKey::new(key)?;
             let target = match path {
-                Some(p) if p.is_dir() => p.join(key.name()),
+                // Only inside the folder given, whatever the key says.
+                Some(p) if p.is_dir() => coffer_engine::safe_path(&p, key.name())?,
                 Some(p) => p,
                 None => PathBuf::from(key.name()),
             };
@@ -187,14 +188,15 @@ async fn put(
         None => String::new(),
     };
     let dest = Prefix::new(dest)?;
-    let queue = Queue::new(coffer.journal().await?, options(tuning));
+    let items = paths.into_iter().map(Item::named_as_is).collect::<Result<Vec<_>, _>>()?;
+    let queue = Queue::new(coffer.journal().await?, options(tuning)?);
     // Recorded before anything is sent: if this process dies, `coffer resume` finishes the job.
-    let batch = queue.enqueue(&bucket.connection().name, paths, &dest).await?;
-    for refused in &batch.refused {
+    let enqueued = queue.enqueue(&bucket.connection().name, &dest, "coffer put", true, items).await?;
+    for refused in &enqueued.refused {
         eprintln!("coffer: {}: {}", refused.path.display(), refused.error);
     }
-    let failures = if batch.files == 0 { 0 } else { run_queue(&queue, bucket, batch.first, batch.last).await? };
-    let failures = failures + batch.refused.len();
+    let batch = &enqueued.batch;
+    let failures = run_queue(&queue, bucket, batch.id, batch.files, batch.bytes).await? + enqueued.refused.len() as u64;
     if failures > 0 {
         bail!("{failures} file(s) were not uploaded; run `coffer resume` to try them again");
     }
@@ -202,19 +204,21 @@ async fn put(
 }
 
 async fn resume(coffer: &Coffer, tuning: Tuning) -> Result<ExitCode> {
-    let queue = Queue::new(coffer.journal().await?, options(tuning));
-    let connections = queue.claim_unfinished()?;
-    if connections.is_empty() {
+    let queue = Queue::new(coffer.journal().await?, options(tuning)?);
+    let batches = queue.claim_unfinished()?;
+    if batches.is_empty() {
         eprintln!("Nothing to resume: every upload has finished.");
         return Ok(ExitCode::SUCCESS);
     }
     let mut failures = 0;
-    for name in connections {
-        match coffer.open(Some(&name)).await {
-            Ok(bucket) => failures += run_queue(&queue, &bucket, 0, u64::MAX).await?,
+    for batch in batches {
+        // Asking for a resume is asking to try the failed files again too.
+        queue.retry_failed(batch.id)?;
+        match coffer.open(Some(&batch.connection)).await {
+            Ok(bucket) => failures += run_queue(&queue, &bucket, batch.id, batch.files, batch.bytes).await?,
             Err(e) => {
-                eprintln!("coffer: uploads to '{name}' stay queued: {e}");
-                failures += 1;
+                eprintln!("coffer: uploads to '{}' stay queued: {e}", batch.connection);
+                failures += batch.files;
             }
         }
     }
@@ -224,61 +228,95 @@ async fn resume(coffer: &Coffer, tuning: Tuning) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Runs journal entries `first..=last` for `bucket`, printing each stored key; returns the failures.
-async fn run_queue(queue: &Queue, bucket: &Bucket, first: u64, last: u64) -> Result<usize> {
-    let bar = ProgressBar::new(&format!("Uploading to {}", bucket.connection().name));
-    let cancel = cancel_on_ctrl_c();
-    let failures = std::sync::atomic::AtomicUsize::new(0);
-    let on_file = |outcome: FileOutcome| match outcome.result {
-        Ok(done) => {
-            if done.restarted {
-                eprintln!(
-                    "{} changed since it was queued; it was uploaded again from the start.",
-                    outcome.path.display()
-                );
-            }
-            if done.parts_resumed > 0 {
-                eprintln!("{}: resumed, {} part(s) were already on the server.", done.key, done.parts_resumed);
-            }
-            bar.println(done.key.as_str());
-        }
-        Err(e) if e.kind() == coffer_engine::ErrorKind::Cancelled => {}
-        Err(e) => {
-            failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            bar.eprintln(&format!("coffer: {}: {e}", outcome.path.display()));
-        }
-    };
-    let result = queue.run(bucket, first, last, &|p| bar.update(p), &on_file, &cancel).await;
-    bar.finish();
-    result?;
-    Ok(failures.into_inner())
+/// Prints each stored key above a progress bar, and each failure on standard error.
+struct Printer {
+    tally: Tally,
+    bar: ProgressBar,
 }
 
-fn options(tuning: Tuning) -> UploadOptions {
-    let defaults = UploadOptions::default();
-    const MIB: u64 = 1024 * 1024;
-    UploadOptions {
-        files_in_flight: tuning.jobs.unwrap_or(defaults.files_in_flight),
-        parts_in_flight: tuning.parts.unwrap_or(defaults.parts_in_flight),
-        part_size: tuning.part_size.map_or(defaults.part_size, |m| m * MIB),
-        memory_budget: tuning.memory.map_or(defaults.memory_budget, |m| m * MIB),
-        ..defaults
+impl Printer {
+    fn show(&self) {
+        self.bar.update(self.tally.progress());
     }
 }
 
-async fn rm(bucket: &Bucket, keys: Vec<String>, recursive: bool) -> Result<ExitCode> {
-    let report = if recursive {
-        let mut total = coffer_engine::Deleted::default();
-        for prefix in keys {
-            let report = bucket.delete_folder(&Prefix::new(prefix)?, &|_, _| {}).await?;
-            total.deleted.extend(report.deleted);
-            total.failed.extend(report.failed);
+impl Events for Printer {
+    fn bytes(&self, id: u64, bytes: u64) {
+        self.tally.bytes(id, bytes);
+        self.show();
+    }
+
+    fn resized(&self, id: u64, old: u64, new: u64) {
+        self.tally.resized(id, old, new);
+    }
+
+    fn waiting(&self, id: u64, waiting: bool) {
+        self.tally.waiting(id, waiting);
+        self.show();
+    }
+
+    fn ended(&self, outcome: FileOutcome) {
+        match &outcome.result {
+            Ok(done) => {
+                if done.restarted {
+                    self.bar.eprintln(&format!(
+                        "{} changed since it was queued; it was uploaded again from the start.",
+                        outcome.path.display()
+                    ));
+                }
+                if done.parts_resumed > 0 {
+                    self.bar.eprintln(&format!(
+                        "{}: resumed, {} part(s) were already on the server.",
+                        done.key, done.parts_resumed
+                    ));
+                }
+                self.bar.println(done.key.as_str());
+            }
+            Err(e) if e.kind() == ErrorKind::Cancelled => {}
+            Err(e) => self.bar.eprintln(&format!("coffer: {}: {e}", outcome.path.display())),
         }
-        total
-    } else {
-        let keys = keys.into_iter().map(ObjectKey::new).collect::<Result<Vec<_>, _>>()?;
-        bucket.delete_many(&keys, &|_, _| {}).await?
+        self.tally.ended(outcome);
+        self.show();
+    }
+}
+
+/// Runs the queued files of `batch` for `bucket`; returns how many failed.
+async fn run_queue(queue: &Queue, bucket: &Bucket, batch: u64, files: u64, bytes: u64) -> Result<u64> {
+    let printer = Printer {
+        tally: Tally::new(files, bytes),
+        bar: ProgressBar::new(&format!("Uploading to {}", bucket.connection().name)),
     };
+    printer.show();
+    let cancel = cancel_on_ctrl_c();
+    let result = queue.run(bucket, batch, &printer, &cancel).await;
+    printer.bar.finish();
+    result?;
+    Ok(printer.tally.progress().files_failed)
+}
+
+fn options(tuning: Tuning) -> Result<UploadOptions> {
+    let defaults = UploadOptions::default();
+    let mib = |m: u64| m.checked_mul(1024 * 1024).context("that many MiB is more than this computer can count");
+    let options = UploadOptions {
+        files_in_flight: tuning.jobs.unwrap_or(defaults.files_in_flight),
+        parts_in_flight: tuning.parts.unwrap_or(defaults.parts_in_flight),
+        part_size: tuning.part_size.map_or(Ok(defaults.part_size), mib)?,
+        memory_budget: tuning.memory.map_or(Ok(defaults.memory_budget), mib)?,
+        ..defaults
+    };
+    Ok(options.validate()?)
+}
+
+async fn rm(bucket: &Bucket, keys: Vec<String>, recursive: bool) -> Result<ExitCode> {
+    let targets = keys
+        .into_iter()
+        .map(
+            |key| {
+                if recursive { Prefix::new(key).map(Target::Folder) } else { ObjectKey::new(key).map(Target::Object) }
+            },
+        )
+        .collect::<Result<Vec<_>, _>>()?;
+    let report = bucket.delete(&targets, &|_, _| {}).await?;
     for key in &report.deleted {
         println!("deleted {key}");
     }

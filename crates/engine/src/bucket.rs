@@ -13,11 +13,11 @@ use aws_sdk_s3::config::{
 };
 use secrecy::ExposeSecret;
 
+use crate::checksum::IntegrityMode;
 use crate::connection::{Addressing, Connection, CredentialSource};
 use crate::error::{Context, Error, Result};
 use crate::key::{MAX_KEY_BYTES, ObjectKey, Prefix};
 use crate::keychain::AccessKey;
-use crate::upload::IntegrityMode;
 
 /// One bucket (and prefix) of one connection, ready for requests. Cheap to clone.
 #[derive(Clone, Debug)]

@@ -14,7 +14,7 @@ use crate::bucket::Bucket;
 use crate::error::{Error, ErrorKind, Result};
 
 /// What the credentials may do in the bucket.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub enum Access {
     ReadWrite,
     ReadOnly,

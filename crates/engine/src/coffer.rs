@@ -3,13 +3,14 @@
 //! Directories are passed in (see [`Dirs::from_os`]) rather than read from globals, so tests and
 //! several instances can run side by side.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::Serialize;
 use tokio::sync::OnceCell;
 
 use crate::bucket::Bucket;
+use crate::check::Access;
 use crate::connection::{Connection, ConnectionStore, CredentialSource, LOCAL_VAULT};
 use crate::error::{Error, ErrorKind, Result};
 use crate::journal::Journal;
@@ -19,7 +20,9 @@ use crate::local_vault::LocalVault;
 /// Where Coffer keeps its configuration (no secrets) and its data (the Local vault).
 #[derive(Clone, Debug)]
 pub struct Dirs {
+    /// Settings: `connections.toml`.
     pub config: PathBuf,
+    /// Data: the Local vault and the transfer journal.
     pub data: PathBuf,
 }
 
@@ -33,18 +36,36 @@ impl Dirs {
     }
 }
 
+/// Creates `dir` (and any missing parents) readable by this user only, and makes an existing one
+/// so: settings, the journal's paths and the Local vault's documents are nobody else's business.
+pub(crate) fn private_dir(dir: &Path) -> Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        builder.mode(0o700);
+        builder.create(dir).map_err(|e| Error::local_io(dir, &e))?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(|e| Error::local_io(dir, &e))
+    }
+    #[cfg(not(unix))]
+    builder.create(dir).map_err(|e| Error::local_io(dir, &e))
+}
+
 /// A connection as the UI shows it: its settings and whether a secret is stored (never the secret).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectionInfo {
     #[serde(flatten)]
     pub connection: Connection,
+    /// A secret for it is in the keychain (always true for the Local vault).
     pub secret_stored: bool,
     /// The access key ID, which is not secret and helps tell keys apart.
     pub access_key_id: Option<String>,
     pub is_local_vault: bool,
 }
 
+/// Coffer for one user: their connections, keychain entries, Local vault and transfer journal.
 pub struct Coffer {
     dirs: Dirs,
     store: ConnectionStore,
@@ -53,10 +74,12 @@ pub struct Coffer {
 }
 
 impl Coffer {
+    /// Nothing is read or started until first needed.
     pub fn new(dirs: Dirs) -> Self {
         Self { store: ConnectionStore::new(&dirs.config), dirs, local: OnceCell::new(), journal: OnceCell::new() }
     }
 
+    /// Where this Coffer keeps its settings and data.
     pub fn dirs(&self) -> &Dirs {
         &self.dirs
     }
@@ -160,5 +183,42 @@ impl Coffer {
     /// Opens an unsaved connection, to test it before saving.
     pub async fn open_unsaved(&self, conn: Connection, key: Option<AccessKey>) -> Result<Bucket> {
         Bucket::open(conn.validate()?, key).await
+    }
+
+    /// Tests a connection as a form holds it: with `key` if one was typed, otherwise with the
+    /// secret stored for the saved connection `saved` (the one being edited).
+    pub async fn test_connection(
+        &self,
+        conn: Connection,
+        key: Option<AccessKey>,
+        saved: Option<&str>,
+    ) -> Result<Access> {
+        let key = match (key, saved) {
+            (Some(key), _) => Some(key),
+            (None, Some(saved)) => KeychainEntry::for_connection(saved).load().await?,
+            (None, None) => None,
+        };
+        self.open_unsaved(conn, key).await?.check().await
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::private_dir;
+
+    #[test]
+    fn private_folders_are_for_their_owner_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let nested = dir.path().join("a/b/coffer");
+        private_dir(&nested).unwrap();
+        assert_eq!(mode(&nested), 0o700);
+        let existing = dir.path().join("old");
+        std::fs::create_dir(&existing).unwrap();
+        std::fs::set_permissions(&existing, std::fs::Permissions::from_mode(0o755)).unwrap();
+        private_dir(&existing).unwrap();
+        assert_eq!(mode(&existing), 0o700, "a folder made by an earlier version is tightened");
     }
 }

@@ -15,7 +15,7 @@ use crate::key::Prefix;
 pub const LOCAL_VAULT: &str = "Local vault";
 
 /// How requests address the bucket.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "kebab-case")]
 pub enum Addressing {
     /// `https://endpoint/bucket/key`: what S3-compatible servers expect; the default for them.
@@ -26,7 +26,7 @@ pub enum Addressing {
 }
 
 /// Where a connection's credentials come from.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "kebab-case", tag = "source")]
 pub enum CredentialSource {
     /// An access key and secret stored in the OS keychain, one entry per connection.
@@ -37,7 +37,7 @@ pub enum CredentialSource {
 }
 
 /// One S3 bucket the user works with.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Connection {
     pub name: String,
@@ -48,6 +48,7 @@ pub struct Connection {
     pub bucket: String,
     /// Every key the user sees lives under this folder of the bucket.
     #[serde(default)]
+    #[ts(type = "string")]
     pub prefix: Prefix,
     /// `None` picks the default: path-style for custom endpoints, virtual-hosted for AWS.
     #[serde(default)]
@@ -196,7 +197,7 @@ impl ConnectionStore {
         let text = toml::to_string_pretty(file)
             .map_err(|e| Error::new(ErrorKind::Io, format!("Cannot save connections: {e}")))?;
         let dir = self.path.parent().expect("the connections file is inside a directory");
-        std::fs::create_dir_all(dir).map_err(|e| Error::local_io(dir, &e))?;
+        crate::coffer::private_dir(dir)?;
         // Written beside and renamed over, so a crash never leaves a truncated file.
         let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::local_io(dir, &e))?;
         std::io::Write::write_all(&mut tmp, text.as_bytes()).map_err(|e| Error::local_io(tmp.path(), &e))?;

@@ -19,7 +19,7 @@ const BATCH: usize = 1000;
 const BATCHES_IN_FLIGHT: usize = 8;
 
 /// A key that could not be deleted.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct DeleteFailure {
     pub key: String,
@@ -27,7 +27,7 @@ pub struct DeleteFailure {
 }
 
 /// What a delete removed and what it could not.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Deleted {
     pub deleted: Vec<String>,
@@ -49,7 +49,7 @@ impl Target {
 }
 
 /// How much a delete would remove, folders counted with everything inside them.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct DeleteSummary {
     pub objects: u64,
@@ -78,8 +78,9 @@ impl Bucket {
         Ok(summary)
     }
 
-    /// Deletes documents and whole folders in one go; `progress(done, total)` after each batch.
-    pub async fn delete_targets(&self, targets: &[Target], progress: &(dyn Fn(u64, u64) + Sync)) -> Result<Deleted> {
+    /// Deletes documents and whole folders in one go: the one way anything is deleted. Reports
+    /// `progress(done, total)` after each batch, and per key what was deleted and what failed.
+    pub async fn delete(&self, targets: &[Target], progress: &(dyn Fn(u64, u64) + Sync)) -> Result<Deleted> {
         let mut keys = Vec::new();
         for target in targets {
             match target {
@@ -90,34 +91,6 @@ impl Bucket {
                 Target::Folder(folder) => keys.extend(self.full_keys_under(folder).await?),
             }
         }
-        self.delete_full_keys(keys, progress).await
-    }
-
-    /// Deletes one object. Deleting a key that does not exist succeeds, as in S3.
-    pub async fn delete(&self, key: &ObjectKey) -> Result<()> {
-        let full = self.full_key(key)?;
-        self.client
-            .delete_object()
-            .bucket(&self.conn.bucket)
-            .key(full)
-            .send()
-            .await
-            .map_err(|e| self.ctx(Some(key.as_str())).sdk(e))?;
-        Ok(())
-    }
-
-    /// Deletes many objects, `progress(done, total)` after each batch.
-    pub async fn delete_many(&self, keys: &[ObjectKey], progress: &(dyn Fn(u64, u64) + Sync)) -> Result<Deleted> {
-        let full = keys.iter().map(|k| self.full_key(k)).collect::<Result<Vec<_>>>()?;
-        self.delete_full_keys(full, progress).await
-    }
-
-    /// Deletes every object under `folder`, including its folder marker.
-    pub async fn delete_folder(&self, folder: &Prefix, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<Deleted> {
-        if folder.is_root() {
-            return Err(Error::invalid("Refusing to delete the whole bucket at once; choose a folder."));
-        }
-        let keys = self.full_keys_under(folder).await?;
         self.delete_full_keys(keys, progress).await
     }
 

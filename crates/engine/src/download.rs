@@ -18,13 +18,16 @@ use tokio_util::sync::CancellationToken;
 use crate::bucket::Bucket;
 use crate::error::{Error, ErrorKind, Result};
 use crate::key::ObjectKey;
-use crate::upload::{Progress, until_cancelled};
+use crate::retry::{Retry, until_cancelled};
+use crate::upload::Progress;
 
 /// Objects are fetched in ranges of this size, several at once.
 const RANGE: u64 = 64 * 1024 * 1024;
 const RANGES_IN_FLIGHT: usize = 6;
 /// Bytes gathered from the network before each write to disk.
 const WRITE_BUFFER: usize = 4 * 1024 * 1024;
+/// How long a download's requests are retried while the server is unreachable or busy.
+const RETRY_FOR: Duration = Duration::from_secs(2 * 60);
 
 /// The local path for `relative_key` inside `folder`; never outside it.
 ///
@@ -84,11 +87,35 @@ impl Bucket {
         tokio::fs::create_dir_all(&dir).await.map_err(|e| Error::local_io(&dir, &e))?;
         let full = self.full_key(key)?;
         let ctx = self.ctx(Some(key.as_str()));
-        let head = until_cancelled(cancel, async {
-            self.client.head_object().bucket(&self.conn.bucket).key(&full).send().await.map_err(|e| ctx.sdk(e))
-        })
-        .await?;
-        let total = head.content_length.unwrap_or(0).max(0) as u64;
+        let (done, retrying) = (AtomicU64::new(0), AtomicU64::new(0));
+        let total = AtomicU64::new(0);
+        let send_progress = |files_done| {
+            progress(Progress {
+                bytes_done: done.load(Ordering::Relaxed),
+                bytes_total: total.load(Ordering::Relaxed),
+                files_done,
+                files_total: 1,
+                retrying: retrying.load(Ordering::Relaxed),
+                ..Progress::default()
+            })
+        };
+        let waiting = |w: bool| {
+            if w {
+                retrying.fetch_add(1, Ordering::Relaxed);
+            } else {
+                retrying.fetch_sub(1, Ordering::Relaxed);
+            }
+            send_progress(0);
+        };
+        let retry = Retry { cancel, retry_for: RETRY_FOR, waiting: &waiting };
+        let head = retry
+            .send(|| {
+                let request = self.client.head_object().bucket(&self.conn.bucket).key(&full);
+                async move { request.send().await.map_err(|e| ctx.sdk(e)) }
+            })
+            .await?;
+        total.store(u64::try_from(head.content_length.unwrap_or(0)).unwrap_or(0), Ordering::Relaxed);
+        let total = total.load(Ordering::Relaxed);
         let mtime = head.metadata.as_ref().and_then(|m| m.get("mtime")).and_then(|v| parse_mtime(v));
         let etag = head.e_tag.clone();
 
@@ -99,10 +126,9 @@ impl Bucket {
             .map_err(|e| Error::local_io(&dir, &e))?;
         let file = Arc::new(temp.reopen().map_err(|e| Error::local_io(temp.path(), &e))?);
         file.set_len(total).map_err(|e| Error::local_io(temp.path(), &e))?;
-        let done = AtomicU64::new(0);
         let report = |bytes: u64| {
-            let now = done.fetch_add(bytes, Ordering::Relaxed) + bytes;
-            progress(Progress { bytes_done: now, bytes_total: total, files_done: 0, files_total: 1, retrying: 0 });
+            done.fetch_add(bytes, Ordering::Relaxed);
+            send_progress(0);
         };
         // Ranges of one object, several at a time, each written where it belongs; every range is
         // pinned to the ETag seen first, so an object replaced meanwhile fails instead of mixing.
@@ -111,18 +137,22 @@ impl Bucket {
             .map(|i| {
                 let (file, report, etag) = (Arc::clone(&file), &report, etag.as_deref());
                 let (start, end) = (i * RANGE, ((i + 1) * RANGE).min(total));
-                let (full, ctx, temp_path) = (&full, ctx, temp.path());
+                let (full, ctx, temp_path, retry) = (&full, ctx, temp.path(), &retry);
                 async move {
-                    let mut request = self
-                        .client
-                        .get_object()
-                        .bucket(&self.conn.bucket)
-                        .key(full)
-                        .set_if_match(etag.map(str::to_owned));
-                    if ranges > 1 {
-                        request = request.range(format!("bytes={start}-{}", end - 1));
-                    }
-                    let output = request.send().await.map_err(|e| ctx.sdk(e))?;
+                    let output = retry
+                        .send(|| {
+                            let mut request = self
+                                .client
+                                .get_object()
+                                .bucket(&self.conn.bucket)
+                                .key(full)
+                                .set_if_match(etag.map(str::to_owned));
+                            if ranges > 1 {
+                                request = request.range(format!("bytes={start}-{}", end - 1));
+                            }
+                            async move { request.send().await.map_err(|e| ctx.sdk(e)) }
+                        })
+                        .await?;
                     let mut body = output.body;
                     let mut offset = start;
                     let mut buffer = Vec::with_capacity(WRITE_BUFFER);
@@ -183,25 +213,8 @@ impl Bucket {
             let _ = temp.as_file().set_modified(mtime);
         }
         temp.persist(target).map_err(|e| Error::local_io(target, &e.error))?;
-        let done = done.into_inner();
-        progress(Progress { bytes_done: done, bytes_total: total, files_done: 1, files_total: 1, retrying: 0 });
-        Ok(done)
-    }
-
-    /// Downloads `key` into `folder`, at the key's path relative to `base` (a folder being
-    /// downloaded) — never outside `folder`. Returns where the file was written.
-    pub async fn download_into(
-        &self,
-        key: &ObjectKey,
-        base: &crate::key::Prefix,
-        folder: &Path,
-        progress: &(dyn Fn(Progress) + Sync),
-        cancel: &CancellationToken,
-    ) -> Result<PathBuf> {
-        let relative = key.as_str().strip_prefix(base.as_str()).unwrap_or(key.as_str());
-        let target = safe_path(folder, relative)?;
-        self.download(key, &target, progress, cancel).await?;
-        Ok(target)
+        send_progress(1);
+        Ok(done.load(Ordering::Relaxed))
     }
 }
 

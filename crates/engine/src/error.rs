@@ -13,7 +13,7 @@ use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use serde::Serialize;
 
 /// What went wrong, as far as a caller can do something different about it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, ts_rs::TS)]
 #[non_exhaustive]
 pub enum ErrorKind {
     /// The object, file, connection or stored secret does not exist.
@@ -39,8 +39,25 @@ pub enum ErrorKind {
     Server,
 }
 
+impl ErrorKind {
+    /// Every kind, so the page can check what it receives against the closed set.
+    pub const ALL: [Self; 10] = [
+        Self::NotFound,
+        Self::AlreadyExists,
+        Self::PermissionDenied,
+        Self::InvalidCredentials,
+        Self::BucketNotFound,
+        Self::Unreachable,
+        Self::Cancelled,
+        Self::InvalidInput,
+        Self::Io,
+        Self::Server,
+    ];
+}
+
 /// The engine's error: a kind to branch on and a message to show.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(rename = "CofferError")]
 pub struct Error {
     kind: ErrorKind,
     message: String,
@@ -53,6 +70,7 @@ pub struct Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
+    /// An error of `kind`, with a sentence a person can act on.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Self { kind, message: message.into(), transient: false }
     }
@@ -68,10 +86,12 @@ impl Error {
         self
     }
 
+    /// What went wrong, to branch on.
     pub fn kind(&self) -> ErrorKind {
         self.kind
     }
 
+    /// What to tell the person.
     pub fn message(&self) -> &str {
         &self.message
     }

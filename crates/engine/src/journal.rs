@@ -4,24 +4,35 @@
 //!
 //! The one design decision that matters: **the journal, not memory, is the queue.** Uploads are
 //! read back from it page by page, so a folder of 100,000 files costs no more memory than one file,
-//! and whatever a crash interrupts is still there on the next start. Several processes (the app and
-//! the CLI) share the file; each entry names the process that owns it, and an owner is alive exactly
-//! as long as it holds an exclusive lock on its token file. The kernel drops that lock when a process
-//! dies, even by `kill -9`, so [`Journal::claim_orphans`] can tell abandoned work from work in progress.
+//! and whatever a crash interrupts is still there on the next start. Files are recorded in batches
+//! (one per dropped item, or one per `coffer put`), and a file's journal id is its transfer id
+//! everywhere. Several processes (the app and the CLI) share the file; each entry names the process
+//! that owns it, and an owner is alive exactly as long as it holds an exclusive lock on its token
+//! file. The kernel drops that lock when a process dies, even by `kill -9`, so
+//! [`Journal::claim_orphans`] can tell abandoned work from work in progress. A file is claimed
+//! (`queued` → `running`) in one statement before it is sent, so no two runs ever send the same one.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
+use crate::checksum::Checksum;
 use crate::error::{Error, ErrorKind, Result};
 use crate::key::ObjectKey;
 
 const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS batches (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    connection TEXT NOT NULL,
+    name TEXT NOT NULL,
+    is_folder INTEGER NOT NULL DEFAULT 0
+);
 CREATE TABLE IF NOT EXISTS uploads (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
+    batch INTEGER NOT NULL DEFAULT 0,
     owner TEXT NOT NULL,
     connection TEXT NOT NULL,
     key TEXT NOT NULL,
@@ -29,12 +40,12 @@ CREATE TABLE IF NOT EXISTS uploads (
     size INTEGER NOT NULL,
     modified_ns INTEGER NOT NULL,
     state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'failed')),
+    sent INTEGER NOT NULL DEFAULT 0,
     upload_id TEXT,
     part_size INTEGER,
     algorithm TEXT,
     error TEXT
 );
-CREATE INDEX IF NOT EXISTS uploads_by_owner ON uploads (owner, state);
 CREATE TABLE IF NOT EXISTS parts (
     upload INTEGER NOT NULL REFERENCES uploads (id) ON DELETE CASCADE,
     number INTEGER NOT NULL,
@@ -45,26 +56,36 @@ CREATE TABLE IF NOT EXISTS parts (
 ) WITHOUT ROWID;
 ";
 
+/// Journals written before batches existed: their entries become one batch per connection, and
+/// part checksums lose their `algorithm:` prefix (the algorithm is the upload's).
+const MIGRATE_FROM_0: &str = "
+ALTER TABLE uploads ADD COLUMN batch INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE uploads ADD COLUMN sent INTEGER NOT NULL DEFAULT 0;
+UPDATE uploads SET sent = 1 WHERE state = 'running';
+INSERT INTO batches (connection, name) SELECT DISTINCT connection, 'Unfinished uploads' FROM uploads;
+UPDATE uploads SET batch = (SELECT id FROM batches WHERE batches.connection = uploads.connection);
+UPDATE parts SET checksum = substr(checksum, instr(checksum, ':') + 1) WHERE instr(checksum, ':') > 0;
+";
+
+const INDEXES: &str = "
+DROP INDEX IF EXISTS uploads_by_owner;
+CREATE INDEX IF NOT EXISTS uploads_by_batch ON uploads (batch, state, id);
+CREATE INDEX IF NOT EXISTS uploads_by_owner_batch ON uploads (owner, batch);
+PRAGMA user_version = 1;
+";
+
 /// Where an entry stands. Finished and cancelled entries are deleted, not kept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EntryState {
-    /// Recorded, no request sent yet.
+    /// Waiting for its turn.
     Queued,
-    /// Requests have been sent; the object may or may not be complete.
+    /// Claimed by a run; requests are being sent.
     Running,
-    /// Gave up with an error; kept so that the user (or `coffer resume`) can try again.
+    /// Gave up with an error; kept until the person retries or discards it.
     Failed,
 }
 
 impl EntryState {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Queued => "queued",
-            Self::Running => "running",
-            Self::Failed => "failed",
-        }
-    }
-
     fn parse(s: &str) -> Self {
         match s {
             "running" => Self::Running,
@@ -78,6 +99,7 @@ impl EntryState {
 #[derive(Clone, Debug)]
 pub struct JournalEntry {
     pub id: u64,
+    pub batch: u64,
     pub connection: String,
     pub key: ObjectKey,
     pub path: PathBuf,
@@ -85,10 +107,12 @@ pub struct JournalEntry {
     pub size: u64,
     pub modified: SystemTime,
     pub state: EntryState,
+    /// A request may have been sent for it before (by this run or one that died).
+    pub sent: bool,
     pub upload_id: Option<String>,
     pub part_size: Option<u64>,
-    /// The checksum the multipart upload was created with: `crc32c` or `md5`.
-    pub algorithm: Option<String>,
+    /// The checksum the multipart upload was created with.
+    pub checksum: Option<Checksum>,
     pub error: Option<String>,
 }
 
@@ -98,7 +122,7 @@ pub struct RecordedPart {
     pub number: i32,
     pub size: u64,
     pub etag: String,
-    /// `md5:<base64>` or `crc32c:<base64>`: what the server verified the part against.
+    /// The base64 digest the server verified the part against, under the upload's checksum.
     pub checksum: String,
 }
 
@@ -109,6 +133,20 @@ pub struct NewEntry {
     pub key: ObjectKey,
     pub size: u64,
     pub modified: SystemTime,
+}
+
+/// Files recorded together: a dropped file or folder, or one `coffer put`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BatchInfo {
+    pub id: u64,
+    pub connection: String,
+    /// What was dropped (a file or folder name), or what the batch is for.
+    pub name: String,
+    pub is_folder: bool,
+    /// Files still in the journal: waiting, running or failed.
+    pub files: u64,
+    pub bytes: u64,
+    pub failed: u64,
 }
 
 /// The journal file of one data folder, opened by one process.
@@ -126,9 +164,13 @@ impl std::fmt::Debug for Journal {
     }
 }
 
+const ENTRY_COLUMNS: &str =
+    "id, batch, connection, key, path, size, modified_ns, state, sent, upload_id, part_size, algorithm, error";
+
 impl Journal {
     /// Opens (or creates) `<data>/transfers.sqlite3` and registers this process as an owner.
     pub fn open(data: &Path) -> Result<Self> {
+        crate::coffer::private_dir(data)?;
         let owners = data.join("transfer-owners");
         std::fs::create_dir_all(&owners).map_err(|e| Error::local_io(&owners, &e))?;
         let owner = format!("{:016x}", rand::random::<u64>());
@@ -137,14 +179,27 @@ impl Journal {
         lock.try_lock().map_err(|e| journal_error(&format!("cannot lock {}: {e}", lock_path.display())))?;
 
         let file = data.join("transfers.sqlite3");
-        let db = rusqlite::Connection::open(&file).map_err(db_error)?;
+        let mut db = rusqlite::Connection::open(&file).map_err(db_error)?;
         db.busy_timeout(Duration::from_secs(10)).map_err(db_error)?;
         // WAL with synchronous=NORMAL survives a killed process (the OS still has every write);
         // only a power cut can lose the last transactions, and resume re-checks the server anyway.
         db.pragma_update(None, "journal_mode", "WAL").map_err(db_error)?;
         db.pragma_update(None, "synchronous", "NORMAL").map_err(db_error)?;
         db.pragma_update(None, "foreign_keys", "ON").map_err(db_error)?;
-        db.execute_batch(SCHEMA).map_err(db_error)?;
+        let tx = db.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db_error)?;
+        let version: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0)).map_err(db_error)?;
+        let had_uploads: bool = tx
+            .query_row("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'uploads'", [], |row| {
+                row.get::<_, i64>(0)
+            })
+            .map_err(db_error)?
+            > 0;
+        tx.execute_batch(SCHEMA).map_err(db_error)?;
+        if version == 0 && had_uploads {
+            tx.execute_batch(MIGRATE_FROM_0).map_err(db_error)?;
+        }
+        tx.execute_batch(INDEXES).map_err(db_error)?;
+        tx.commit().map_err(db_error)?;
         Ok(Self { db: Mutex::new(db), owners, owner, _lock: lock })
     }
 
@@ -152,98 +207,132 @@ impl Journal {
         self.db.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Records files to upload through `connection`, in one transaction; returns their ids in order.
-    pub fn add(&self, connection: &str, files: impl IntoIterator<Item = NewEntry>) -> Result<Vec<u64>> {
+    /// Starts a batch of files for `connection`; add files to it with [`Journal::add`].
+    pub fn new_batch(&self, connection: &str, name: &str, is_folder: bool) -> Result<u64> {
+        let db = self.db();
+        db.execute(
+            "INSERT INTO batches (connection, name, is_folder) VALUES (?1, ?2, ?3)",
+            params![connection, name, is_folder],
+        )
+        .map_err(db_error)?;
+        Ok(u64::try_from(db.last_insert_rowid()).expect("row ids are positive"))
+    }
+
+    /// Records files of `batch` in one transaction.
+    pub fn add(&self, batch: u64, files: impl IntoIterator<Item = NewEntry>) -> Result<()> {
         let mut db = self.db();
-        let tx = db.transaction().map_err(db_error)?;
-        let mut ids = Vec::new();
+        let tx = db.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db_error)?;
         {
             let mut insert = tx
                 .prepare_cached(
-                    "INSERT INTO uploads (owner, connection, key, path, size, modified_ns, state)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'queued')",
+                    "INSERT INTO uploads (batch, owner, connection, key, path, size, modified_ns, state)
+                     SELECT ?1, ?2, connection, ?3, ?4, ?5, ?6, 'queued' FROM batches WHERE id = ?1",
                 )
                 .map_err(db_error)?;
             for file in files {
-                insert
+                let inserted = insert
                     .execute(params![
+                        to_i64(batch),
                         self.owner,
-                        connection,
                         file.key.as_str(),
                         path_bytes(&file.path),
                         to_i64(file.size),
                         nanos(file.modified),
                     ])
                     .map_err(db_error)?;
-                ids.push(u64::try_from(tx.last_insert_rowid()).expect("row ids are positive"));
+                if inserted == 0 {
+                    return Err(journal_error(&format!("batch {batch} does not exist")));
+                }
             }
         }
-        tx.commit().map_err(db_error)?;
-        Ok(ids)
+        tx.commit().map_err(db_error)
     }
 
     pub fn get(&self, id: u64) -> Result<Option<JournalEntry>> {
         self.db()
-            .query_row(
-                "SELECT id, connection, key, path, size, modified_ns, state, upload_id, part_size, algorithm, error
-                 FROM uploads WHERE id = ?1",
-                [to_i64(id)],
-                entry_from_row,
-            )
+            .query_row(&format!("SELECT {ENTRY_COLUMNS} FROM uploads WHERE id = ?1"), [to_i64(id)], entry_from_row)
             .optional()
             .map_err(db_error)?
             .transpose()
     }
 
-    /// Ids of this process's entries for `connection` in `first..=last` after `after`, at most
-    /// `limit`: the queue is read a page at a time so its length never shows in memory.
-    pub fn page(&self, connection: &str, first: u64, last: u64, after: u64, limit: usize) -> Result<Vec<u64>> {
+    /// Takes a queued entry of this process for a run: it becomes `running` and is returned as it
+    /// was (so `sent` tells whether an earlier attempt may have sent it), or `None` if it is gone,
+    /// already taken, failed or owned by another live process.
+    pub fn claim(&self, id: u64) -> Result<Option<JournalEntry>> {
+        let mut db = self.db();
+        let tx = db.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db_error)?;
+        let entry = tx
+            .query_row(
+                &format!("SELECT {ENTRY_COLUMNS} FROM uploads WHERE id = ?1 AND owner = ?2 AND state = 'queued'"),
+                params![to_i64(id), self.owner],
+                entry_from_row,
+            )
+            .optional()
+            .map_err(db_error)?
+            .transpose()?;
+        if entry.is_some() {
+            tx.execute("UPDATE uploads SET state = 'running', sent = 1, error = NULL WHERE id = ?1", [to_i64(id)])
+                .map_err(db_error)?;
+        }
+        tx.commit().map_err(db_error)?;
+        Ok(entry.map(|entry| JournalEntry { state: EntryState::Running, ..entry }))
+    }
+
+    /// Ids of this process's queued entries of `batch` after `after`, at most `limit`: the queue is
+    /// read a page at a time so its length never shows in memory.
+    pub fn queued(&self, batch: u64, after: u64, limit: usize) -> Result<Vec<u64>> {
         let db = self.db();
         let mut query = db
             .prepare_cached(
-                "SELECT id FROM uploads WHERE owner = ?1 AND connection = ?2 AND id >= ?3 AND id <= ?4 AND id > ?5
-                 ORDER BY id LIMIT ?6",
+                "SELECT id FROM uploads WHERE batch = ?1 AND state = 'queued' AND id > ?2 AND owner = ?3
+                 ORDER BY id LIMIT ?4",
             )
             .map_err(db_error)?;
         let rows = query
-            .query_map(
-                params![self.owner, connection, to_i64(first), to_i64(last), to_i64(after), to_i64(limit as u64)],
-                |row| row.get::<_, i64>(0),
-            )
+            .query_map(params![to_i64(batch), to_i64(after), self.owner, to_i64(limit as u64)], |row| {
+                row.get::<_, i64>(0)
+            })
             .map_err(db_error)?;
         rows.map(|r| r.map(|id| id as u64).map_err(db_error)).collect()
     }
 
-    /// Files and bytes of this process's entries for `connection` in `first..=last`.
-    pub fn totals(&self, connection: &str, first: u64, last: u64) -> Result<(u64, u64)> {
-        self.db()
-            .query_row(
-                "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM uploads
-                 WHERE owner = ?1 AND connection = ?2 AND id >= ?3 AND id <= ?4",
-                params![self.owner, connection, to_i64(first), to_i64(last)],
-                |row| Ok((row.get::<_, i64>(0)? as u64, row.get::<_, i64>(1)? as u64)),
-            )
-            .map_err(db_error)
-    }
-
-    /// The connections this process has entries for.
-    pub fn connections(&self) -> Result<Vec<String>> {
+    /// Failed entries of `batch` after `after`, at most `limit`, to show them again.
+    pub fn failed(&self, batch: u64, after: u64, limit: usize) -> Result<Vec<JournalEntry>> {
         let db = self.db();
         let mut query = db
-            .prepare("SELECT DISTINCT connection FROM uploads WHERE owner = ?1 ORDER BY connection")
+            .prepare_cached(&format!(
+                "SELECT {ENTRY_COLUMNS} FROM uploads WHERE batch = ?1 AND state = 'failed' AND id > ?2
+                 ORDER BY id LIMIT ?3"
+            ))
             .map_err(db_error)?;
-        query
-            .query_map([&self.owner], |row| row.get(0))
-            .map_err(db_error)?
-            .collect::<rusqlite::Result<_>>()
+        let rows = query
+            .query_map(params![to_i64(batch), to_i64(after), to_i64(limit as u64)], entry_from_row)
+            .map_err(db_error)?;
+        rows.map(|r| r.map_err(db_error).and_then(|entry| entry)).collect()
+    }
+
+    /// The batch with what is left of it in the journal.
+    pub fn batch(&self, id: u64) -> Result<Option<BatchInfo>> {
+        self.db()
+            .query_row(
+                "SELECT b.id, b.connection, b.name, b.is_folder, COUNT(u.id), COALESCE(SUM(u.size), 0),
+                        COALESCE(SUM(u.state = 'failed'), 0)
+                 FROM batches b LEFT JOIN uploads u ON u.batch = b.id WHERE b.id = ?1 GROUP BY b.id",
+                [to_i64(id)],
+                batch_from_row,
+            )
+            .optional()
             .map_err(db_error)
     }
 
-    /// Takes over every entry whose owner has died; returns their ids in order. Entries of live
-    /// processes (another window, a running `coffer put`) are left to them.
-    pub fn claim_orphans(&self) -> Result<Vec<u64>> {
+    /// Takes over every entry whose owner has died, and returns the batches this process now has
+    /// entries in. Entries that a dead run had claimed go back to the queue; failed ones stay failed
+    /// until the person retries them. Entries of live processes (another window, a running
+    /// `coffer put`) are left to them.
+    pub fn claim_orphans(&self) -> Result<Vec<BatchInfo>> {
         let mut db = self.db();
-        let tx = db.transaction().map_err(db_error)?;
+        let tx = db.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db_error)?;
         let owners: Vec<String> = {
             let mut query = tx.prepare("SELECT DISTINCT owner FROM uploads WHERE owner != ?1").map_err(db_error)?;
             query.query_map([&self.owner], |row| row.get(0)).map_err(db_error)?.collect::<rusqlite::Result<_>>()
@@ -253,22 +342,33 @@ impl Journal {
             if self.owner_is_alive(&owner) {
                 continue;
             }
-            tx.execute("UPDATE uploads SET owner = ?1 WHERE owner = ?2", params![self.owner, owner])
-                .map_err(db_error)?;
+            tx.execute(
+                "UPDATE uploads SET owner = ?1, state = CASE state WHEN 'running' THEN 'queued' ELSE state END
+                 WHERE owner = ?2",
+                params![self.owner, owner],
+            )
+            .map_err(db_error)?;
             // A leftover token file is harmless; removing it keeps the folder small.
             let _ = std::fs::remove_file(self.owners.join(&owner));
         }
-        let ids = {
-            let mut query = tx.prepare("SELECT id FROM uploads WHERE owner = ?1 ORDER BY id").map_err(db_error)?;
+        tx.execute("DELETE FROM batches WHERE id NOT IN (SELECT DISTINCT batch FROM uploads)", []).map_err(db_error)?;
+        let batches = {
+            let mut query = tx
+                .prepare(
+                    "SELECT b.id, b.connection, b.name, b.is_folder, COUNT(u.id), COALESCE(SUM(u.size), 0),
+                            COALESCE(SUM(u.state = 'failed'), 0)
+                     FROM batches b JOIN uploads u ON u.batch = b.id
+                     WHERE u.owner = ?1 GROUP BY b.id ORDER BY b.id",
+                )
+                .map_err(db_error)?;
             query
-                .query_map([&self.owner], |row| row.get::<_, i64>(0))
+                .query_map([&self.owner], batch_from_row)
                 .map_err(db_error)?
-                .map(|r| r.map(|id| id as u64))
                 .collect::<rusqlite::Result<Vec<_>>>()
                 .map_err(db_error)?
         };
         tx.commit().map_err(db_error)?;
-        Ok(ids)
+        Ok(batches)
     }
 
     fn owner_is_alive(&self, owner: &str) -> bool {
@@ -282,35 +382,74 @@ impl Journal {
         }
     }
 
-    pub fn set_state(&self, id: u64, state: EntryState, error: Option<&str>) -> Result<()> {
+    /// Marks a running entry failed, with the message to show.
+    pub fn fail(&self, id: u64, error: &str) -> Result<()> {
+        self.db()
+            .execute("UPDATE uploads SET state = 'failed', error = ?2 WHERE id = ?1", params![to_i64(id), error])
+            .map(drop)
+            .map_err(db_error)
+    }
+
+    /// Puts a failed entry back in the queue. A running one is refused; one that is gone is
+    /// `NotFound`.
+    pub fn requeue(&self, id: u64) -> Result<()> {
+        let entry = self.get(id)?.ok_or_else(gone)?;
+        if entry.state == EntryState::Running {
+            return Err(Error::invalid("That upload is running; it can be retried once it has stopped."));
+        }
         self.db()
             .execute(
-                "UPDATE uploads SET state = ?2, error = ?3 WHERE id = ?1",
-                params![to_i64(id), state.as_str(), error],
+                "UPDATE uploads SET state = 'queued', owner = ?2 WHERE id = ?1 AND state = 'failed'",
+                params![to_i64(id), self.owner],
             )
             .map(drop)
             .map_err(db_error)
+    }
+
+    /// Puts every failed entry of `batch` back in the queue; returns how many.
+    pub fn requeue_failed(&self, batch: u64) -> Result<u64> {
+        self.db()
+            .execute(
+                "UPDATE uploads SET state = 'queued', owner = ?2 WHERE batch = ?1 AND state = 'failed'",
+                params![to_i64(batch), self.owner],
+            )
+            .map(|n| n as u64)
+            .map_err(db_error)
+    }
+
+    /// Removes the entries of `batch` that no run has taken (queued or failed): a cancelled batch.
+    pub fn remove_waiting(&self, batch: u64) -> Result<u64> {
+        self.db()
+            .execute("DELETE FROM uploads WHERE batch = ?1 AND state != 'running'", [to_i64(batch)])
+            .map(|n| n as u64)
+            .map_err(db_error)
+    }
+
+    /// Whether `batch` has queued entries of this process.
+    pub fn has_queued(&self, batch: u64) -> Result<bool> {
+        Ok(!self.queued(batch, 0, 1)?.is_empty())
     }
 
     /// Notes the multipart upload started for `id`; must be durable before any part is sent.
-    pub fn set_upload(&self, id: u64, upload_id: &str, part_size: u64, algorithm: &str) -> Result<()> {
+    pub fn set_upload(&self, id: u64, upload_id: &str, part_size: u64, checksum: Checksum) -> Result<()> {
         self.db()
             .execute(
-                "UPDATE uploads SET upload_id = ?2, part_size = ?3, algorithm = ?4, state = 'running' WHERE id = ?1",
-                params![to_i64(id), upload_id, to_i64(part_size), algorithm],
+                "UPDATE uploads SET upload_id = ?2, part_size = ?3, algorithm = ?4 WHERE id = ?1",
+                params![to_i64(id), upload_id, to_i64(part_size), checksum.as_str()],
             )
             .map(drop)
             .map_err(db_error)
     }
 
-    /// Starts `id` over from nothing, for a file that changed since it was recorded.
+    /// Starts `id` over from nothing, for a file that changed since it was recorded or an upload
+    /// the server no longer has.
     pub fn restart(&self, id: u64, size: u64, modified: SystemTime) -> Result<()> {
         let mut db = self.db();
-        let tx = db.transaction().map_err(db_error)?;
+        let tx = db.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db_error)?;
         tx.execute("DELETE FROM parts WHERE upload = ?1", [to_i64(id)]).map_err(db_error)?;
         tx.execute(
-            "UPDATE uploads SET size = ?2, modified_ns = ?3, upload_id = NULL, part_size = NULL, algorithm = NULL, state = 'queued',
-             error = NULL WHERE id = ?1",
+            "UPDATE uploads SET size = ?2, modified_ns = ?3, upload_id = NULL, part_size = NULL, algorithm = NULL
+             WHERE id = ?1",
             params![to_i64(id), to_i64(size), nanos(modified)],
         )
         .map_err(db_error)?;
@@ -346,12 +485,12 @@ impl Journal {
             .map_err(db_error)
     }
 
-    /// Removes a finished or cancelled entry and its parts.
+    /// Removes a finished, cancelled or discarded entry and its parts.
     pub fn remove(&self, id: u64) -> Result<()> {
         self.db().execute("DELETE FROM uploads WHERE id = ?1", [to_i64(id)]).map(drop).map_err(db_error)
     }
 
-    /// How many entries this process and dead ones have left unfinished (for tests and status lines).
+    /// How many entries are left unfinished, by any process (for tests and status lines).
     pub fn unfinished(&self) -> Result<u64> {
         self.db()
             .query_row("SELECT COUNT(*) FROM uploads", [], |row| row.get::<_, i64>(0))
@@ -368,22 +507,41 @@ impl Drop for Journal {
     }
 }
 
+fn gone() -> Error {
+    Error::new(ErrorKind::NotFound, "That upload is no longer in the queue.")
+}
+
+fn batch_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<BatchInfo> {
+    Ok(BatchInfo {
+        id: row.get::<_, i64>(0)? as u64,
+        connection: row.get(1)?,
+        name: row.get(2)?,
+        is_folder: row.get(3)?,
+        files: row.get::<_, i64>(4)? as u64,
+        bytes: row.get::<_, i64>(5)? as u64,
+        failed: row.get::<_, i64>(6)? as u64,
+    })
+}
+
 fn entry_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<JournalEntry>> {
-    let key: String = row.get(2)?;
-    let path: Vec<u8> = row.get(3)?;
-    let state: String = row.get(6)?;
+    let key: String = row.get(3)?;
+    let path: Vec<u8> = row.get(4)?;
+    let state: String = row.get(7)?;
+    let algorithm: Option<String> = row.get(11)?;
     Ok(ObjectKey::new(key).map(|key| JournalEntry {
         id: row.get::<_, i64>(0).map(|id| id as u64).unwrap_or_default(),
-        connection: row.get(1).unwrap_or_default(),
+        batch: row.get::<_, i64>(1).map(|id| id as u64).unwrap_or_default(),
+        connection: row.get(2).unwrap_or_default(),
         key,
         path: bytes_path(path),
-        size: row.get::<_, i64>(4).map(|s| s as u64).unwrap_or_default(),
-        modified: from_nanos(row.get(5).unwrap_or_default()),
+        size: row.get::<_, i64>(5).map(|s| s as u64).unwrap_or_default(),
+        modified: from_nanos(row.get(6).unwrap_or_default()),
         state: EntryState::parse(&state),
-        upload_id: row.get(7).unwrap_or_default(),
-        part_size: row.get::<_, Option<i64>>(8).unwrap_or_default().map(|s| s as u64),
-        algorithm: row.get(9).unwrap_or_default(),
-        error: row.get(10).unwrap_or_default(),
+        sent: row.get(8).unwrap_or_default(),
+        upload_id: row.get(9).unwrap_or_default(),
+        part_size: row.get::<_, Option<i64>>(10).unwrap_or_default().map(|s| s as u64),
+        checksum: algorithm.as_deref().and_then(Checksum::parse),
+        error: row.get(12).unwrap_or_default(),
     }))
 }
 
@@ -453,41 +611,94 @@ mod tests {
     fn entries_and_parts_round_trip() {
         let dir = tempfile::tempdir().unwrap();
         let journal = Journal::open(dir.path()).unwrap();
-        let ids = journal.add("Garage", [entry("a.pdf"), entry("b.pdf")]).unwrap();
+        let batch = journal.new_batch("Garage", "Reports", true).unwrap();
+        journal.add(batch, [entry("a.pdf"), entry("b.pdf")]).unwrap();
+        let ids = journal.queued(batch, 0, 10).unwrap();
         assert_eq!(ids.len(), 2);
         let a = journal.get(ids[0]).unwrap().unwrap();
-        assert_eq!((a.connection.as_str(), a.key.as_str(), a.size), ("Garage", "a.pdf", 7));
+        assert_eq!((a.connection.as_str(), a.key.as_str(), a.size, a.batch), ("Garage", "a.pdf", 7, batch));
         assert_eq!(a.modified, entry("a.pdf").modified, "nanoseconds survive");
-        assert_eq!(a.state, EntryState::Queued);
+        assert_eq!((a.state, a.sent), (EntryState::Queued, false));
 
-        journal.set_upload(ids[0], "up-1", 5 << 20, "md5").unwrap();
-        let part = RecordedPart { number: 1, size: 5, etag: "\"e\"".into(), checksum: "md5:x".into() };
+        let a = journal.claim(ids[0]).unwrap().expect("a queued entry can be claimed");
+        assert_eq!((a.state, a.sent), (EntryState::Running, false), "returned as it was: never sent");
+        assert!(journal.get(ids[0]).unwrap().unwrap().sent, "from now on it may have been sent");
+        assert!(journal.claim(ids[0]).unwrap().is_none(), "never claimed twice");
+        assert_eq!(journal.queued(batch, 0, 10).unwrap(), vec![ids[1]], "a claimed entry is not queued");
+
+        journal.set_upload(ids[0], "up-1", 5 << 20, Checksum::Md5).unwrap();
+        let part = RecordedPart { number: 1, size: 5, etag: "\"e\"".into(), checksum: "x".into() };
         journal.record_part(ids[0], &part).unwrap();
         assert_eq!(journal.parts(ids[0]).unwrap(), vec![part]);
         let a = journal.get(ids[0]).unwrap().unwrap();
-        assert_eq!((a.upload_id.as_deref(), a.part_size, a.state), (Some("up-1"), Some(5 << 20), EntryState::Running));
+        assert_eq!(
+            (a.upload_id.as_deref(), a.part_size, a.checksum),
+            (Some("up-1"), Some(5 << 20), Some(Checksum::Md5))
+        );
 
         journal.restart(ids[0], 9, UNIX_EPOCH).unwrap();
         assert!(journal.parts(ids[0]).unwrap().is_empty(), "a restart forgets the parts");
         assert_eq!(journal.get(ids[0]).unwrap().unwrap().upload_id, None);
 
+        journal.fail(ids[0], "boom").unwrap();
+        let info = journal.batch(batch).unwrap().unwrap();
+        assert_eq!((info.name.as_str(), info.is_folder, info.files, info.failed), ("Reports", true, 2, 1));
+        assert_eq!(journal.failed(batch, 0, 10).unwrap()[0].error.as_deref(), Some("boom"));
+        journal.requeue(ids[0]).unwrap();
+        assert_eq!(journal.queued(batch, 0, 10).unwrap(), ids, "a retried entry is queued again");
+        journal.claim(ids[0]).unwrap();
+        assert_eq!(journal.requeue(ids[0]).unwrap_err().kind(), ErrorKind::InvalidInput, "running is refused");
+
         journal.remove(ids[0]).unwrap();
         assert!(journal.get(ids[0]).unwrap().is_none());
-        assert_eq!(journal.page("Garage", ids[0], ids[1], 0, 10).unwrap(), vec![ids[1]]);
-        assert!(journal.page("Other", 0, u64::MAX, 0, 10).unwrap().is_empty());
-        assert_eq!(journal.totals("Garage", 0, u64::MAX).unwrap(), (1, 7));
+        assert_eq!(journal.remove_waiting(batch).unwrap(), 1);
+        assert_eq!(journal.unfinished().unwrap(), 0);
     }
 
     #[test]
     fn only_entries_of_dead_owners_are_claimed() {
         let dir = tempfile::tempdir().unwrap();
         let first = Journal::open(dir.path()).unwrap();
-        let ids = first.add("Garage", [entry("a.pdf")]).unwrap();
+        let batch = first.new_batch("Garage", "a.pdf", false).unwrap();
+        first.add(batch, [entry("a.pdf")]).unwrap();
+        let id = first.queued(batch, 0, 1).unwrap()[0];
+        first.claim(id).unwrap();
         let second = Journal::open(dir.path()).unwrap();
         assert!(second.claim_orphans().unwrap().is_empty(), "the first owner still holds its lock");
         drop(first);
-        assert_eq!(second.claim_orphans().unwrap(), ids, "the lock died with its owner");
+        let claimed = second.claim_orphans().unwrap();
+        assert_eq!(claimed.iter().map(|b| b.id).collect::<Vec<_>>(), vec![batch], "the lock died with its owner");
+        let entry = second.get(id).unwrap().unwrap();
+        assert_eq!((entry.state, entry.sent), (EntryState::Queued, true), "back in the queue, marked as sent");
         let third = Journal::open(dir.path()).unwrap();
         assert!(third.claim_orphans().unwrap().is_empty(), "now owned by a live process again");
+    }
+
+    #[test]
+    fn journals_from_before_batches_are_migrated() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let db = rusqlite::Connection::open(dir.path().join("transfers.sqlite3")).unwrap();
+            db.execute_batch(
+                "CREATE TABLE uploads (id INTEGER PRIMARY KEY AUTOINCREMENT, owner TEXT NOT NULL,
+                   connection TEXT NOT NULL, key TEXT NOT NULL, path BLOB NOT NULL, size INTEGER NOT NULL,
+                   modified_ns INTEGER NOT NULL, state TEXT NOT NULL, upload_id TEXT, part_size INTEGER,
+                   algorithm TEXT, error TEXT);
+                 CREATE TABLE parts (upload INTEGER NOT NULL, number INTEGER NOT NULL, size INTEGER NOT NULL,
+                   etag TEXT NOT NULL, checksum TEXT NOT NULL, PRIMARY KEY (upload, number)) WITHOUT ROWID;
+                 INSERT INTO uploads VALUES (1, 'dead', 'Garage', 'big.bin', x'2f74', 9, 0, 'running', 'up', 5, 'crc32c', NULL);
+                 INSERT INTO parts VALUES (1, 1, 5, 'e', 'crc32c:AAAAAA==');",
+            )
+            .unwrap();
+        }
+        let journal = Journal::open(dir.path()).unwrap();
+        let batches = journal.claim_orphans().unwrap();
+        assert_eq!(batches.len(), 1);
+        assert_eq!(journal.queued(batches[0].id, 0, 10).unwrap(), vec![1]);
+        let entry = journal.get(1).unwrap().unwrap();
+        assert_eq!((entry.sent, entry.checksum), (true, Some(Checksum::Crc32c)));
+        assert_eq!(journal.parts(1).unwrap()[0].checksum, "AAAAAA==");
+        drop(journal);
+        Journal::open(dir.path()).expect("opening again does not migrate twice");
     }
 }

@@ -32,6 +32,16 @@ impl AccessKey {
         }
     }
 
+    /// The key typed into a form, where both fields are optional: both give a key, neither keeps
+    /// the stored one (`None`), a secret without its ID is refused.
+    pub fn from_form(access_key_id: Option<String>, secret: Option<String>) -> Result<Option<Self>> {
+        match (access_key_id.filter(|s| !s.trim().is_empty()), secret.filter(|s| !s.is_empty())) {
+            (Some(id), Some(secret)) => Ok(Some(Self::new(id, secret))),
+            (None, Some(_)) => Err(Error::invalid("Enter the access key ID that goes with the secret.")),
+            (_, None) => Ok(None),
+        }
+    }
+
     pub(crate) fn validate(self) -> Result<Self> {
         if self.access_key_id.is_empty() {
             return Err(Error::invalid("Enter the access key ID."));

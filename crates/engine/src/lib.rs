@@ -6,12 +6,15 @@
 //! vault works on AWS, Garage, MinIO or R2, and the same conformance suite proves it on each.
 //!
 //! Start from [`Coffer`] (connections, keychain, Local vault) and [`Bucket`] (the operations).
-//! Uploads that must survive a crash go through a [`Queue`], which records every file in the
-//! [`Journal`] before sending it and resumes whatever a dead process left.
+//! Every upload goes through the [`Queue`], which records every file in the [`Journal`] before
+//! sending it and resumes whatever a dead process left; the app's [`Transfers`] is a view over it.
 //! Every failure is an [`Error`] with an [`ErrorKind`] to branch on and a message to show.
+
+#![warn(missing_docs)]
 
 mod bucket;
 mod check;
+mod checksum;
 mod coffer;
 mod connection;
 mod delete;
@@ -22,29 +25,38 @@ mod key;
 mod keychain;
 mod list;
 mod local_vault;
+mod multipart;
+mod open_cache;
 mod queue;
+mod retry;
 mod share;
 mod stat;
 mod transfers;
 mod upload;
+mod walk;
 
 pub use bucket::Bucket;
 pub use check::Access;
+pub use checksum::Checksum;
 pub use coffer::{Coffer, ConnectionInfo, Dirs};
 pub use connection::{Addressing, Connection, ConnectionStore, CredentialSource, LOCAL_VAULT};
 pub use delete::{DeleteFailure, DeleteSummary, Deleted, Target};
 pub use download::safe_path;
 pub use error::{Error, ErrorKind, Result};
-pub use journal::{EntryState, Journal, JournalEntry, RecordedPart};
+pub use journal::{BatchInfo, EntryState, Journal, JournalEntry, NewEntry, RecordedPart};
 pub use key::{MAX_KEY_BYTES, ObjectKey, Prefix};
 pub use keychain::{AccessKey, KeychainEntry};
 pub use list::{Depth, Entry};
 pub use local_vault::{LOCAL_BUCKET, LocalVault};
-pub use queue::{Batch, FileOutcome, Queue};
+pub use open_cache::{KEEP_OPENED, OpenCache};
+pub use queue::{Enqueued, Item, Queue};
 pub use share::{DEFAULT_EXPIRY, MAX_EXPIRY, ShareLink};
-pub use stat::{ObjectInfo, UnfinishedUpload};
-pub use transfers::{ConflictChoice, Selection, SelectionItem, TransferState, TransferUpdate, Transfers, numbered};
-pub use upload::{FolderUpload, Progress, UploadFailure, UploadOptions, Uploaded, content_type};
+pub use stat::ObjectInfo;
+pub use transfers::{
+    ConflictChoice, FileUpdate, GroupState, GroupUpdate, Selection, SelectionItem, SkippedFile, TransferReport,
+    TransferState, Transfers,
+};
+pub use upload::{Events, FileOutcome, Progress, Tally, UploadFailure, UploadOptions, Uploaded, content_type};
 
 /// Re-exported so callers can cancel uploads and downloads without naming another crate.
 pub use tokio_util::sync::CancellationToken;

@@ -12,7 +12,7 @@ use crate::error::Result;
 use crate::key::Prefix;
 
 /// One row of a listing: a document or a folder.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Entry {
     /// The full key relative to the connection's prefix; folders end in `/`.

@@ -49,6 +49,7 @@ impl LocalVault {
     /// Starts the vault under `data_dir`, with credentials from the keychain (generated and stored
     /// on first start) and the port remembered in `data_dir/local-vault.toml`.
     pub async fn start(data_dir: &Path) -> Result<Self> {
+        crate::coffer::private_dir(data_dir)?;
         let entry = KeychainEntry::for_local_vault();
         let key = match entry.load().await? {
             Some(key) => key,
@@ -76,6 +77,7 @@ impl LocalVault {
     /// Serves the folder `root` on `127.0.0.1:port` (0 picks a free port) accepting only `key`.
     /// If the port is taken, assumes another Coffer serves the same vault there and joins it.
     pub async fn serve(root: &Path, port: u16, key: AccessKey) -> Result<Self> {
+        crate::coffer::private_dir(root)?;
         let bucket_dir = root.join(LOCAL_BUCKET);
         std::fs::create_dir_all(&bucket_dir).map_err(|e| Error::local_io(&bucket_dir, &e))?;
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));

@@ -1,53 +1,55 @@
-//! Uploads that survive crashes: what `coffer put`, `coffer resume` and the desktop app run.
+//! The upload queue: the one way a file is uploaded, by the CLI, the app and the tests alike.
 //!
-//! Every file is recorded in the [`Journal`] before any of its bytes are sent, then uploaded from
-//! there, page by page, and removed once the server holds it (or the user cancels it). The one
-//! design decision that matters: **a file is identified by its journal entry, not by a path held in
-//! memory**, so whatever the process was doing when it died can be picked up by the next one with
-//! [`Queue::claim_unfinished`], and a folder of any size costs the same memory.
+//! Files are recorded in the [`Journal`] as a folder is walked ([`Queue::enqueue`]), then run a
+//! batch at a time ([`Queue::run`]), several files at once, reading ids back from the journal a page
+//! at a time. The one design decision that matters: **nothing about a queued file is held in
+//! memory.** The journal id is the transfer id; cancelling, retrying and resuming all act on the
+//! journal, and only the files actually in flight have anything in memory (a cancel switch). So a
+//! folder of any size costs the same, and whatever the process was doing when it died is picked up
+//! by the next one with [`Queue::claim_unfinished`].
 
+use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use futures::StreamExt;
-use md5::{Digest, Md5};
-use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
 use crate::bucket::Bucket;
+use crate::checksum::{looks_like_md5, md5_file, unquote};
 use crate::error::{Error, ErrorKind, Result};
-use crate::journal::{EntryState, Journal, JournalEntry, NewEntry};
-use crate::key::{ObjectKey, Prefix};
-use crate::upload::{
-    FileJob, Limits, Progress, Run, Snapshot, Tracker, UploadFailure, UploadOptions, Uploaded, folder_name, hex,
-    looks_like_md5, unquote,
-};
+use crate::journal::{BatchInfo, Journal, JournalEntry, NewEntry};
+use crate::key::Prefix;
+use crate::upload::{Events, FileJob, FileOutcome, Limits, Run, Snapshot, UploadFailure, UploadOptions, Uploaded};
+use crate::walk::{Found, walk};
 
 /// Files recorded in one transaction while a folder is walked.
 const CHUNK: usize = 1_000;
 /// Entries read back from the journal at a time.
 const PAGE: usize = 256;
 
-/// Files recorded together by [`Queue::enqueue`]: a range of journal ids.
-#[derive(Clone, Debug, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Batch {
-    pub connection: String,
-    pub first: u64,
-    pub last: u64,
-    pub files: u64,
-    pub bytes: u64,
-    /// Files that cannot be uploaded at all (a name S3 cannot take), reported instead of queued.
-    pub refused: Vec<UploadFailure>,
+/// A file or folder to upload, and the name it is stored under in the destination folder.
+#[derive(Clone, Debug)]
+pub struct Item {
+    pub path: PathBuf,
+    pub name: String,
 }
 
-/// How one file of a batch ended.
-#[derive(Debug)]
-pub struct FileOutcome {
-    pub id: u64,
-    pub path: PathBuf,
-    pub key: ObjectKey,
-    pub result: Result<Uploaded>,
+impl Item {
+    /// An item stored under its own name.
+    pub fn named_as_is(path: PathBuf) -> Result<Self> {
+        let name = local_name(&path)?;
+        Ok(Self { path, name })
+    }
+}
+
+/// What [`Queue::enqueue`] recorded, and what it could not.
+#[derive(Clone, Debug)]
+pub struct Enqueued {
+    pub batch: BatchInfo,
+    /// Files that will not be uploaded (unreadable, a link out of the folder, a name S3 cannot
+    /// take), each with the reason.
+    pub refused: Vec<UploadFailure>,
 }
 
 /// The journal plus the limits every upload of this process shares.
@@ -55,177 +57,152 @@ pub struct Queue {
     journal: Arc<Journal>,
     options: UploadOptions,
     limits: Limits,
+    /// The cancel switch of each file in flight; nothing else is kept per file.
+    running: Mutex<HashMap<u64, CancellationToken>>,
 }
 
 impl Queue {
     pub fn new(journal: Arc<Journal>, options: UploadOptions) -> Self {
-        Self { limits: Limits::new(&options), journal, options }
+        Self { limits: Limits::new(&options), journal, options, running: Mutex::default() }
     }
 
     pub fn journal(&self) -> &Journal {
         &self.journal
     }
 
-    pub fn options(&self) -> &UploadOptions {
-        &self.options
-    }
-
-    /// Records files (and every file under folders) for upload to `dest` through `connection`.
-    /// Folders go to `dest/<folder name>/…`. Nothing is sent yet.
-    pub async fn enqueue(&self, connection: &str, paths: Vec<PathBuf>, dest: &Prefix) -> Result<Batch> {
+    /// Records `items` (folders with every file under them) as one batch for upload to `dest`
+    /// through `connection`: a folder goes to `dest/<its name>/…`. Files are recorded as they are
+    /// walked, a chunk at a time; nothing is sent yet.
+    pub async fn enqueue(
+        &self,
+        connection: &str,
+        dest: &Prefix,
+        label: &str,
+        is_folder: bool,
+        items: Vec<Item>,
+    ) -> Result<Enqueued> {
         let journal = Arc::clone(&self.journal);
-        let connection = connection.to_owned();
-        let dest = dest.clone();
-        tokio::task::spawn_blocking(move || record(&journal, &connection, &paths, &dest))
+        let (connection, dest, label) = (connection.to_owned(), dest.clone(), label.to_owned());
+        tokio::task::spawn_blocking(move || record(&journal, &connection, &dest, &label, is_folder, &items))
             .await
             .expect("recording does not panic")
     }
 
-    /// Records files whose keys were already chosen (the app resolves name conflicts first).
-    pub fn enqueue_keys(&self, connection: &str, files: Vec<(PathBuf, ObjectKey)>) -> Result<Vec<u64>> {
-        let mut entries = Vec::with_capacity(files.len());
-        for (path, key) in files {
-            // A file that cannot be read now is still recorded: it fails on its own when its turn
-            // comes, with its own message, instead of failing the whole batch here.
-            let (size, modified) = std::fs::metadata(&path)
-                .and_then(|meta| Ok((meta.len(), meta.modified()?)))
-                .unwrap_or((0, std::time::UNIX_EPOCH));
-            entries.push(NewEntry { path, key, size, modified });
+    /// Takes over the entries of processes that died (crashed, killed, switched off) and returns the
+    /// batches this process now has entries in; run each with [`Queue::run`]. Failed entries stay
+    /// failed until retried.
+    pub fn claim_unfinished(&self) -> Result<Vec<BatchInfo>> {
+        self.journal.claim_orphans()
+    }
+
+    /// Puts a failed file back in the queue; a running one is refused.
+    pub fn retry(&self, id: u64) -> Result<()> {
+        self.journal.requeue(id)
+    }
+
+    /// Puts every failed file of `batch` back in the queue; returns how many.
+    pub fn retry_failed(&self, batch: u64) -> Result<u64> {
+        self.journal.requeue_failed(batch)
+    }
+
+    /// Cancels file `id`: a running upload is stopped (and its run reports it cancelled); a waiting
+    /// or failed one leaves the journal at once and is returned.
+    pub fn cancel(&self, id: u64) -> Result<Option<JournalEntry>> {
+        // Held while the journal entry goes, so a run cannot take the file in between.
+        let running = self.running.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(token) = running.get(&id) {
+            token.cancel();
+            return Ok(None);
         }
-        self.journal.add(connection, entries)
+        let entry = self.journal.get(id)?;
+        if entry.is_some() {
+            self.journal.remove(id)?;
+        }
+        Ok(entry)
     }
 
-    /// Takes over the entries of processes that died (crashed, killed, switched off) and returns
-    /// the connections they belong to; run each with [`Queue::run`] over `0..=u64::MAX`.
-    pub fn claim_unfinished(&self) -> Result<Vec<String>> {
-        self.journal.claim_orphans()?;
-        self.journal.connections()
-    }
-
-    /// Uploads this process's entries for `bucket`'s connection with ids in `first..=last`,
-    /// several at a time, and reports each file as it ends. A file that fails stays in the journal
-    /// (marked failed) and the others go on; cancelling stops them all.
-    #[allow(clippy::too_many_arguments)]
+    /// Uploads the queued files of `batch` that belong to this process, several at a time, until
+    /// none is left, and reports each through `events`. A file that fails stays in the journal
+    /// (marked failed) and the others go on; cancelling stops them all and leaves the files not yet
+    /// started queued.
     pub async fn run(
         &self,
         bucket: &Bucket,
-        first: u64,
-        last: u64,
-        progress: &(dyn Fn(Progress) + Sync),
-        on_file: &(dyn Fn(FileOutcome) + Sync),
+        batch: u64,
+        events: &dyn Events,
         cancel: &CancellationToken,
     ) -> Result<()> {
-        let connection = bucket.connection().name.clone();
-        let (files, bytes) = self.journal.totals(&connection, first, last)?;
-        let run = Run {
-            bucket,
-            options: &self.options,
-            limits: &self.limits,
-            tracker: Tracker::new(bytes, files, progress),
-            cancel,
-        };
-        run.tracker.add(0, 0);
+        let run = Run { bucket, options: &self.options, limits: &self.limits, events };
         let run = &run;
-        let mut ids =
-            Pager { journal: &self.journal, connection: &connection, first, last, after: 0, page: Vec::new() };
+        let in_flight = self.options.files_in_flight.max(1);
+        let mut page = VecDeque::new();
+        let mut after = 0;
         let mut failure = None;
         let mut running = futures::stream::FuturesUnordered::new();
         loop {
-            // Keep `files_in_flight` uploads going, reading ids from the journal as needed.
-            while running.len() < self.options.files_in_flight.max(1) {
-                let id = match ids.next() {
-                    Ok(Some(id)) => id,
-                    Ok(None) => break,
-                    Err(e) => {
-                        // The journal failed: finish what runs, then report it.
-                        failure = Some(e);
-                        break;
-                    }
-                };
-                running.push(async move {
-                    let outcome = self.upload_entry(run, id).await;
-                    if outcome.result.is_ok() {
-                        run.tracker.add(0, 1);
-                    }
-                    outcome
-                });
-            }
-            match running.next().await {
-                Some(outcome) => {
-                    let cancelled = matches!(&outcome.result, Err(e) if e.kind() == ErrorKind::Cancelled);
-                    on_file(outcome);
-                    if cancelled && cancel.is_cancelled() {
-                        // Let the others notice the cancel too, then stop.
-                        while let Some(outcome) = running.next().await {
-                            on_file(outcome);
-                        }
-                        return Err(Error::cancelled());
+            while failure.is_none() && running.len() < in_flight && !cancel.is_cancelled() {
+                if page.is_empty() {
+                    match self.journal.queued(batch, after, PAGE) {
+                        Ok(ids) => page.extend(ids),
+                        Err(e) => failure = Some(e),
                     }
                 }
+                let Some(id) = page.pop_front() else { break };
+                after = id;
+                running.push(self.upload_entry(run, id, cancel));
+            }
+            match running.next().await {
+                Some(Ok(())) => {}
+                // The journal failed: finish what runs, then report it.
+                Some(Err(e)) => failure = failure.or(Some(e)),
                 None => break,
             }
         }
-        failure.map_or(Ok(()), Err)
-    }
-
-    /// Uploads one journal entry, with its own progress, sharing this queue's limits.
-    pub async fn upload_one(
-        &self,
-        bucket: &Bucket,
-        id: u64,
-        progress: &(dyn Fn(Progress) + Sync),
-        cancel: &CancellationToken,
-    ) -> Result<Uploaded> {
-        let size = self.journal.get(id)?.map_or(0, |e| e.size);
-        let run = Run {
-            bucket,
-            options: &self.options,
-            limits: &self.limits,
-            tracker: Tracker::new(size, 1, progress),
-            cancel,
-        };
-        let outcome = self.upload_entry(&run, id).await;
-        if outcome.result.is_ok() {
-            run.tracker.add(0, 1);
+        match failure {
+            Some(e) => Err(e),
+            None if cancel.is_cancelled() => Err(Error::cancelled()),
+            None => Ok(()),
         }
-        outcome.result
     }
 
-    async fn upload_entry(&self, run: &Run<'_>, id: u64) -> FileOutcome {
-        let entry = match self.journal.get(id) {
+    /// Takes one file from the queue and uploads it. Only a journal failure is an error here; how
+    /// the upload went is reported through `events`.
+    async fn upload_entry(&self, run: &Run<'_>, id: u64, cancel: &CancellationToken) -> Result<()> {
+        let _slot = self.limits.files.acquire().await.expect("never closed");
+        let token = cancel.child_token();
+        self.lock_running().insert(id, token.clone());
+        let claimed = self.journal.claim(id);
+        let entry = match claimed {
             Ok(Some(entry)) => entry,
-            Ok(None) => {
-                let error = Error::new(ErrorKind::NotFound, "That upload is no longer queued.");
-                return FileOutcome {
-                    id,
-                    path: PathBuf::new(),
-                    key: ObjectKey::new("-").expect("valid"),
-                    result: Err(error),
-                };
-            }
-            Err(error) => {
-                return FileOutcome {
-                    id,
-                    path: PathBuf::new(),
-                    key: ObjectKey::new("-").expect("valid"),
-                    result: Err(error),
-                };
+            // Cancelled, or taken by another run, before its turn came.
+            other => {
+                self.lock_running().remove(&id);
+                return other.map(drop);
             }
         };
-        let result = self.upload_recorded(run, &entry).await;
+        run.events.started(&entry);
+        let result = self.upload_claimed(run, &entry, &token).await;
+        self.lock_running().remove(&id);
         let recorded = match &result {
             Ok(_) => self.journal.remove(id),
             Err(e) if e.kind() == ErrorKind::Cancelled => self.journal.remove(id),
-            Err(e) => self.journal.set_state(id, EntryState::Failed, Some(e.message())),
+            Err(e) => self.journal.fail(id, e.message()),
         };
+        let journal_failed = recorded.as_ref().err().cloned();
         let result = match recorded {
             Ok(()) => result,
             Err(journal_error) => result.and(Err(journal_error)),
         };
-        FileOutcome { id, path: entry.path, key: entry.key, result }
+        run.events.ended(FileOutcome { id, path: entry.path, key: entry.key, result });
+        journal_failed.map_or(Ok(()), Err)
     }
 
-    async fn upload_recorded(&self, run: &Run<'_>, entry: &JournalEntry) -> Result<Uploaded> {
+    async fn upload_claimed(
+        &self,
+        run: &Run<'_>,
+        entry: &JournalEntry,
+        cancel: &CancellationToken,
+    ) -> Result<Uploaded> {
         let snapshot = Snapshot::take(&entry.path).await?;
         let mut entry = entry.clone();
         let restarted = snapshot.size != entry.size || snapshot.modified != entry.modified;
@@ -235,15 +212,12 @@ impl Queue {
                 run.bucket.abort_upload(&full_key, upload_id).await;
             }
             self.journal.restart(entry.id, snapshot.size, snapshot.modified)?;
-            run.tracker.resize(entry.size, snapshot.size);
+            run.events.resized(entry.id, entry.size, snapshot.size);
             entry =
                 self.journal.get(entry.id)?.ok_or_else(|| Error::new(ErrorKind::NotFound, "The upload vanished."))?;
-        } else if entry.state == EntryState::Running
-            && entry.upload_id.is_none()
-            && already_stored(run.bucket, &entry, snapshot).await?
-        {
+        } else if entry.sent && entry.upload_id.is_none() && already_stored(run.bucket, &entry, snapshot).await? {
             // A single request had gone through just before the crash: don't send it twice.
-            run.tracker.add(snapshot.size, 0);
+            run.events.bytes(entry.id, snapshot.size);
             return Ok(Uploaded {
                 key: entry.key.clone(),
                 size: snapshot.size,
@@ -252,34 +226,12 @@ impl Queue {
                 restarted: false,
             });
         }
-        let job = FileJob { path: &entry.path, key: &entry.key, snapshot, journal: Some((&self.journal, &entry)) };
-        let uploaded = run.upload(job).await?;
+        let uploaded = run.upload(FileJob { journal: &self.journal, entry: &entry, snapshot }, cancel).await?;
         Ok(Uploaded { restarted, ..uploaded })
     }
-}
 
-/// Reads a run's ids from the journal a page at a time.
-struct Pager<'a> {
-    journal: &'a Journal,
-    connection: &'a str,
-    first: u64,
-    last: u64,
-    after: u64,
-    /// The current page, reversed so the next id is popped from the end.
-    page: Vec<u64>,
-}
-
-impl Pager<'_> {
-    fn next(&mut self) -> Result<Option<u64>> {
-        if self.page.is_empty() {
-            self.page = self.journal.page(self.connection, self.first, self.last, self.after, PAGE)?;
-            self.page.reverse();
-        }
-        let next = self.page.pop();
-        if let Some(id) = next {
-            self.after = id;
-        }
-        Ok(next)
+    fn lock_running(&self) -> std::sync::MutexGuard<'_, HashMap<u64, CancellationToken>> {
+        self.running.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -298,83 +250,70 @@ async fn already_stored(bucket: &Bucket, entry: &JournalEntry, snapshot: Snapsho
         return Ok(false);
     }
     let path = entry.path.clone();
-    let digest = tokio::task::spawn_blocking(move || std::fs::read(&path).map(|bytes| hex(&Md5::digest(bytes))))
+    let digest = tokio::task::spawn_blocking(move || md5_file(&path))
         .await
         .expect("hashing does not panic")
         .map_err(|e| Error::local_io(&entry.path, &e))?;
     Ok(unquote(&info.etag) == digest)
 }
 
-/// Walks `paths` and records every file in chunks, so nothing the size of the folder is held.
-fn record(journal: &Journal, connection: &str, paths: &[PathBuf], dest: &Prefix) -> Result<Batch> {
-    let mut batch = Batch { connection: connection.to_owned(), ..Batch::default() };
+/// Walks `items` and records every file in chunks, so nothing the size of a folder is held.
+fn record(
+    journal: &Journal,
+    connection: &str,
+    dest: &Prefix,
+    label: &str,
+    is_folder: bool,
+    items: &[Item],
+) -> Result<Enqueued> {
+    let id = journal.new_batch(connection, label, is_folder)?;
+    let mut refused = Vec::new();
     let mut chunk = Vec::with_capacity(CHUNK);
-    let flush = |chunk: &mut Vec<NewEntry>, batch: &mut Batch| -> Result<()> {
-        if chunk.is_empty() {
-            return Ok(());
-        }
-        let ids = journal.add(connection, chunk.drain(..))?;
-        if batch.first == 0 {
-            batch.first = ids[0];
-        }
-        batch.last = *ids.last().expect("not empty");
-        Ok(())
-    };
-    for path in paths {
-        let meta = std::fs::metadata(path).map_err(|e| Error::local_io(path, &e))?;
+    for item in items {
+        let meta = match std::fs::metadata(&item.path) {
+            Ok(meta) => meta,
+            Err(e) => {
+                refused.push(UploadFailure { path: item.path.clone(), error: Error::local_io(&item.path, &e) });
+                continue;
+            }
+        };
         if meta.is_dir() {
-            let base = dest.child(&folder_name(path)?)?;
-            // Unsorted: sorting would hold a whole directory listing in memory, and order does not
-            // matter to an upload.
-            for entry in walkdir::WalkDir::new(path).follow_links(true) {
-                let entry = entry.map_err(|e| walk_error(path, e))?;
-                if !entry.file_type().is_file() {
-                    continue;
-                }
-                let file = entry.path();
-                let relative = file.strip_prefix(path).expect("walkdir yields paths under its root");
-                let key = relative
-                    .to_str()
-                    .ok_or_else(|| {
-                        Error::invalid(format!("'{}' has a name that is not valid Unicode.", file.display()))
-                    })
-                    .and_then(|r| base.join(&r.replace(std::path::MAIN_SEPARATOR, "/")));
-                let meta = entry.metadata().map_err(|e| walk_error(file, e))?;
-                match key {
-                    Ok(key) => chunk.push(new_entry(file, key, &meta)?),
-                    Err(error) => batch.refused.push(UploadFailure { path: file.to_owned(), error }),
+            let base = dest.child(&item.name)?;
+            walk(&item.path, |found| {
+                match found {
+                    Found::File { path, relative, size, modified } => match base.join(&relative) {
+                        Ok(key) => chunk.push(NewEntry { path, key, size, modified }),
+                        Err(error) => refused.push(UploadFailure { path, error }),
+                    },
+                    Found::Skipped { path, error } => refused.push(UploadFailure { path, error }),
                 }
                 if chunk.len() == CHUNK {
-                    flush(&mut chunk, &mut batch)?;
+                    journal.add(id, chunk.drain(..))?;
                 }
-            }
+                Ok(())
+            })?;
         } else {
-            let name = path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .ok_or_else(|| Error::invalid(format!("'{}' has no usable file name.", path.display())))?;
-            match dest.join(name) {
-                Ok(key) => chunk.push(new_entry(path, key, &meta)?),
-                Err(error) => batch.refused.push(UploadFailure { path: path.clone(), error }),
+            // A file that cannot be read now is still recorded: it fails on its own when its turn
+            // comes, with its own message.
+            let modified = meta.modified().unwrap_or(std::time::UNIX_EPOCH);
+            match dest.join(&item.name) {
+                Ok(key) => chunk.push(NewEntry { path: item.path.clone(), key, size: meta.len(), modified }),
+                Err(error) => refused.push(UploadFailure { path: item.path.clone(), error }),
             }
         }
     }
-    flush(&mut chunk, &mut batch)?;
-    if batch.first != 0 {
-        (batch.files, batch.bytes) = journal.totals(connection, batch.first, batch.last)?;
-    }
-    Ok(batch)
+    journal.add(id, chunk.drain(..))?;
+    let batch = journal.batch(id)?.ok_or_else(|| Error::new(ErrorKind::Io, "The batch vanished from the journal."))?;
+    Ok(Enqueued { batch, refused })
 }
 
-fn new_entry(path: &Path, key: ObjectKey, meta: &std::fs::Metadata) -> Result<NewEntry> {
-    let modified = meta.modified().map_err(|e| Error::local_io(path, &e))?;
-    Ok(NewEntry { path: path.to_owned(), key, size: meta.len(), modified })
-}
-
-fn walk_error(root: &Path, e: walkdir::Error) -> Error {
-    let path = e.path().unwrap_or(root).to_owned();
-    match e.into_io_error() {
-        Some(io) => Error::local_io(&path, &io),
-        None => Error::new(ErrorKind::Io, format!("'{}' links back into itself.", path.display())),
-    }
+/// A dropped or picked path's own name (for a folder given as `.` or `dir/..`, its real name).
+pub(crate) fn local_name(path: &Path) -> Result<String> {
+    let named = match path.file_name() {
+        Some(name) => Some(name.to_owned()),
+        None => std::fs::canonicalize(path).ok().and_then(|p| p.file_name().map(ToOwned::to_owned)),
+    };
+    named.and_then(|n| n.to_str().map(str::to_owned)).ok_or_else(|| {
+        Error::invalid(format!("'{}' has no usable name; upload what is inside it instead.", path.display()))
+    })
 }

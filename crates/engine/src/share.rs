@@ -14,7 +14,8 @@ pub const DEFAULT_EXPIRY: Duration = Duration::from_secs(24 * 3600);
 /// The longest SigV4 allows; longer requests are clamped to it.
 pub const MAX_EXPIRY: Duration = Duration::from_secs(7 * 24 * 3600);
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// A presigned link to one document.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ShareLink {
     pub url: String,

@@ -1,42 +1,56 @@
-//! Batches of uploads as the desktop app runs them: files and folders handed over by a drop or a
-//! picker, name conflicts resolved, one transfer per file with its own id, cancel and retry.
+//! Uploads as the desktop app runs them: files and folders handed over by a drop or a picker, name
+//! conflicts resolved, one group per dropped item, and reports to the page a few times a second.
 //!
-//! The paths stay here, in Rust: the page only ever sees names and ids, so a page cannot ask for an
-//! arbitrary file to be read. Every file goes through the [`Queue`]'s journal, so uploads a crash
-//! interrupted come back with [`Transfers::resume`] on the next start. Progress per transfer is
-//! thinned to about ten updates a second; state changes are always sent.
+//! The one design decision that matters: **this is a view over the [`Queue`], not a second queue.**
+//! Every file goes through the journal; a file's transfer id is its journal id; retry, cancel and
+//! resume act on the journal. What is kept in memory is one small record per dropped item (its
+//! counters) plus whatever happened since the last report, so a drop of 100,000 files costs no more
+//! than a drop of one. The paths stay here, in Rust: the page only ever sees names and ids, so a
+//! page cannot ask for an arbitrary file to be read.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use futures::StreamExt;
+use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
 use crate::bucket::Bucket;
 use crate::error::{Error, ErrorKind, Result};
+use crate::journal::{BatchInfo, JournalEntry};
 use crate::key::{ObjectKey, Prefix};
-use crate::queue::Queue;
-use crate::upload::scan;
+use crate::queue::{Item, Queue, local_name};
+use crate::upload::{Events, FileOutcome, Progress, Tally};
+use crate::walk::{Found, walk};
 
-const UPDATE_INTERVAL: Duration = Duration::from_millis(100);
+/// Reports to the page are sent at most this often; state changes wait for the next one.
+const REPORT_INTERVAL: Duration = Duration::from_millis(100);
+/// Skipped files listed by name per dropped item; beyond that they are only counted.
+const SKIPPED_LISTED: usize = 1_000;
+/// Name checks sent at the same time when a drop is inspected.
+const CHECKS_IN_FLIGHT: usize = 16;
+/// Failed files read back from the journal at a time when they are shown again.
+const PAGE: usize = 1_000;
 
 /// One file or folder handed to Coffer, as the page sees it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct SelectionItem {
     pub name: String,
     pub is_folder: bool,
+    /// Bytes; for a folder, the total of the files inside.
     pub size: u64,
+    /// Number of files (1 for a file).
     pub files: u64,
     /// Something with this name already exists in the destination folder.
     pub exists: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// Files handed to Coffer by a drop or a picker. Rust keeps the paths; the page sees names only.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Selection {
     pub id: u64,
@@ -44,7 +58,7 @@ pub struct Selection {
 }
 
 /// What to do when a name is taken.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub enum ConflictChoice {
     Replace,
@@ -53,327 +67,574 @@ pub enum ConflictChoice {
     Skip,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+/// Where one file stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub enum TransferState {
-    Queued,
     Running,
     Done,
     Failed,
     Cancelled,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// Where a dropped item stands as a whole.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
-pub struct TransferUpdate {
-    pub id: u64,
-    /// The connection it goes to, so a transfer resumed at start-up can be shown where it belongs.
-    pub connection: String,
-    pub key: String,
+pub enum GroupState {
+    Running,
+    /// Every file was stored.
+    Done,
+    /// The run ended with files that failed; they wait for Retry or Discard.
+    Failed,
+    Cancelled,
+}
+
+/// A file that was not queued, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SkippedFile {
+    /// The path inside the dropped folder.
     pub name: String,
-    pub state: TransferState,
-    pub bytes_done: u64,
-    pub bytes_total: u64,
-    pub error: Option<Error>,
-    /// Something the person should know about a transfer that is not an error: waiting for an
-    /// unreachable server, resumed from earlier parts, restarted because the file changed.
+    pub error: Error,
+}
+
+/// One dropped item (a file or a folder): the summary row of the Transfers panel.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupUpdate {
+    /// The journal's batch id.
+    pub id: u64,
+    pub connection: String,
+    pub name: String,
+    pub is_folder: bool,
+    pub state: GroupState,
+    pub progress: Progress,
+    /// Files that will not be uploaded, by name (sent once, in the group's first update).
+    pub skipped: Vec<SkippedFile>,
+    /// How many were skipped in all, listed or not.
+    pub skipped_total: u64,
+    /// Something worth knowing that is not a file's failure (the journal failed, say).
     pub note: Option<String>,
 }
 
-struct Record {
+/// One file of a group, sent when it starts and when it ends.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct FileUpdate {
+    /// The journal id: the transfer id everywhere.
+    pub id: u64,
+    pub group: u64,
+    pub connection: String,
+    /// The key it is stored under, relative to the connection's prefix.
+    pub key: String,
+    pub name: String,
+    pub state: TransferState,
+    pub size: u64,
+    pub error: Option<Error>,
+    /// Something the person should know that is not an error: resumed from earlier parts,
+    /// restarted because the file changed.
+    pub note: Option<String>,
+}
+
+/// What changed since the last report: groups with their new counters, files that started or ended.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TransferReport {
+    pub groups: Vec<GroupUpdate>,
+    pub files: Vec<FileUpdate>,
+}
+
+/// One dropped item while the app runs.
+struct Group {
+    info: BatchInfo,
     bucket: Bucket,
-    path: PathBuf,
-    key: ObjectKey,
-    size: u64,
-    cancel: CancellationToken,
-    /// The file's journal entry; a cancelled transfer has none until it is retried.
-    entry: Option<u64>,
+    tally: Tally,
+    /// Replaced when a cancelled group is run again by a retry.
+    cancel: Mutex<CancellationToken>,
+    /// A runner is working through the group's queued files.
+    running: AtomicBool,
+    /// Skipped files not yet reported; sent once.
+    skipped: Mutex<(Vec<SkippedFile>, u64)>,
+    note: Mutex<Option<String>>,
+}
+
+impl Group {
+    fn state(&self) -> GroupState {
+        let progress = self.tally.progress();
+        if self.running.load(Ordering::Relaxed) {
+            GroupState::Running
+        } else if progress.files_failed > 0 {
+            GroupState::Failed
+        } else if self.cancel().is_cancelled() {
+            GroupState::Cancelled
+        } else {
+            GroupState::Done
+        }
+    }
+
+    fn cancel(&self) -> CancellationToken {
+        lock(&self.cancel).clone()
+    }
+
+    fn update(&self) -> GroupUpdate {
+        let (skipped, skipped_total) = std::mem::take(&mut *lock(&self.skipped));
+        GroupUpdate {
+            id: self.info.id,
+            connection: self.info.connection.clone(),
+            name: self.info.name.clone(),
+            is_folder: self.info.is_folder,
+            state: self.state(),
+            progress: self.tally.progress(),
+            skipped,
+            skipped_total,
+            note: lock(&self.note).clone(),
+        }
+    }
+}
+
+/// What the next report carries.
+#[derive(Default)]
+struct Pending {
+    groups: Vec<u64>,
+    files: HashMap<u64, FileUpdate>,
 }
 
 /// Selections and transfers of one app session.
 pub struct Transfers {
-    next_id: AtomicU64,
-    selections: Mutex<HashMap<u64, Vec<PathBuf>>>,
-    records: Mutex<HashMap<u64, Record>>,
     queue: Arc<Queue>,
+    report: Box<dyn Fn(TransferReport) + Send + Sync>,
+    next_selection: AtomicU64,
+    selections: Mutex<HashMap<u64, Vec<PathBuf>>>,
+    groups: Mutex<HashMap<u64, Arc<Group>>>,
+    pending: Mutex<Pending>,
+    last_report: Mutex<Instant>,
 }
 
 impl Transfers {
-    pub fn new(queue: Arc<Queue>) -> Self {
-        Self { next_id: AtomicU64::new(0), selections: Mutex::default(), records: Mutex::default(), queue }
+    /// `report` receives what changed, at most every 100 ms while anything runs.
+    pub fn new(queue: Arc<Queue>, report: impl Fn(TransferReport) + Send + Sync + 'static) -> Arc<Self> {
+        Arc::new(Self {
+            queue,
+            report: Box::new(report),
+            next_selection: AtomicU64::new(0),
+            selections: Mutex::default(),
+            groups: Mutex::default(),
+            pending: Mutex::default(),
+            last_report: Mutex::new(Instant::now()),
+        })
     }
 
     /// Keeps dropped or picked paths and returns the id the page refers to them by.
     pub fn add_selection(&self, paths: Vec<PathBuf>) -> u64 {
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
-        self.selections.lock().expect("not poisoned").insert(id, paths);
+        let id = self.next_selection.fetch_add(1, Ordering::Relaxed) + 1;
+        lock(&self.selections).insert(id, paths);
         id
     }
 
-    fn selection_paths(&self, id: u64) -> Result<Vec<PathBuf>> {
-        self.selections.lock().expect("not poisoned").get(&id).cloned().ok_or_else(|| {
-            Error::new(ErrorKind::NotFound, "Those files are no longer on hand; drop or pick them again.")
-        })
+    /// Lets go of a selection the person decided not to upload.
+    pub fn discard_selection(&self, id: u64) {
+        lock(&self.selections).remove(&id);
     }
 
-    /// Names, sizes and whether each name is already taken in `dest`.
+    fn selection_paths(&self, id: u64) -> Result<Vec<PathBuf>> {
+        lock(&self.selections).get(&id).cloned().ok_or_else(selection_gone)
+    }
+
+    /// Names, sizes and whether each name is already taken in `dest`. Folders are walked to count
+    /// their files; nothing is kept of them.
     pub async fn inspect(&self, id: u64, bucket: &Bucket, dest: &Prefix) -> Result<Selection> {
-        let mut items = Vec::new();
-        for path in self.selection_paths(id)? {
-            let name = file_name(&path)?;
-            let meta = tokio::fs::metadata(&path).await.map_err(|e| Error::local_io(&path, &e))?;
-            let (size, files, exists) = if meta.is_dir() {
-                let owned = path.clone();
-                let files = tokio::task::spawn_blocking(move || scan(&owned)).await.expect("no panic")?;
-                let (size, files) = (files.iter().map(|(_, _, s)| s.size).sum(), files.len() as u64);
-                (size, files, bucket.folder_exists(&dest.child(&name)?).await?)
-            } else {
-                (meta.len(), 1, exists(bucket, &dest.join(&name)?).await?)
-            };
-            items.push(SelectionItem { name, is_folder: meta.is_dir(), size, files, exists });
-        }
+        let items = futures::stream::iter(self.selection_paths(id)?)
+            .map(|path| async move {
+                let name = local_name(&path)?;
+                let meta = tokio::fs::metadata(&path).await.map_err(|e| Error::local_io(&path, &e))?;
+                let is_folder = meta.is_dir();
+                let (size, files) = if is_folder { count(path).await? } else { (meta.len(), 1) };
+                let exists = taken(bucket, dest, &name, is_folder).await?;
+                Ok::<_, Error>(SelectionItem { name, is_folder, size, files, exists })
+            })
+            .buffered(CHECKS_IN_FLIGHT)
+            .try_collect()
+            .await?;
         Ok(Selection { id, items })
     }
 
-    /// Uploads selection `id` into `dest`. Items whose names are taken follow `choices` (keyed by
-    /// item name); a taken name without a choice is skipped, never overwritten. Returns when every
-    /// file has finished, failed or been cancelled.
+    /// Queues selection `id` for `dest`, one group per item, and starts uploading; returns the
+    /// groups at once. Items whose names are taken follow `choices` (keyed by item name); a taken
+    /// name without a choice is skipped, never overwritten. The selection is let go of.
     pub async fn upload_selection(
-        &self,
+        self: &Arc<Self>,
         id: u64,
         bucket: &Bucket,
         dest: &Prefix,
         choices: &HashMap<String, ConflictChoice>,
-        on_update: &(dyn Fn(TransferUpdate) + Sync),
-    ) -> Result<()> {
-        let mut files = Vec::new();
-        for path in self.selection_paths(id)? {
-            let name = file_name(&path)?;
+    ) -> Result<Vec<GroupUpdate>> {
+        let paths = lock(&self.selections).remove(&id).ok_or_else(selection_gone)?;
+        let mut started = Vec::new();
+        for path in paths {
+            let name = local_name(&path)?;
             let is_folder = path.is_dir();
-            let taken = if is_folder {
-                bucket.folder_exists(&dest.child(&name)?).await?
-            } else {
-                exists(bucket, &dest.join(&name)?).await?
-            };
-            let stored_name = match (taken, choices.get(&name)) {
-                (false, _) | (true, Some(ConflictChoice::Replace)) => name.clone(),
+            let stored = match (taken(bucket, dest, &name, is_folder).await?, choices.get(&name)) {
+                (false, _) | (true, Some(ConflictChoice::Replace)) => name,
                 (true, Some(ConflictChoice::KeepBoth)) => free_name(bucket, dest, &name, is_folder).await?,
                 (true, Some(ConflictChoice::Skip) | None) => continue,
             };
-            if is_folder {
-                let base = dest.child(&stored_name)?;
-                let owned = path.clone();
-                for (file, relative, snapshot) in
-                    tokio::task::spawn_blocking(move || scan(&owned)).await.expect("no panic")?
-                {
-                    files.push((file, base.join(&relative)?, snapshot.size));
-                }
-            } else {
-                let size = tokio::fs::metadata(&path).await.map_err(|e| Error::local_io(&path, &e))?.len();
-                files.push((path, dest.join(&stored_name)?, size));
-            }
+            let item = Item { path, name: stored.clone() };
+            let enqueued = self.queue.enqueue(&bucket.connection().name, dest, &stored, is_folder, vec![item]).await?;
+            let skipped_total = enqueued.refused.len() as u64;
+            let skipped = enqueued
+                .refused
+                .into_iter()
+                .take(SKIPPED_LISTED)
+                .map(|failure| SkippedFile { name: failure.path.display().to_string(), error: failure.error })
+                .collect();
+            let group = self.add_group(enqueued.batch, bucket.clone());
+            *lock(&group.skipped) = (skipped, skipped_total);
+            started.push(group.update());
+            self.start(group);
         }
-        let entries = self.queue.enqueue_keys(
-            &bucket.connection().name,
-            files.iter().map(|(path, key, _)| (path.clone(), key.clone())).collect(),
-        )?;
-        let ids: Vec<u64> = files
-            .into_iter()
-            .zip(entries)
-            .map(|((path, key, size), entry)| self.add_record(bucket, path, key, size, entry, on_update))
-            .collect();
-        self.run_all(ids, on_update).await;
-        Ok(())
+        Ok(started)
     }
 
-    /// Takes over uploads that an earlier run of Coffer (or a `coffer put`) left unfinished and
-    /// runs them to the end. `open` opens a connection by name.
-    pub async fn resume<F, Fut>(&self, open: F, on_update: &(dyn Fn(TransferUpdate) + Sync)) -> Result<u64>
+    /// Takes over uploads that an earlier run of Coffer (or a `coffer put`) left, and runs the
+    /// unfinished ones. Failed files are shown again, waiting for Retry or Discard, never re-run by
+    /// themselves. `open` opens a connection by name. Returns how many files will run.
+    pub async fn resume<F, Fut>(self: &Arc<Self>, open: F) -> Result<u64>
     where
         F: Fn(String) -> Fut,
         Fut: Future<Output = Result<Bucket>>,
     {
-        let mut ids = Vec::new();
-        for connection in self.queue.claim_unfinished()? {
-            let bucket = match open(connection.clone()).await {
+        let mut resumed = 0;
+        for info in self.queue.claim_unfinished()? {
+            if lock(&self.groups).contains_key(&info.id) {
+                continue;
+            }
+            let bucket = match open(info.connection.clone()).await {
                 Ok(bucket) => bucket,
                 // Left in the journal for a later start, when the connection may work again.
                 Err(e) => {
-                    tracing::warn!("uploads to '{connection}' stay queued: {e}");
+                    tracing::warn!("uploads to '{}' stay queued: {e}", info.connection);
                     continue;
                 }
             };
-            let journal = self.queue.journal();
-            // Entries this session already runs (a second resume) are left to their rows; the set
-            // is taken once, not per entry, so a large resume stays linear.
-            let running: std::collections::HashSet<u64> =
-                self.records.lock().expect("not poisoned").values().filter_map(|r| r.entry).collect();
-            let mut after = 0;
-            loop {
-                let page = journal.page(&connection, 0, u64::MAX, after, 1_000)?;
-                let Some(&last) = page.last() else { break };
-                after = last;
-                for entry in page.into_iter().filter_map(|id| journal.get(id).ok().flatten()) {
-                    if running.contains(&entry.id) {
-                        continue;
-                    }
-                    ids.push(self.add_record(&bucket, entry.path, entry.key, entry.size, entry.id, on_update));
-                }
+            let failed = info.failed;
+            let waiting = info.files.saturating_sub(failed);
+            let group = self.add_group(info, bucket);
+            group.tally.add_failed(failed);
+            // The group goes first, so the page knows where its failed files belong.
+            self.note_group(group.info.id);
+            self.show_failed(&group)?;
+            resumed += waiting;
+            if waiting > 0 {
+                self.start(group);
             }
         }
-        let resumed = ids.len() as u64;
-        self.run_all(ids, on_update).await;
+        self.flush(true);
         Ok(resumed)
     }
 
-    fn add_record(
-        &self,
-        bucket: &Bucket,
-        path: PathBuf,
-        key: ObjectKey,
-        size: u64,
-        entry: u64,
-        on_update: &(dyn Fn(TransferUpdate) + Sync),
-    ) -> u64 {
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
-        on_update(update(id, bucket, &key, TransferState::Queued, 0, size, None));
-        let record =
-            Record { bucket: bucket.clone(), path, key, size, cancel: CancellationToken::new(), entry: Some(entry) };
-        self.records.lock().expect("not poisoned").insert(id, record);
-        id
-    }
-
-    async fn run_all(&self, ids: Vec<u64>, on_update: &(dyn Fn(TransferUpdate) + Sync)) {
-        futures::stream::iter(ids)
-            .for_each_concurrent(self.queue.options().files_in_flight.max(1), |id| self.run(id, on_update))
-            .await;
-    }
-
-    /// Runs a failed or cancelled transfer again.
-    pub async fn retry(&self, id: u64, on_update: &(dyn Fn(TransferUpdate) + Sync)) -> Result<()> {
-        {
-            let mut records = self.records.lock().expect("not poisoned");
-            let record = records
-                .get_mut(&id)
-                .ok_or_else(|| Error::new(ErrorKind::NotFound, "That transfer is no longer known."))?;
-            record.cancel = CancellationToken::new();
-        }
-        self.run(id, on_update).await;
+    /// Runs a failed file again. A running one is refused.
+    pub fn retry(self: &Arc<Self>, id: u64) -> Result<()> {
+        let entry = self.queue.journal().get(id)?.ok_or_else(transfer_gone)?;
+        let group = self.group(entry.batch)?;
+        self.queue.retry(id)?;
+        group.tally.retried(1);
+        self.start_again(group);
         Ok(())
     }
 
-    pub fn cancel(&self, id: u64) {
-        if let Some(record) = self.records.lock().expect("not poisoned").get(&id) {
-            record.cancel.cancel();
-        }
+    /// Runs every failed file of group `id` again.
+    pub fn retry_group(self: &Arc<Self>, id: u64) -> Result<()> {
+        let group = self.group(id)?;
+        let retried = self.queue.retry_failed(id)?;
+        group.tally.retried(retried);
+        self.start_again(group);
+        Ok(())
     }
 
+    /// Cancels file `id`: a running one stops; a waiting or failed one is removed from the queue.
+    pub fn cancel(&self, id: u64) -> Result<()> {
+        if let Some(entry) = self.queue.cancel(id)? {
+            if let Ok(group) = self.group(entry.batch) {
+                if entry.state == crate::journal::EntryState::Failed {
+                    group.tally.retried(1);
+                }
+                group.tally.dropped(1, entry.size);
+                self.note_file(file_update(&entry, TransferState::Cancelled, None, None));
+                self.note_group(group.info.id);
+            }
+            self.flush(true);
+        }
+        Ok(())
+    }
+
+    /// Cancels group `id`: its running files stop, and its waiting and failed files leave the queue.
+    pub fn cancel_group(&self, id: u64) -> Result<()> {
+        let group = self.group(id)?;
+        group.cancel().cancel();
+        if !group.running.load(Ordering::Relaxed) {
+            self.discard_waiting(&group)?;
+            self.flush(true);
+        }
+        Ok(())
+    }
+
+    /// Cancels every group.
     pub fn cancel_all(&self) {
-        for record in self.records.lock().expect("not poisoned").values() {
-            record.cancel.cancel();
+        let groups: Vec<Arc<Group>> = lock(&self.groups).values().cloned().collect();
+        for group in groups {
+            group.cancel().cancel();
         }
     }
 
-    async fn run(&self, id: u64, on_update: &(dyn Fn(TransferUpdate) + Sync)) {
-        let Some((bucket, path, key, size, cancel, entry)) = self
-            .records
-            .lock()
-            .expect("not poisoned")
-            .get(&id)
-            .map(|r| (r.bucket.clone(), r.path.clone(), r.key.clone(), r.size, r.cancel.clone(), r.entry))
-        else {
-            return;
-        };
-        if cancel.is_cancelled() {
-            self.forget_entry(id, entry);
-            on_update(update(id, &bucket, &key, TransferState::Cancelled, 0, size, None));
-            return;
-        }
-        // A cancelled transfer left the journal; a retry records it again.
-        let entry = match entry.filter(|e| self.queue.journal().get(*e).ok().flatten().is_some()) {
-            Some(entry) => Ok(entry),
-            None => {
-                self.queue.enqueue_keys(&bucket.connection().name, vec![(path.clone(), key.clone())]).map(|ids| ids[0])
-            }
-        };
-        let entry = match entry {
-            Ok(entry) => entry,
-            Err(e) => {
-                on_update(update(id, &bucket, &key, TransferState::Failed, 0, size, Some(e)));
-                return;
-            }
-        };
-        if let Some(record) = self.records.lock().expect("not poisoned").get_mut(&id) {
-            record.entry = Some(entry);
-        }
-        on_update(update(id, &bucket, &key, TransferState::Running, 0, size, None));
-        let last_sent = Mutex::new((Instant::now(), false));
-        let progress = |p: crate::Progress| {
-            let mut last = last_sent.lock().expect("not poisoned");
-            let waiting = p.retrying > 0;
-            // A change between sending and waiting is always shown; plain progress is thinned.
-            if last.0.elapsed() >= UPDATE_INTERVAL || waiting != last.1 {
-                *last = (Instant::now(), waiting);
-                let mut running = update(id, &bucket, &key, TransferState::Running, p.bytes_done, p.bytes_total, None);
-                running.note = waiting.then(|| "The server is not answering; retrying…".to_owned());
-                on_update(running);
-            }
-        };
-        let result = self.queue.upload_one(&bucket, entry, &progress, &cancel).await;
-        let settled = result.is_ok() || matches!(&result, Err(e) if e.kind() == ErrorKind::Cancelled);
-        if let Some(record) = self.records.lock().expect("not poisoned").get_mut(&id).filter(|_| settled) {
-            record.entry = None;
-        }
-        on_update(match result {
-            Ok(done) => TransferUpdate {
-                note: if done.restarted {
-                    Some("The file changed since it was queued, so it was uploaded again from the start.".to_owned())
-                } else if done.parts_resumed > 0 {
-                    Some(format!("Resumed: {} part(s) were already stored.", done.parts_resumed))
-                } else {
-                    None
-                },
-                ..update(id, &bucket, &key, TransferState::Done, done.size, done.size, None)
-            },
-            Err(e) if e.kind() == ErrorKind::Cancelled => {
-                update(id, &bucket, &key, TransferState::Cancelled, 0, size, None)
-            }
-            Err(e) => update(id, &bucket, &key, TransferState::Failed, 0, size, Some(e)),
+    fn add_group(&self, info: BatchInfo, bucket: Bucket) -> Arc<Group> {
+        let group = Arc::new(Group {
+            tally: Tally::new(info.files, info.bytes),
+            info,
+            bucket,
+            cancel: Mutex::default(),
+            running: AtomicBool::new(false),
+            skipped: Mutex::default(),
+            note: Mutex::default(),
         });
+        lock(&self.groups).insert(group.info.id, Arc::clone(&group));
+        group
     }
 
-    /// Drops the journal entry of a transfer cancelled before it ran.
-    fn forget_entry(&self, id: u64, entry: Option<u64>) {
-        if let Some(entry) = entry {
-            // If this fails the entry is resumed on the next start, which is the safe side.
-            let _ = self.queue.journal().remove(entry);
+    fn group(&self, id: u64) -> Result<Arc<Group>> {
+        lock(&self.groups).get(&id).cloned().ok_or_else(transfer_gone)
+    }
+
+    /// Starts a runner for a group that has none; one already running picks up what was requeued.
+    fn start_again(self: &Arc<Self>, group: Arc<Group>) {
+        if group.cancel().is_cancelled() {
+            *lock(&group.cancel) = CancellationToken::new();
         }
-        if let Some(record) = self.records.lock().expect("not poisoned").get_mut(&id) {
-            record.entry = None;
+        self.start(group);
+    }
+
+    fn start(self: &Arc<Self>, group: Arc<Group>) {
+        // Only one runner per group: two would split its files between them for nothing.
+        if group.running.swap(true, Ordering::AcqRel) {
+            return;
         }
+        self.note_group(group.info.id);
+        tokio::spawn(Arc::clone(self).drive(group));
+    }
+
+    /// Runs a group's queued files until none is left, reporting as it goes.
+    async fn drive(self: Arc<Self>, group: Arc<Group>) {
+        let batch = group.info.id;
+        loop {
+            let cancel = group.cancel();
+            let events = GroupEvents { transfers: &self, group: &group };
+            let run = self.queue.run(&group.bucket, batch, &events, &cancel);
+            let result = tokio::select! {
+                result = run => result,
+                () = self.tick() => unreachable!("the ticker never ends"),
+            };
+            if let Err(e) = &result
+                && e.kind() != ErrorKind::Cancelled
+            {
+                *lock(&group.note) = Some(e.message().to_owned());
+            }
+            if cancel.is_cancelled() {
+                if let Err(e) = self.discard_waiting(&group) {
+                    *lock(&group.note) = Some(e.message().to_owned());
+                }
+            } else if result.is_ok() && self.queue.journal().has_queued(batch).unwrap_or(false) {
+                // Retried while the run was finishing: go round again.
+                continue;
+            }
+            group.running.store(false, Ordering::Release);
+            // A retry that came in just now found the runner still marked running; take its files.
+            if !cancel.is_cancelled() && self.queue.journal().has_queued(batch).unwrap_or(false) {
+                if !group.running.swap(true, Ordering::AcqRel) {
+                    continue;
+                }
+            }
+            break;
+        }
+        self.note_group(batch);
+        self.flush(true);
+    }
+
+    /// Removes a group's waiting and failed files from the queue. Called only when no runner is
+    /// at work on the group, so what the journal holds of it is exactly that.
+    fn discard_waiting(&self, group: &Group) -> Result<()> {
+        let journal = self.queue.journal();
+        let Some(left) = journal.batch(group.info.id)? else { return Ok(()) };
+        let mut after = 0;
+        loop {
+            let failed = journal.failed(group.info.id, after, PAGE)?;
+            let Some(last) = failed.last() else { break };
+            after = last.id;
+            for entry in &failed {
+                self.note_file(file_update(entry, TransferState::Cancelled, None, None));
+            }
+        }
+        journal.remove_waiting(group.info.id)?;
+        // What never ran leaves the count, so the group's bar ends where its work ended.
+        group.tally.retried(left.failed);
+        group.tally.dropped(left.files, left.bytes);
+        self.note_group(group.info.id);
+        Ok(())
+    }
+
+    /// Sends the failed files of a group found in the journal, a page at a time.
+    fn show_failed(&self, group: &Group) -> Result<()> {
+        let mut after = 0;
+        loop {
+            let failed = self.queue.journal().failed(group.info.id, after, PAGE)?;
+            let Some(last) = failed.last() else { return Ok(()) };
+            after = last.id;
+            for entry in &failed {
+                let error = Error::new(ErrorKind::Io, entry.error.clone().unwrap_or_default());
+                self.note_file(file_update(entry, TransferState::Failed, Some(error), None));
+            }
+            self.flush(true);
+        }
+    }
+
+    async fn tick(&self) {
+        let mut interval = tokio::time::interval(REPORT_INTERVAL);
+        loop {
+            interval.tick().await;
+            self.flush(true);
+        }
+    }
+
+    fn note_group(&self, id: u64) {
+        let mut pending = lock(&self.pending);
+        if !pending.groups.contains(&id) {
+            pending.groups.push(id);
+        }
+    }
+
+    fn note_file(&self, update: FileUpdate) {
+        lock(&self.pending).files.insert(update.id, update);
+    }
+
+    /// Sends what is pending: always if `now`, otherwise only once the interval has passed.
+    fn flush(&self, now: bool) {
+        let mut last = lock(&self.last_report);
+        if !now && last.elapsed() < REPORT_INTERVAL {
+            return;
+        }
+        let Pending { groups, files } = std::mem::take(&mut *lock(&self.pending));
+        if groups.is_empty() && files.is_empty() {
+            return;
+        }
+        *last = Instant::now();
+        let all = lock(&self.groups);
+        let groups = groups.iter().filter_map(|id| all.get(id)).map(|g| g.update()).collect();
+        drop(all);
+        (self.report)(TransferReport { groups, files: files.into_values().collect() });
     }
 }
 
-fn update(
-    id: u64,
-    bucket: &Bucket,
-    key: &ObjectKey,
-    state: TransferState,
-    bytes_done: u64,
-    bytes_total: u64,
-    error: Option<Error>,
-) -> TransferUpdate {
-    TransferUpdate {
-        id,
-        connection: bucket.connection().name.clone(),
-        key: key.to_string(),
-        name: key.name().to_owned(),
-        state,
-        bytes_done,
-        bytes_total,
-        error,
-        note: None,
+/// A group's run reporting into the session.
+struct GroupEvents<'a> {
+    transfers: &'a Transfers,
+    group: &'a Group,
+}
+
+impl GroupEvents<'_> {
+    fn changed(&self) {
+        self.transfers.note_group(self.group.info.id);
+        self.transfers.flush(false);
     }
+}
+
+impl Events for GroupEvents<'_> {
+    fn started(&self, entry: &JournalEntry) {
+        self.transfers.note_file(file_update(entry, TransferState::Running, None, None));
+        self.changed();
+    }
+
+    fn bytes(&self, id: u64, bytes: u64) {
+        self.group.tally.bytes(id, bytes);
+        self.changed();
+    }
+
+    fn resized(&self, id: u64, old: u64, new: u64) {
+        self.group.tally.resized(id, old, new);
+        self.changed();
+    }
+
+    fn waiting(&self, id: u64, waiting: bool) {
+        self.group.tally.waiting(id, waiting);
+        self.changed();
+    }
+
+    fn ended(&self, outcome: FileOutcome) {
+        let (state, size, error, note) = match &outcome.result {
+            Ok(done) => (TransferState::Done, done.size, None, done_note(done)),
+            Err(e) if e.kind() == ErrorKind::Cancelled => (TransferState::Cancelled, 0, None, None),
+            Err(e) => (TransferState::Failed, 0, Some(e.clone()), None),
+        };
+        self.transfers.note_file(FileUpdate {
+            id: outcome.id,
+            group: self.group.info.id,
+            connection: self.group.info.connection.clone(),
+            key: outcome.key.to_string(),
+            name: outcome.key.name().to_owned(),
+            state,
+            size,
+            error,
+            note,
+        });
+        self.group.tally.ended(outcome);
+        self.changed();
+    }
+}
+
+fn done_note(done: &crate::upload::Uploaded) -> Option<String> {
+    if done.restarted {
+        Some("The file changed since it was queued, so it was uploaded again from the start.".to_owned())
+    } else if done.parts_resumed > 0 {
+        Some(format!("Resumed: {} part(s) were already stored.", done.parts_resumed))
+    } else {
+        None
+    }
+}
+
+fn file_update(entry: &JournalEntry, state: TransferState, error: Option<Error>, note: Option<String>) -> FileUpdate {
+    FileUpdate {
+        id: entry.id,
+        group: entry.batch,
+        connection: entry.connection.clone(),
+        key: entry.key.to_string(),
+        name: entry.key.name().to_owned(),
+        state,
+        size: entry.size,
+        error,
+        note,
+    }
+}
+
+/// Files and bytes under a folder, counted with the one walker, off the async threads.
+async fn count(folder: PathBuf) -> Result<(u64, u64)> {
+    tokio::task::spawn_blocking(move || {
+        let (mut bytes, mut files) = (0u64, 0u64);
+        walk(&folder, |found| {
+            if let Found::File { size, .. } = found {
+                bytes = bytes.saturating_add(size);
+                files += 1;
+            }
+            Ok(())
+        })?;
+        Ok((bytes, files))
+    })
+    .await
+    .expect("counting does not panic")
+}
+
+/// Whether `name` (a document, or a folder with anything in it) is taken in `dest`.
+async fn taken(bucket: &Bucket, dest: &Prefix, name: &str, is_folder: bool) -> Result<bool> {
+    if is_folder {
+        return bucket.folder_exists(&dest.child(name)?).await;
+    }
+    exists(bucket, &dest.join(name)?).await
 }
 
 async fn exists(bucket: &Bucket, key: &ObjectKey) -> Result<bool> {
@@ -388,12 +649,7 @@ async fn exists(bucket: &Bucket, key: &ObjectKey) -> Result<bool> {
 async fn free_name(bucket: &Bucket, dest: &Prefix, name: &str, is_folder: bool) -> Result<String> {
     for n in 1..10_000 {
         let candidate = numbered(name, n, is_folder);
-        let taken = if is_folder {
-            bucket.folder_exists(&dest.child(&candidate)?).await?
-        } else {
-            exists(bucket, &dest.join(&candidate)?).await?
-        };
-        if !taken {
+        if !taken(bucket, dest, &candidate, is_folder).await? {
             return Ok(candidate);
         }
     }
@@ -403,18 +659,23 @@ async fn free_name(bucket: &Bucket, dest: &Prefix, name: &str, is_folder: bool) 
 /// "report.pdf" → "report (n).pdf"; folders and names without an extension get the number at the end.
 ///
 /// A leading dot (".env") is part of the name, not an extension.
-pub fn numbered(name: &str, n: u32, is_folder: bool) -> String {
+fn numbered(name: &str, n: u32, is_folder: bool) -> String {
     match name.rfind('.').filter(|&i| i > 0 && !is_folder) {
         Some(dot) => format!("{} ({n}){}", &name[..dot], &name[dot..]),
         None => format!("{name} ({n})"),
     }
 }
 
-fn file_name(path: &Path) -> Result<String> {
-    path.file_name()
-        .and_then(|n| n.to_str())
-        .map(str::to_owned)
-        .ok_or_else(|| Error::invalid(format!("'{}' has no usable name.", path.display())))
+fn selection_gone() -> Error {
+    Error::new(ErrorKind::NotFound, "Those files are no longer on hand; drop or pick them again.")
+}
+
+fn transfer_gone() -> Error {
+    Error::new(ErrorKind::NotFound, "That transfer is no longer known.")
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 /**
  * The only door to the Rust side: every command and event of the IPC contract, typed with the shapes
- * in `types.ts`. Components and state call these functions and never touch `@tauri-apps/api`.
+ * generated from the Rust types into `ipc.ts`. Components and state call these functions and never
+ * touch `@tauri-apps/api`.
  * Every function rejects with a `CofferError` (bare-string rejections from Tauri itself included),
  * so callers handle one shape.
  */
@@ -12,21 +13,18 @@ import type {
   ConflictChoice,
   Connection,
   ConnectionInfo,
+  DeleteProgress,
   DeleteSummary,
   Deleted,
-  Entry,
+  Drag,
+  DragState,
+  Dropped,
+  GroupUpdate,
+  ListEvent,
   Selection,
   ShareLink,
-  TransferUpdate,
-} from './types';
-
-/** Progress of `delete_entries`, in objects. */
-export interface DeleteProgress {
-  done: number;
-  total: number;
-}
-
-export type DragState = 'over' | 'leave';
+  TransferReport,
+} from './ipc';
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {
@@ -72,13 +70,13 @@ export function removeConnection(name: string): Promise<null> {
 }
 
 /**
- * Lists `folder` ('' or ending in '/'), handing each page (≤1000 entries) to `onPage` as it arrives.
- * Resolves with the total number of entries. Pages travel on a Channel, whose messages can still be
- * arriving after the command's response, so callers count entries against the total rather than
- * treating resolution as "all pages delivered".
+ * Lists `folder` ('' or ending in '/'): each page (≤1000 entries) arrives as a `page` event, then one
+ * `done` event with the total. The Channel keeps the order, so `done` always comes after the last
+ * page; the end of a listing is `done`, never the command's response, which may overtake the pages.
+ * A failure rejects the promise and sends no `done`.
  */
-export function listFolder(connection: string, folder: string, onPage: (page: Entry[]) => void): Promise<number> {
-  return call('list_folder', { connection, folder, onPage: channel(onPage) });
+export function listFolder(connection: string, folder: string, onEvent: (event: ListEvent) => void): Promise<null> {
+  return call('list_folder', { connection, folder, onEvent: channel(onEvent) });
 }
 
 /** Opens the native picker; Rust keeps the chosen paths. Null when the user cancelled. */
@@ -91,32 +89,50 @@ export function inspectSelection(id: number, connection: string, folder: string)
   return call('inspect_selection', { id, connection, folder });
 }
 
-/** Resolves when the whole batch has ended (done, failed or cancelled). */
+/** Lets go of a selection the person decided not to upload. */
+export function discardSelection(id: number): Promise<null> {
+  return call('discard_selection', { id });
+}
+
+/**
+ * Queues the selection (one group per item) and starts it; resolves at once with the groups. What
+ * happens next arrives through `onTransfers`.
+ */
 export function uploadSelection(
   id: number,
   connection: string,
   folder: string,
   choices: Record<string, ConflictChoice>,
-  onUpdate: (update: TransferUpdate) => void,
-): Promise<null> {
-  return call('upload_selection', { id, connection, folder, choices, onUpdate: channel(onUpdate) });
+): Promise<GroupUpdate[]> {
+  return call('upload_selection', { id, connection, folder, choices });
 }
 
-/** Runs uploads an earlier session left unfinished; resolves with how many there were. */
-export function resumeTransfers(onUpdate: (update: TransferUpdate) => void): Promise<number> {
-  return call('resume_transfers', { onUpdate: channel(onUpdate) });
+/** Runs uploads an earlier session left unfinished and shows the failed ones; resolves with how many run. */
+export function resumeTransfers(): Promise<number> {
+  return call('resume_transfers');
 }
 
+/** A running file stops; a waiting or failed one leaves the queue. */
 export function cancelTransfer(id: number): Promise<null> {
   return call('cancel_transfer', { id });
+}
+
+/** A whole dropped item: its running files stop, its waiting and failed ones leave the queue. */
+export function cancelGroup(id: number): Promise<null> {
+  return call('cancel_group', { id });
 }
 
 export function cancelAll(): Promise<null> {
   return call('cancel_all');
 }
 
-export function retryTransfer(id: number, onUpdate: (update: TransferUpdate) => void): Promise<null> {
-  return call('retry_transfer', { id, onUpdate: channel(onUpdate) });
+export function retryTransfer(id: number): Promise<null> {
+  return call('retry_transfer', { id });
+}
+
+/** Every failed file of a dropped item. */
+export function retryGroup(id: number): Promise<null> {
+  return call('retry_group', { id });
 }
 
 export function summarizeDelete(connection: string, keys: string[]): Promise<DeleteSummary> {
@@ -146,10 +162,15 @@ export function copyShareLink(connection: string, key: string, expiresSecs: numb
 
 /** Files dragged over the window ('over') or away from it ('leave'). */
 export function onDrag(handler: (state: DragState) => void): Promise<UnlistenFn> {
-  return listen<{ state: DragState }>('coffer://drag', (event) => handler(event.payload.state));
+  return listen<Drag>('coffer://drag', (event) => handler(event.payload.state));
 }
 
 /** Files dropped on the window; `id` is the Selection Rust holds for them. */
 export function onDropped(handler: (id: number) => void): Promise<UnlistenFn> {
-  return listen<{ id: number }>('coffer://dropped', (event) => handler(event.payload.id));
+  return listen<Dropped>('coffer://dropped', (event) => handler(event.payload.id));
+}
+
+/** What changed in the uploads since the last report, at most about ten times a second. */
+export function onTransfers(handler: (report: TransferReport) => void): Promise<UnlistenFn> {
+  return listen<TransferReport>('coffer://transfers', (event) => handler(event.payload));
 }

@@ -3,7 +3,7 @@
  * Nothing is ever overwritten without an answer: every conflicting item gets a choice, either asked
  * one by one or carried over by "Do this for all remaining conflicts".
  */
-import type { ConflictChoice, Selection, SelectionItem } from './types';
+import type { ConflictChoice, Selection, SelectionItem } from './ipc';
 
 export interface ConflictAnswer {
   choice: ConflictChoice;

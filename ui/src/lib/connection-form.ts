@@ -3,7 +3,7 @@
  * them, and deciding which credentials travel with Save and Test. The secret is sent only when the
  * user typed one; an edit that keeps the stored secret sends null and names the saved connection.
  */
-import type { Connection, ConnectionInfo } from './types';
+import type { Connection, ConnectionInfo } from './ipc';
 
 export interface ConnectionFields {
   name: string;

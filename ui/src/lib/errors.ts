@@ -2,20 +2,7 @@
  * Turning whatever a command rejects with into a `CofferError`, and the plain words staff read for
  * a connection test. Branches on `kind`, never on message text.
  */
-import type { Access, CofferError, ErrorKind } from './types';
-
-const KINDS: readonly ErrorKind[] = [
-  'NotFound',
-  'AlreadyExists',
-  'PermissionDenied',
-  'InvalidCredentials',
-  'BucketNotFound',
-  'Unreachable',
-  'Cancelled',
-  'InvalidInput',
-  'Io',
-  'Server',
-];
+import { ERROR_KINDS, type Access, type CofferError, type ErrorKind } from './ipc';
 
 /**
  * Commands reject with `{kind, message}`, but Tauri itself rejects with a bare string (an unknown
@@ -25,7 +12,7 @@ const KINDS: readonly ErrorKind[] = [
 export function toCofferError(error: unknown): CofferError {
   if (error && typeof error === 'object' && 'kind' in error && 'message' in error) {
     const { kind, message } = error as { kind: unknown; message: unknown };
-    if (typeof kind === 'string' && (KINDS as readonly string[]).includes(kind)) {
+    if (typeof kind === 'string' && (ERROR_KINDS as readonly string[]).includes(kind)) {
       return { kind: kind as ErrorKind, message: String(message) };
     }
   }

@@ -3,7 +3,7 @@
  * breadcrumbs. Pure functions over plain arrays: they run on 100,000 entries, so sorting compares
  * precomputed keys rather than calling a collator per comparison.
  */
-import type { Entry } from './types';
+import type { Entry } from './ipc';
 import { extensionOf, kindOf } from './format';
 
 export type SortColumn = 'name' | 'type' | 'size' | 'modified';

@@ -82,6 +82,8 @@ export async function startHarness(): Promise<Harness> {
     context,
     async open(query = '') {
       const page = await context.newPage();
+      // A cap, not a pace: waits end when their state is reached.
+      page.setDefaultTimeout(120_000);
       const list: string[] = [];
       errors.set(page, list);
       page.on('pageerror', (error) => list.push(`pageerror: ${error.message}`));

@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it, vi } from 'vitest';
 import ConnectionForm from '../../src/components/ConnectionForm.svelte';
-import type { ConnectionInfo } from '../../src/lib/types';
+import type { ConnectionInfo } from '../../src/lib/ipc';
 import { FakeBackend } from '../../test-harness/fake-backend';
 
 function setup(editing: ConnectionInfo | null) {

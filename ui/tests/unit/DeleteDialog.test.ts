@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it, vi } from 'vitest';
 import DeleteDialog from '../../src/components/DeleteDialog.svelte';
-import type { Entry } from '../../src/lib/types';
+import type { Entry } from '../../src/lib/ipc';
 import { FakeBackend } from '../../test-harness/fake-backend';
 
 const KB = 1024;

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { itemsToUpload, resolveConflicts, type ConflictAnswer, type ConflictQuestion } from '../../src/lib/conflicts';
-import type { Selection } from '../../src/lib/types';
+import type { Selection } from '../../src/lib/ipc';
 
 const item = (name: string, exists: boolean) => ({ name, isFolder: false, size: 10, files: 1, exists });
 const selection: Selection = {

@@ -7,7 +7,7 @@ import {
   validate,
   type ConnectionFields,
 } from '../../src/lib/connection-form';
-import type { ConnectionInfo } from '../../src/lib/types';
+import type { ConnectionInfo } from '../../src/lib/ipc';
 
 const saved: ConnectionInfo = {
   name: 'Office',

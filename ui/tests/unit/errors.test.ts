@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeAccess, describeTestFailure, toCofferError } from '../../src/lib/errors';
-import type { ErrorKind } from '../../src/lib/types';
+import type { ErrorKind } from '../../src/lib/ipc';
 
 describe('toCofferError', () => {
   it('keeps a CofferError as it is', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { FolderView } from '../../src/lib/state/folder-view.svelte';
-import type { CofferError } from '../../src/lib/types';
+import type { CofferError } from '../../src/lib/ipc';
 import { FakeBackend } from '../../test-harness/fake-backend';
 
 function setup(configure: (fake: FakeBackend) => void = () => {}) {
@@ -55,6 +55,35 @@ describe('FolderView', () => {
     await view.reload();
     expect(view.unreachable).toBe(false);
     expect(view.entries.map((e) => e.name)).toEqual(['a.pdf']);
+  });
+
+  it('ends a listing at its done event and drops the banner at the first page, whenever the response comes', async () => {
+    const { fake, view } = setup((fake) => {
+      fake.addConnection({ name: 'Branch' });
+      for (let i = 0; i < 2500; i += 1) fake.put('Branch', `f${i}.pdf`, 1);
+      fake.unreachable.add('Branch');
+    });
+    await view.show('Branch');
+    expect(view.unreachable).toBe(true);
+    fake.unreachable.delete('Branch');
+    // The command's response is held back: only the Channel's events may end the listing.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const original = fake.handle.bind(fake);
+    fake.handle = async (cmd, args) => {
+      const answer = await original(cmd, args);
+      if (cmd === 'list_folder') await held;
+      return answer;
+    };
+    fake.install();
+    const reload = view.reload();
+    await vi.waitFor(() => expect(view.entries.length).toBeGreaterThan(0));
+    expect(view.unreachable, 'the server answered with the first page').toBe(false);
+    await reload;
+    expect(view.entries).toHaveLength(2500);
+    expect(view.loading).toBe(false);
+    expect(view.listed).toBe(true);
+    release();
   });
 
   it('toasts other listing errors', async () => {

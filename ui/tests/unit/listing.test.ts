@@ -10,7 +10,7 @@ import {
   totalsOf,
   type SortColumn,
 } from '../../src/lib/listing';
-import type { Entry } from '../../src/lib/types';
+import type { Entry } from '../../src/lib/ipc';
 
 const doc = (name: string, size: number, modified: number | null): Entry => ({
   key: `f/${name}`,

@@ -1,33 +1,46 @@
 import { describe, expect, it } from 'vitest';
 import {
   announcement,
-  applyUpdate,
+  applyGroup,
   fraction,
   overallOf,
+  panelRows,
   SPEED_WINDOW_MS,
   speedOf,
   timeLeft,
-  type TransferRow,
+  type GroupRow,
 } from '../../src/lib/transfers';
-import type { TransferUpdate } from '../../src/lib/types';
+import type { FileUpdate, GroupState, GroupUpdate } from '../../src/lib/ipc';
 
 const MB = 1024 * 1024;
-const update = (bytesDone: number, state: TransferUpdate['state'] = 'running', id = 1, bytesTotal = 10 * MB): TransferUpdate => ({
+const update = (bytesDone: number, state: GroupState = 'running', id = 1, bytesTotal = 10 * MB): GroupUpdate => ({
   id,
+  connection: 'Local vault',
+  name: `Folder ${id}`,
+  isFolder: true,
+  state,
+  progress: { bytesDone, bytesTotal, filesDone: 0, filesFailed: 0, filesTotal: 3, retrying: 0 },
+  skipped: [],
+  skippedTotal: 0,
+  note: null,
+});
+
+const file = (id: number, state: FileUpdate['state'], group = 1): FileUpdate => ({
+  id,
+  group,
   connection: 'Local vault',
   key: `docs/file${id}.pdf`,
   name: `file${id}.pdf`,
   state,
-  bytesDone,
-  bytesTotal,
+  size: 10,
   error: null,
   note: null,
 });
 
 /** Feed updates at the given times (ms) and bytes. */
-function feed(points: [number, number, TransferUpdate['state']?][], id = 1): TransferRow {
-  let row: TransferRow | undefined;
-  for (const [at, bytes, state] of points) row = applyUpdate(row, update(bytes, state ?? 'running', id), 'Vault', at);
+function feed(points: [number, number, GroupState?][], id = 1): GroupRow {
+  let row: GroupRow | undefined;
+  for (const [at, bytes, state] of points) row = applyGroup(row, update(bytes, state ?? 'running', id), at);
   return row!;
 }
 
@@ -41,7 +54,7 @@ describe('speed and time left', () => {
     const row = feed([[0, 0], [1000, 2 * MB], [2000, 4 * MB]]);
     const speed = speedOf(row);
     expect(speed).toBe(2 * MB);
-    expect(timeLeft(row.bytesDone, row.bytesTotal, speed)).toBe(3);
+    expect(timeLeft(row.progress.bytesDone, row.progress.bytesTotal, speed)).toBe(3);
   });
 
   it('only looks at the recent window, so an early stall does not drag the speed down for ever', () => {
@@ -54,31 +67,36 @@ describe('speed and time left', () => {
     expect(timeLeft(0, 10, null)).toBeNull();
   });
 
-  it('starts measuring again after a retry restarts from zero', () => {
+  it('starts measuring again when a retry runs a finished group again', () => {
     const failed = feed([[0, 0], [1000, 5 * MB], [1500, 5 * MB, 'failed']]);
     expect(failed.samples).toHaveLength(0);
-    const retried = applyUpdate(applyUpdate(failed, update(0, 'running'), 'Vault', 60_000), update(MB, 'running'), 'Vault', 61_000);
+    const retried = applyGroup(applyGroup(failed, update(5 * MB), 60_000), update(6 * MB), 61_000);
     expect(speedOf(retried)).toBe(MB);
   });
 
-  it('keeps the connection the batch was sent to', () => {
-    const row = applyUpdate(applyUpdate(undefined, update(0), 'Office', 0), update(1), 'Elsewhere', 10);
-    expect(row.connection).toBe('Office');
+  it('keeps the skipped files of the first update, the files heard of, and whether it is expanded', () => {
+    const first = applyGroup(undefined, { ...update(0), skipped: [{ name: 'link', error: { kind: 'InvalidInput', message: 'a link' } }], skippedTotal: 1 }, 0);
+    first.files.set(7, file(7, 'done'));
+    first.expanded = true;
+    const later = applyGroup(first, update(MB), 10);
+    expect(later.skipped).toHaveLength(1);
+    expect(later.skippedTotal).toBe(1);
+    expect(later.files.get(7)?.state).toBe('done');
+    expect(later.expanded).toBe(true);
   });
 });
 
 describe('overallOf', () => {
-  it('adds bytes and speeds of what is still wanted, leaving cancelled rows out', () => {
+  it('adds bytes, files and speeds of every group', () => {
     const a = feed([[0, 0], [1000, 2 * MB]], 1);
     const b = feed([[0, 0], [1000, MB]], 2);
-    const cancelled = feed([[0, 0], [500, 0, 'cancelled']], 3);
-    const done = feed([[0, 0], [900, 10 * MB, 'done']], 4);
-    const overall = overallOf([a, b, cancelled, done]);
+    const done = feed([[0, 0], [900, 10 * MB, 'done']], 3);
+    const overall = overallOf([a, b, done]);
     expect(overall.bytesDone).toBe(13 * MB);
     expect(overall.bytesTotal).toBe(30 * MB);
     expect(overall.bytesPerSec).toBe(3 * MB);
     expect(overall.secondsLeft).toBeCloseTo(17 / 3);
-    expect(overall).toMatchObject({ active: 2, done: 1, failed: 0, cancelled: 1 });
+    expect(overall).toMatchObject({ active: 2, filesTotal: 9 });
   });
 
   it('has no speed once nothing is active', () => {
@@ -86,10 +104,24 @@ describe('overallOf', () => {
   });
 });
 
+describe('panelRows', () => {
+  it('shows a summary row per group and, when expanded, its files with failures first', () => {
+    const a = feed([[0, 0]], 1);
+    const b = feed([[0, 0]], 2);
+    a.files.set(1, file(1, 'done'));
+    a.files.set(2, file(2, 'failed'));
+    a.files.set(3, file(3, 'running'));
+    b.files.set(4, file(4, 'done', 2));
+    expect(panelRows([a, b]).map((r) => r.id)).toEqual(['g1', 'g2']);
+    a.expanded = true;
+    expect(panelRows([a, b]).map((r) => r.id)).toEqual(['g1', 'f2', 'f3', 'f1', 'g2']);
+  });
+});
+
 describe('fraction', () => {
-  it('is complete for a finished empty file instead of 0/0', () => {
-    expect(fraction(0, 0, 'done')).toBe(1);
-    expect(fraction(0, 0, 'running')).toBe(0);
+  it('is complete for a finished empty group instead of 0/0', () => {
+    expect(fraction(0, 0, true)).toBe(1);
+    expect(fraction(0, 0, false)).toBe(0);
     expect(fraction(5, 10)).toBe(0.5);
   });
 });

@@ -9,7 +9,7 @@ import { FakeBackend, type LocalItem } from '../../test-harness/fake-backend';
 
 const file = (name: string, size = 1000): LocalItem => ({ name, files: [{ path: '', size }] });
 
-function setup() {
+async function setup() {
   const fake = new FakeBackend();
   fake.options.uploadStepMs = 5;
   fake.put('Local vault', 'in/a.pdf', 1);
@@ -21,7 +21,21 @@ function setup() {
   const announcer = new Announcer();
   const stored: string[] = [];
   const transfers = new Transfers({ prompt, toasts, announcer, onStored: (_c, key) => stored.push(key) });
+  await transfers.listen();
   return { fake, prompt, toasts, announcer, transfers, stored };
+}
+
+/** Waits until every group has ended: waiting for a state, not a time. */
+async function settled(transfers: Transfers) {
+  await vi.waitFor(() => {
+    expect(transfers.groups.length).toBeGreaterThan(0);
+    expect(transfers.groups.every((g) => g.state !== 'running')).toBe(true);
+  });
+}
+
+/** Every file the panel knows of, by name. */
+function fileStates(transfers: Transfers): Record<string, string> {
+  return Object.fromEntries(transfers.groups.flatMap((g) => [...g.files.values()]).map((f) => [f.name, f.state]));
 }
 
 /** Answer each conflict question as it appears. */
@@ -42,7 +56,7 @@ async function dropped(fake: FakeBackend, items: LocalItem[]) {
 
 describe('uploading a selection', () => {
   it('asks about conflicts, applies "do this for all", and sends one choice per conflicting name', async () => {
-    const { fake, prompt, transfers } = setup();
+    const { fake, prompt, transfers } = await setup();
     const selection = await dropped(fake, [file('new.pdf'), file('a.pdf'), file('b.pdf'), file('c.pdf')]);
     expect(selection.items.map((i) => i.exists)).toEqual([false, true, true, true]);
     const asked: string[] = [];
@@ -52,6 +66,7 @@ describe('uploading a selection', () => {
     ], asked);
     await transfers.upload(selection, 'Local vault', 'in/');
     stop();
+    await settled(transfers);
     expect(asked, 'the third conflict was answered by "do this for all"').toEqual(['a.pdf', 'b.pdf']);
     const call = fake.calls.find((c) => c.cmd === 'upload_selection')!;
     expect(call.args.choices).toEqual({ 'a.pdf': 'skip', 'b.pdf': 'keepBoth', 'c.pdf': 'keepBoth' });
@@ -61,55 +76,85 @@ describe('uploading a selection', () => {
   });
 
   it('uploads nothing when the conflict dialog is cancelled', async () => {
-    const { fake, prompt, transfers, toasts } = setup();
+    const { fake, prompt, transfers, toasts } = await setup();
     const selection = await dropped(fake, [file('new.pdf'), file('a.pdf')]);
     const stop = answer(prompt, [], []);
     await transfers.upload(selection, 'Local vault', 'in/');
     stop();
     expect(fake.calls.some((c) => c.cmd === 'upload_selection')).toBe(false);
+    expect(fake.calls.some((c) => c.cmd === 'discard_selection'), 'the engine lets go of the files').toBe(true);
     expect(toasts.items.map((t) => t.text)).toContain('Upload cancelled');
   });
 
   it('follows progress to done, reports each stored key, and announces the results', async () => {
-    const { fake, transfers, stored, announcer } = setup();
+    const { fake, transfers, stored, announcer, toasts } = await setup();
+    const said = vi.spyOn(announcer, 'say');
     fake.failUploads.set('bad.pdf', 1);
     const selection = await dropped(fake, [file('one.pdf', 4000), file('two.pdf', 4000), file('bad.pdf', 4000)]);
     await transfers.upload(selection, 'Local vault', 'in/');
-    const states = Object.fromEntries(transfers.rows.map((r) => [r.name, r.state]));
-    expect(states).toEqual({ 'one.pdf': 'done', 'two.pdf': 'done', 'bad.pdf': 'failed' });
-    expect(transfers.rows.find((r) => r.name === 'bad.pdf')!.error?.message).toBe('The server closed the connection');
+    expect(transfers.groups.map((g) => g.name), 'one group per dropped item').toEqual(['one.pdf', 'two.pdf', 'bad.pdf']);
+    await settled(transfers);
+    expect(fileStates(transfers)).toEqual({ 'one.pdf': 'done', 'two.pdf': 'done', 'bad.pdf': 'failed' });
+    const bad = transfers.groups.find((g) => g.name === 'bad.pdf')!;
+    expect(bad.state).toBe('failed');
+    expect([...bad.files.values()][0].error?.message).toBe('The server closed the connection');
     expect(stored.sort()).toEqual(['in/one.pdf', 'in/two.pdf']);
-    expect(announcer.message).toBe('2 documents uploaded; 1 upload failed');
-    expect(transfers.overall).toMatchObject({ done: 2, failed: 1, active: 0 });
+    // However the sentences were gathered (a second at a time, then at the end), they add up.
+    const counted = { uploaded: 0, failed: 0 };
+    for (const [text] of said.mock.calls) {
+      for (const part of text.split('; ')) {
+        const many = part.match(/^(\d+) (documents uploaded|uploads failed)$/);
+        if (many) counted[many[2].startsWith('documents') ? 'uploaded' : 'failed'] += Number(many[1]);
+        else if (part === '1 upload failed') counted.failed += 1;
+        else if (part.endsWith(' uploaded')) counted.uploaded += 1;
+      }
+    }
+    expect(counted).toEqual({ uploaded: 2, failed: 1 });
+    expect(transfers.overall).toMatchObject({ filesDone: 2, filesFailed: 1, active: 0 });
+    expect(toasts.items.map((t) => t.text)).toContain('1 upload failed in bad.pdf');
   });
 
-  it('retries a failed row on the same id until it is done', async () => {
-    const { fake, transfers, stored } = setup();
+  it('shows a folder as one group with its counts, and expands it to its files', async () => {
+    const { fake, transfers } = await setup();
+    const folder: LocalItem = { name: 'Reports', files: [{ path: 'a.pdf', size: 10 }, { path: 'sub/b.pdf', size: 20 }] };
+    await transfers.upload(await dropped(fake, [folder]), 'Local vault', 'in/');
+    await settled(transfers);
+    expect(transfers.rows.map((r) => r.kind)).toEqual(['group']);
+    expect(transfers.groups[0].progress).toMatchObject({ filesDone: 2, filesTotal: 2, bytesDone: 30, bytesTotal: 30 });
+    transfers.toggle(transfers.groups[0].id);
+    expect(transfers.rows.map((r) => (r.kind === 'file' ? r.file.key : r.kind))).toEqual(['group', 'in/Reports/a.pdf', 'in/Reports/sub/b.pdf']);
+  });
+
+  it('retries a failed file on the same id until it is done', async () => {
+    const { fake, transfers, stored } = await setup();
     fake.failUploads.set('bad.pdf', 1);
     await transfers.upload(await dropped(fake, [file('bad.pdf')]), 'Local vault', 'in/');
-    const failed = transfers.rows[0];
+    await settled(transfers);
+    const failed = [...transfers.groups[0].files.values()][0];
     expect(failed.state).toBe('failed');
     await transfers.retry(failed.id);
-    expect(transfers.rows).toHaveLength(1);
-    expect(transfers.rows[0]).toMatchObject({ id: failed.id, state: 'done', bytesDone: 1000 });
+    await vi.waitFor(() => expect(transfers.groups[0].files.get(failed.id)?.state).toBe('done'));
+    await settled(transfers);
+    expect(transfers.groups[0]).toMatchObject({ state: 'done', progress: { filesDone: 1, filesFailed: 0, bytesDone: 1000 } });
     expect(stored).toEqual(['in/bad.pdf']);
   });
 
   it('cancels a running upload', async () => {
-    const { fake, transfers } = setup();
+    const { fake, transfers } = await setup();
     fake.options.uploadStepMs = 50;
-    const running = transfers.upload(await dropped(fake, [file('big.pdf')]), 'Local vault', 'in/');
-    await vi.waitFor(() => expect(transfers.rows[0]?.state).toBe('running'));
-    await transfers.cancel(transfers.rows[0].id);
-    await running;
-    expect(transfers.rows[0].state).toBe('cancelled');
+    await transfers.upload(await dropped(fake, [file('big.pdf')]), 'Local vault', 'in/');
+    await vi.waitFor(() => expect([...transfers.groups[0].files.values()][0]?.state).toBe('running'));
+    await transfers.cancel([...transfers.groups[0].files.keys()][0]);
+    await settled(transfers);
+    expect(fileStates(transfers)).toEqual({ 'big.pdf': 'cancelled' });
+    expect(transfers.groups[0].state).toBe('cancelled');
     expect(fake.keys('Local vault')).not.toContain('in/big.pdf');
   });
 });
 
 describe('two drops in a row', () => {
   it('asks about the second batch only after the first is answered, cancelling neither', async () => {
-    const { fake, prompt, transfers } = setup();
+    const { fake, prompt, transfers } = await setup();
     const first = await dropped(fake, [file('a.pdf')]);
     const second = await dropped(fake, [file('b.pdf')]);
     const asked: string[] = [];
@@ -120,29 +165,24 @@ describe('two drops in a row', () => {
     ], asked);
     await Promise.all(uploads);
     stop();
+    await settled(transfers);
     expect(asked).toEqual(['a.pdf', 'b.pdf']);
     expect(fake.keys('Local vault')).toEqual(expect.arrayContaining(['in/a (1).pdf', 'in/b (1).pdf']));
   });
 });
 
-describe('a batch that fails as a whole', () => {
-  it('marks the rows it left unfinished as failed, with the engine message, and toasts it', async () => {
-    const { fake, transfers, toasts } = setup();
-    fake.options.uploadStepMs = 30;
-    const selection = await dropped(fake, [file('one.pdf'), file('two.pdf'), file('three.pdf')]);
+describe('a batch the engine refuses', () => {
+  it('toasts the engine message and starts nothing', async () => {
+    const { fake, transfers, toasts } = await setup();
+    const selection = await dropped(fake, [file('one.pdf')]);
     const original = fake.handle.bind(fake);
     fake.handle = async (cmd, args) => {
-      if (cmd !== 'upload_selection') return original(cmd, args);
-      const running = original(cmd, args);
-      await new Promise((resolve) => setTimeout(resolve, 40));
-      void running.catch(() => {});
-      throw { kind: 'Unreachable', message: 'The connection dropped' };
+      if (cmd === 'upload_selection') throw { kind: 'Io', message: 'The transfer journal cannot be used' };
+      return original(cmd, args);
     };
     fake.install();
     await transfers.upload(selection, 'Local vault', 'in/');
-    const unfinished = transfers.rows.filter((r) => r.state !== 'done');
-    expect(unfinished.length).toBeGreaterThan(0);
-    for (const row of unfinished) expect(row).toMatchObject({ state: 'failed', error: { kind: 'Unreachable', message: 'The connection dropped' } });
-    expect(toasts.items.map((t) => t.text)).toContain('Upload failed: The connection dropped');
+    expect(transfers.groups).toHaveLength(0);
+    expect(toasts.items.map((t) => t.text)).toContain('Upload failed: The transfer journal cannot be used');
   });
 });

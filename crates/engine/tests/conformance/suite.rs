@@ -1,13 +1,17 @@
-//! The cases. Each takes a fresh, empty bucket and asserts engine behaviour through the public API.
+//! The cases. Each takes a fresh, empty bucket and asserts engine behaviour through the public API,
+//! uploading through the same journal-backed [`Queue`] (and, for drops, [`Transfers`]) that the
+//! CLI and the app use.
 
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use std::collections::HashMap;
 
 use coffer_engine::{
-    AccessKey, CancellationToken, ConflictChoice, Depth, Entry, ErrorKind, FileOutcome, Journal, ObjectKey, Prefix,
-    Progress, Queue, Target, TransferState, TransferUpdate, Transfers, UploadOptions, content_type,
+    AccessKey, Bucket, CancellationToken, ConflictChoice, Depth, Entry, ErrorKind, Events, FileOutcome, FileUpdate,
+    GroupState, GroupUpdate, Item, Journal, JournalEntry, ObjectKey, Prefix, Progress, Queue, Result, Tally, Target,
+    TransferReport, TransferState, Transfers, UploadOptions, Uploaded, content_type,
 };
 
 use crate::fixture::{Fixture, read};
@@ -25,24 +29,112 @@ fn small_parts() -> UploadOptions {
     }
 }
 
-/// Transfers over a journal of their own in the case's temporary folder.
-fn transfers(f: &Fixture, options: UploadOptions) -> Transfers {
-    Transfers::new(Arc::new(Queue::new(Arc::new(Journal::open(&f.path("data")).unwrap()), options)))
-}
-
 fn key(k: &str) -> ObjectKey {
     ObjectKey::new(k).expect("a valid key")
 }
 
 fn no_progress(_: Progress) {}
 
+/// Listens to a run: counts it, remembers every progress step and outcome, and calls `hook` with
+/// the progress after each change.
+struct Recorder<'a> {
+    tally: Tally,
+    steps: Mutex<Vec<Progress>>,
+    outcomes: Mutex<Vec<FileOutcome>>,
+    started: Mutex<Vec<JournalEntry>>,
+    hook: &'a (dyn Fn(Progress) + Sync),
+}
+
+impl<'a> Recorder<'a> {
+    fn new(files: u64, bytes: u64, hook: &'a (dyn Fn(Progress) + Sync)) -> Self {
+        Self {
+            tally: Tally::new(files, bytes),
+            steps: Mutex::default(),
+            outcomes: Mutex::default(),
+            started: Mutex::default(),
+            hook,
+        }
+    }
+
+    fn step(&self) {
+        let progress = self.tally.progress();
+        self.steps.lock().unwrap().push(progress);
+        (self.hook)(progress);
+    }
+
+    fn outcomes(&self) -> Vec<FileOutcome> {
+        let mut outcomes = self.outcomes.lock().unwrap().clone();
+        outcomes.sort_by(|a, b| a.key.cmp(&b.key));
+        outcomes
+    }
+}
+
+impl Events for Recorder<'_> {
+    fn started(&self, entry: &JournalEntry) {
+        self.started.lock().unwrap().push(entry.clone());
+    }
+
+    fn bytes(&self, id: u64, bytes: u64) {
+        self.tally.bytes(id, bytes);
+        self.step();
+    }
+
+    fn resized(&self, id: u64, old: u64, new: u64) {
+        self.tally.resized(id, old, new);
+    }
+
+    fn ended(&self, outcome: FileOutcome) {
+        self.outcomes.lock().unwrap().push(outcome.clone());
+        self.tally.ended(outcome);
+        self.step();
+    }
+}
+
+/// A queue over the case's own journal.
+fn queue(f: &Fixture, options: UploadOptions) -> Queue {
+    Queue::new(Arc::new(Journal::open(&f.path("data")).unwrap()), options)
+}
+
+/// Uploads `paths` into `dest` of `bucket` the way `coffer put` does (one batch through the
+/// journal-backed queue), calling `hook` on progress. Returns each file's outcome, sorted by key,
+/// and the files refused before anything was sent.
+async fn put_with(
+    f: &Fixture,
+    bucket: &Bucket,
+    paths: Vec<PathBuf>,
+    dest: &str,
+    options: UploadOptions,
+    hook: &(dyn Fn(Progress) + Sync),
+    cancel: &CancellationToken,
+) -> (Vec<FileOutcome>, Vec<coffer_engine::UploadFailure>, Vec<Progress>) {
+    let queue = queue(f, options);
+    let items = paths.into_iter().map(|p| Item::named_as_is(p).unwrap()).collect();
+    let enqueued =
+        queue.enqueue(&bucket.connection().name, &Prefix::new(dest).unwrap(), "test", true, items).await.unwrap();
+    let recorder = Recorder::new(enqueued.batch.files, enqueued.batch.bytes, hook);
+    let _ = queue.run(bucket, enqueued.batch.id, &recorder, cancel).await;
+    let steps = recorder.steps.lock().unwrap().clone();
+    (recorder.outcomes(), enqueued.refused, steps)
+}
+
+/// Uploads one local file to key `k` of `bucket` through the queue.
+async fn store(f: &Fixture, bucket: &Bucket, path: &Path, k: &str) -> Result<Uploaded> {
+    let k = key(k);
+    let queue = queue(f, small_parts());
+    let item = Item { path: path.to_owned(), name: k.name().to_owned() };
+    let enqueued = queue.enqueue(&bucket.connection().name, &k.folder(), k.name(), false, vec![item]).await?;
+    if let Some(refused) = enqueued.refused.into_iter().next() {
+        return Err(refused.error);
+    }
+    let recorder = Recorder::new(1, 0, &no_progress);
+    queue.run(bucket, enqueued.batch.id, &recorder, &CancellationToken::new()).await?;
+    let outcome = recorder.outcomes().into_iter().next().expect("the file ran");
+    outcome.result
+}
+
 async fn upload(f: &Fixture, local: &str, len: usize, k: &str) -> Vec<u8> {
     let path = f.file(local, len);
-    let done = f
-        .bucket
-        .upload_file(&path, &key(k), &small_parts(), &no_progress, &CancellationToken::new())
-        .await
-        .unwrap_or_else(|e| panic!("uploading {k}: {e}"));
+    let done = store(f, &f.bucket, &path, k).await.unwrap_or_else(|e| panic!("uploading {k}: {e}"));
     assert_eq!(done.size, len as u64, "the upload reports the file's size");
     read(&path)
 }
@@ -62,19 +154,10 @@ async fn names(f: &Fixture, folder: &str, depth: Depth) -> Vec<String> {
 }
 
 pub async fn round_trip_of_empty_small_and_multipart_files(f: &Fixture) {
-    let progress = Mutex::new(Vec::new());
     let path = f.file("big.bin", 12 * MIB + 7);
-    f.bucket
-        .upload_file(
-            &path,
-            &key("big.bin"),
-            &small_parts(),
-            &|p| progress.lock().unwrap().push(p),
-            &CancellationToken::new(),
-        )
-        .await
-        .expect("a three-part upload works");
-    let progress = progress.into_inner().unwrap();
+    let (outcomes, _, progress) =
+        put_with(f, &f.bucket, vec![path.clone()], "", small_parts(), &no_progress, &CancellationToken::new()).await;
+    assert!(outcomes[0].result.is_ok(), "a three-part upload works: {outcomes:?}");
     let last = progress.last().expect("progress was reported");
     assert_eq!((last.bytes_done, last.bytes_total, last.files_done), (12 * MIB as u64 + 7, 12 * MIB as u64 + 7, 1));
     assert!(progress.len() >= 3, "every part reports progress, got {progress:?}");
@@ -137,25 +220,23 @@ pub async fn content_type_and_mtime_are_stored(f: &Fixture) {
     let cases =
         ["letter.docx", "budget.xlsx", "deck.pptx", "scan.pdf", "notes.odt", "mail.eml", "data.csv", "photo.jpg"];
     let mtime = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000) + Duration::from_millis(250);
+    let mtime_ms = 1_700_000_000_250;
     for name in cases {
         let path = f.file(name, 64);
         std::fs::File::options().write(true).open(&path).unwrap().set_modified(mtime).unwrap();
-        f.bucket.upload_file(&path, &key(name), &small_parts(), &no_progress, &CancellationToken::new()).await.unwrap();
+        store(f, &f.bucket, &path, name).await.unwrap();
         let info = f.bucket.stat(&key(name)).await.expect("the object exists");
         assert_eq!(info.content_type.as_deref(), Some(content_type(&path).as_str()), "{name} keeps its Content-Type");
-        assert_eq!(info.file_modified(), Some(mtime), "{name} keeps the file's mtime in x-amz-meta-mtime");
+        assert_eq!(info.file_modified_ms, Some(mtime_ms), "{name} keeps the file's mtime in x-amz-meta-mtime");
         assert_eq!(info.size, 64);
     }
     // Multipart uploads carry the same metadata.
     let path = f.file("large.pdf", 6 * MIB);
     std::fs::File::options().write(true).open(&path).unwrap().set_modified(mtime).unwrap();
-    f.bucket
-        .upload_file(&path, &key("large.pdf"), &small_parts(), &no_progress, &CancellationToken::new())
-        .await
-        .unwrap();
+    store(f, &f.bucket, &path, "large.pdf").await.unwrap();
     let info = f.bucket.stat(&key("large.pdf")).await.unwrap();
     assert_eq!(info.content_type.as_deref(), Some("application/pdf"));
-    assert_eq!(info.file_modified(), Some(mtime));
+    assert_eq!(info.file_modified_ms, Some(mtime_ms));
     let err = f.bucket.stat(&key("absent.pdf")).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
 }
@@ -165,20 +246,18 @@ pub async fn folder_upload_keeps_relative_paths(f: &Fixture) {
     for (i, rel) in files.iter().enumerate() {
         f.file(rel, if rel.ends_with("big.bin") { 6 * MIB } else { 1000 * (i + 1) });
     }
-    let progress = Mutex::new(Vec::new());
-    let report = f
-        .bucket
-        .upload_folder(
-            &f.path("Team Docs"),
-            &Prefix::new("inbox").unwrap(),
-            &small_parts(),
-            &|p| progress.lock().unwrap().push(p),
-            &CancellationToken::new(),
-        )
-        .await
-        .expect("the folder uploads");
-    assert!(report.failed.is_empty(), "nothing failed: {:?}", report.failed);
-    let keys: Vec<&str> = report.uploaded.iter().map(|u| u.key.as_str()).collect();
+    let (outcomes, refused, progress) = put_with(
+        f,
+        &f.bucket,
+        vec![f.path("Team Docs")],
+        "inbox",
+        small_parts(),
+        &no_progress,
+        &CancellationToken::new(),
+    )
+    .await;
+    assert!(refused.is_empty() && outcomes.iter().all(|o| o.result.is_ok()), "nothing failed: {outcomes:?}");
+    let keys: Vec<&str> = outcomes.iter().map(|o| o.key.as_str()).collect();
     assert_eq!(
         keys,
         vec![
@@ -188,11 +267,11 @@ pub async fn folder_upload_keeps_relative_paths(f: &Fixture) {
             "inbox/Team Docs/sub/deeper/ç.docx"
         ]
     );
-    let last = *progress.lock().unwrap().last().unwrap();
+    let last = *progress.last().unwrap();
     let total: u64 = files.iter().map(|r| std::fs::metadata(f.path(r)).unwrap().len()).sum();
     assert_eq!(
         last,
-        Progress { bytes_done: total, bytes_total: total, files_done: 4, files_total: 4, retrying: 0 },
+        Progress { bytes_done: total, bytes_total: total, files_done: 4, files_total: 4, ..Progress::default() },
         "one progress stream covers it all"
     );
     assert_eq!(
@@ -210,12 +289,9 @@ pub async fn listing_follows_every_page(f: &Fixture) {
     }
     f.file("many/sub/x.txt", 1);
     f.file("many/another/y.txt", 1);
-    let report = f
-        .bucket
-        .upload_folder(&f.path("many"), &Prefix::root(), &small_parts(), &no_progress, &CancellationToken::new())
-        .await
-        .unwrap();
-    assert_eq!((report.uploaded.len(), report.failed.len()), (1005, 0));
+    let (outcomes, refused, _) =
+        put_with(f, &f.bucket, vec![f.path("many")], "", small_parts(), &no_progress, &CancellationToken::new()).await;
+    assert_eq!((outcomes.iter().filter(|o| o.result.is_ok()).count(), refused.len()), (1005, 0));
     let level = f.bucket.list(&Prefix::new("many").unwrap(), Depth::OneLevel).await.unwrap();
     assert_eq!(level.len(), 1005, "1,003 documents and 2 folders, across more than one page");
     assert_eq!(level[0].name, "another", "folders come first");
@@ -234,17 +310,18 @@ pub async fn delete_one_many_and_a_folder(f: &Fixture) {
     for k in ["one.txt", "two.txt", "three.txt", "keep.txt", "old/a.txt", "old/b/c.txt", "old/b/d.txt", "older.txt"] {
         upload(f, k, 5, k).await;
     }
-    f.bucket.delete(&key("one.txt")).await.expect("deleting one object works");
-    let done = std::sync::atomic::AtomicU64::new(0);
-    let report = f
-        .bucket
-        .delete_many(&[key("two.txt"), key("three.txt")], &|d, _| done.store(d, std::sync::atomic::Ordering::Relaxed))
-        .await
-        .unwrap();
+    let delete = |targets: Vec<Target>| async move {
+        let done = std::sync::atomic::AtomicU64::new(0);
+        let report = f.bucket.delete(&targets, &|d, _| done.store(d, std::sync::atomic::Ordering::Relaxed)).await?;
+        Ok::<_, coffer_engine::Error>((report, done.into_inner()))
+    };
+    let (report, _) = delete(vec![Target::Object(key("one.txt"))]).await.expect("deleting one object works");
+    assert_eq!(report.deleted, vec!["one.txt"]);
+    let (report, done) = delete(vec![Target::Object(key("two.txt")), Target::Object(key("three.txt"))]).await.unwrap();
     assert_eq!(report.deleted, vec!["two.txt", "three.txt"]);
     assert!(report.failed.is_empty());
-    assert_eq!(done.into_inner(), 2, "progress counts every key");
-    let report = f.bucket.delete_folder(&Prefix::new("old").unwrap(), &|_, _| {}).await.unwrap();
+    assert_eq!(done, 2, "progress counts every key");
+    let (report, _) = delete(vec![Target::Folder(Prefix::new("old").unwrap())]).await.unwrap();
     let mut deleted = report.deleted.clone();
     deleted.sort();
     assert_eq!(
@@ -253,8 +330,10 @@ pub async fn delete_one_many_and_a_folder(f: &Fixture) {
         "everything under the folder, nothing beside it"
     );
     assert_eq!(names(f, "", Depth::Recursive).await, vec!["keep.txt", "older.txt"]);
-    let err = f.bucket.delete_folder(&Prefix::root(), &|_, _| {}).await.unwrap_err();
+    let err = delete(vec![Target::Folder(Prefix::root())]).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput, "the whole bucket is never deleted by accident");
+    let (report, _) = delete(vec![Target::Object(key("never-there.txt"))]).await.unwrap();
+    assert_eq!(report.deleted, vec!["never-there.txt"], "deleting what is not there succeeds, as in S3");
 }
 
 pub async fn share_link_serves_the_bytes(f: &Fixture) {
@@ -282,31 +361,24 @@ pub async fn cancel_leaves_no_multipart_upload(f: &Fixture) {
     let path = f.file("cancel.bin", 30 * MIB);
     let cancel = CancellationToken::new();
     let options = UploadOptions { parts_in_flight: 1, ..small_parts() };
-    let err = f
-        .bucket
-        .upload_file(
-            &path,
-            &key("cancel.bin"),
-            &options,
-            &|p| {
-                if p.bytes_done > 0 {
-                    cancel.cancel();
-                }
-            },
-            &cancel,
-        )
-        .await
-        .expect_err("the upload was cancelled after its first part");
+    let hook = |p: Progress| {
+        if p.bytes_done > 0 {
+            cancel.cancel();
+        }
+    };
+    let (outcomes, _, _) = put_with(f, &f.bucket, vec![path], "", options.clone(), &hook, &cancel).await;
+    let err = outcomes[0].result.clone().expect_err("the upload was cancelled after its first part");
     assert_eq!(err.kind(), ErrorKind::Cancelled, "{err}");
     assert_eq!(f.unfinished_uploads().await, 0, "cancelling aborts the multipart upload");
     assert_eq!(f.bucket.stat(&key("cancel.bin")).await.unwrap_err().kind(), ErrorKind::NotFound, "nothing was stored");
+    assert_eq!(queue(f, small_parts()).journal().unfinished().unwrap(), 0, "a cancelled file leaves the journal");
 
-    // Cancelled before it starts: nothing is sent at all.
+    // Cancelled before it starts: nothing is sent at all, and the file stays queued.
     let small = f.file("small.txt", 10);
     let cancelled = CancellationToken::new();
     cancelled.cancel();
-    let err = f.bucket.upload_file(&small, &key("small.txt"), &options, &no_progress, &cancelled).await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Cancelled);
+    let (outcomes, _, _) = put_with(f, &f.bucket, vec![small], "", options, &no_progress, &cancelled).await;
+    assert!(outcomes.is_empty(), "nothing ran: {outcomes:?}");
     assert_eq!(f.bucket.stat(&key("small.txt")).await.unwrap_err().kind(), ErrorKind::NotFound);
 }
 
@@ -314,23 +386,16 @@ pub async fn file_changing_during_upload_is_refused(f: &Fixture) {
     let path = f.file("growing.log", 11 * MIB);
     let options = UploadOptions { parts_in_flight: 1, ..small_parts() };
     let appended = std::sync::atomic::AtomicBool::new(false);
-    let err = f
-        .bucket
-        .upload_file(
-            &path,
-            &key("growing.log"),
-            &options,
-            &|p| {
-                if p.bytes_done > 0 && !appended.swap(true, std::sync::atomic::Ordering::SeqCst) {
-                    use std::io::Write;
-                    let mut file = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
-                    file.write_all(b"one more line\n").unwrap();
-                }
-            },
-            &CancellationToken::new(),
-        )
-        .await
-        .expect_err("a file appended to during its upload is not stored");
+    let hook = |p: Progress| {
+        if p.bytes_done > 0 && !appended.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            use std::io::Write;
+            let mut file = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
+            file.write_all(b"one more line\n").unwrap();
+        }
+    };
+    let (outcomes, _, _) =
+        put_with(f, &f.bucket, vec![path.clone()], "", options, &hook, &CancellationToken::new()).await;
+    let err = outcomes[0].result.clone().expect_err("a file appended to during its upload is not stored");
     assert_eq!(err.kind(), ErrorKind::Io, "{err}");
     assert_eq!(
         f.bucket.stat(&key("growing.log")).await.unwrap_err().kind(),
@@ -341,27 +406,24 @@ pub async fn file_changing_during_upload_is_refused(f: &Fixture) {
 }
 
 pub async fn bad_local_input_is_refused(f: &Fixture) {
-    let opts = small_parts();
     let none = CancellationToken::new();
-    let missing =
-        f.bucket.upload_file(&f.path("missing.pdf"), &key("m.pdf"), &opts, &no_progress, &none).await.unwrap_err();
-    assert_eq!(missing.kind(), ErrorKind::NotFound, "{missing}");
-    std::fs::create_dir_all(f.path("a folder")).unwrap();
-    let folder =
-        f.bucket.upload_file(&f.path("a folder"), &key("f.pdf"), &opts, &no_progress, &none).await.unwrap_err();
-    assert_eq!(folder.kind(), ErrorKind::InvalidInput, "{folder}");
-    let file = f.file("plain.txt", 3);
-    let not_folder = f.bucket.upload_folder(&file, &Prefix::root(), &opts, &no_progress, &none).await.unwrap_err();
-    assert_eq!(not_folder.kind(), ErrorKind::InvalidInput, "{not_folder}");
-
-    let locked = f.file("locked.txt", 3);
+    let ok = f.file("drop/ok.txt", 3);
+    let locked = f.file("drop/locked.txt", 3);
     std::fs::set_permissions(&locked, std::os::unix::fs::PermissionsExt::from_mode(0o000)).unwrap();
+    let paths = vec![f.path("missing.pdf"), ok, locked.clone()];
+    let (outcomes, refused, _) = put_with(f, &f.bucket, paths, "", small_parts(), &no_progress, &none).await;
+    assert_eq!(refused.len(), 1, "a missing file is refused alone: {refused:?}");
+    assert_eq!(refused[0].error.kind(), ErrorKind::NotFound, "{}", refused[0].error);
+    let results: Vec<(&str, bool)> = outcomes.iter().map(|o| (o.key.as_str(), o.result.is_ok())).collect();
     // Root reads any file, so the unreadable case only means something for other users.
     if std::fs::read(&locked).is_err() {
-        let err = f.bucket.upload_file(&locked, &key("locked.txt"), &opts, &no_progress, &none).await.unwrap_err();
+        assert_eq!(results, vec![("locked.txt", false), ("ok.txt", true)], "an unreadable file fails alone");
+        let err = outcomes[0].result.clone().unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Io, "{err}");
+        assert_eq!(names(f, "", Depth::Recursive).await, vec!["ok.txt"], "nothing half-done was stored");
+    } else {
+        assert_eq!(results, vec![("locked.txt", true), ("ok.txt", true)]);
     }
-    assert_eq!(names(f, "", Depth::Recursive).await, Vec::<String>::new(), "nothing half-done was stored");
 }
 
 pub async fn bad_keys_are_refused(f: &Fixture) {
@@ -374,8 +436,7 @@ pub async fn bad_keys_are_refused(f: &Fixture) {
     let prefixed = f.variant(|c| c.prefix = Prefix::new("team").unwrap(), None).await;
     let path = f.file("x.txt", 1);
     let k = key(&"k".repeat(1024));
-    let err =
-        prefixed.upload_file(&path, &k, &small_parts(), &no_progress, &CancellationToken::new()).await.unwrap_err();
+    let err = store(f, &prefixed, &path, k.as_str()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
 }
 
@@ -425,20 +486,12 @@ pub async fn read_only_key_can_read_but_not_write(f: &Fixture) {
     assert_eq!(read(&target), sent);
 
     let path = f.file("new.txt", 10);
-    let err = read_only
-        .upload_file(&path, &key("new.txt"), &small_parts(), &no_progress, &CancellationToken::new())
-        .await
-        .unwrap_err();
+    let err = store(f, read_only, &path, "new.txt").await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::PermissionDenied, "{err}");
     let big = f.file("new.bin", 6 * MIB);
-    let err = read_only
-        .upload_file(&big, &key("new.bin"), &small_parts(), &no_progress, &CancellationToken::new())
-        .await
-        .unwrap_err();
+    let err = store(f, read_only, &big, "new.bin").await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::PermissionDenied, "{err}");
-    let err = read_only.delete(&key("public.txt")).await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::PermissionDenied, "{err}");
-    let outcome = read_only.delete_many(&[key("public.txt")], &|_, _| {}).await;
+    let outcome = read_only.delete(&[Target::Object(key("public.txt"))], &|_, _| {}).await;
     match outcome {
         Ok(report) => assert_eq!(report.failed.len(), 1, "the batch reports the key it could not delete"),
         Err(err) => assert_eq!(err.kind(), ErrorKind::PermissionDenied, "{err}"),
@@ -450,15 +503,13 @@ pub async fn prefix_confines_the_connection(f: &Fixture) {
     upload(f, "outside.txt", 3, "outside.txt").await;
     let team = f.variant(|c| c.prefix = Prefix::new("teams/finance").unwrap(), None).await;
     let path = f.file("inside.txt", 4);
-    team.upload_file(&path, &key("q1/inside.txt"), &small_parts(), &no_progress, &CancellationToken::new())
-        .await
-        .unwrap();
+    store(f, &team, &path, "q1/inside.txt").await.unwrap();
     assert_eq!(names(f, "", Depth::Recursive).await, vec!["outside.txt", "teams/finance/q1/inside.txt"]);
     let seen: Vec<String> =
         team.list(&Prefix::root(), Depth::Recursive).await.unwrap().into_iter().map(|e| e.key).collect();
     assert_eq!(seen, vec!["q1/inside.txt"], "keys are relative to the prefix and nothing outside it shows");
     assert_eq!(team.check().await.unwrap(), coffer_engine::Access::ReadWrite);
-    team.delete_folder(&Prefix::new("q1").unwrap(), &|_, _| {}).await.unwrap();
+    team.delete(&[Target::Folder(Prefix::new("q1").unwrap())], &|_, _| {}).await.unwrap();
     assert_eq!(names(f, "", Depth::Recursive).await, vec!["outside.txt"]);
 }
 
@@ -466,11 +517,8 @@ pub async fn download_is_atomic_and_stays_in_its_folder(f: &Fixture) {
     let sent = upload(f, "doc.pdf", 2000, "etc/passwd").await;
     let folder = f.path("chosen");
     std::fs::create_dir_all(&folder).unwrap();
-    let written = f
-        .bucket
-        .download_into(&key("etc/passwd"), &Prefix::root(), &folder, &no_progress, &CancellationToken::new())
-        .await
-        .unwrap();
+    let written = coffer_engine::safe_path(&folder, "etc/passwd").unwrap();
+    f.bucket.download(&key("etc/passwd"), &written, &no_progress, &CancellationToken::new()).await.unwrap();
     assert_eq!(written, folder.join("etc").join("passwd"), "a key naming a system path lands inside the chosen folder");
     assert_eq!(read(&written), sent);
 
@@ -489,17 +537,78 @@ pub async fn download_is_atomic_and_stays_in_its_folder(f: &Fixture) {
     assert_eq!(err.kind(), ErrorKind::InvalidInput, "a folder is not a file name: {err}");
 }
 
-fn collect(updates: &Mutex<Vec<TransferUpdate>>) -> impl Fn(TransferUpdate) + Sync + '_ {
-    move |u| updates.lock().unwrap().push(u)
+/// Everything a [`Transfers`] session reported, and a way to wait for a state.
+#[derive(Default)]
+struct Reports {
+    all: Mutex<Vec<TransferReport>>,
+    changed: tokio::sync::Notify,
 }
 
-/// The final state of every transfer, by key.
-fn outcomes(updates: &Mutex<Vec<TransferUpdate>>) -> Vec<(String, TransferState)> {
-    let mut last = std::collections::BTreeMap::new();
-    for u in updates.lock().unwrap().iter() {
-        last.insert(u.key.clone(), u.state);
+impl Reports {
+    /// Waits until `done` holds for what was reported so far; waiting is for a state, never a time
+    /// (the minute is only there to fail a broken case instead of hanging it).
+    async fn wait_for(&self, what: &str, done: impl Fn(&[TransferReport]) -> bool) {
+        let waiting = async {
+            loop {
+                let notified = self.changed.notified();
+                if done(&self.all.lock().unwrap()) {
+                    return;
+                }
+                notified.await;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(60), waiting)
+            .await
+            .unwrap_or_else(|_| panic!("never saw {what}: {:?}", self.all.lock().unwrap()));
     }
-    last.into_iter().collect()
+
+    fn files(&self) -> Vec<FileUpdate> {
+        files_of(&self.all.lock().unwrap())
+    }
+
+    /// The last state of every file, by key.
+    fn outcomes(&self) -> Vec<(String, TransferState)> {
+        let mut last = std::collections::BTreeMap::new();
+        for file in self.files() {
+            last.insert(file.key, file.state);
+        }
+        last.into_iter().collect()
+    }
+
+    fn group(&self, id: u64) -> Option<GroupUpdate> {
+        self.all.lock().unwrap().iter().flat_map(|r| r.groups.iter()).filter(|g| g.id == id).last().cloned()
+    }
+}
+
+fn files_of(reports: &[TransferReport]) -> Vec<FileUpdate> {
+    reports.iter().flat_map(|r| r.files.clone()).collect()
+}
+
+/// A Transfers session over the case's own journal, as the app runs it.
+fn transfers(f: &Fixture, options: UploadOptions) -> (Arc<Transfers>, Arc<Reports>) {
+    let reports = Arc::new(Reports::default());
+    let sink = Arc::clone(&reports);
+    let transfers = Transfers::new(Arc::new(queue(f, options)), move |report| {
+        sink.all.lock().unwrap().push(report);
+        sink.changed.notify_waiters();
+    });
+    (transfers, reports)
+}
+
+fn ended(reports: &[TransferReport], groups: &[u64]) -> bool {
+    groups.iter().all(|id| {
+        reports
+            .iter()
+            .flat_map(|r| r.groups.iter())
+            .filter(|g| g.id == *id)
+            .last()
+            .is_some_and(|g| g.state != GroupState::Running)
+    })
+}
+
+async fn wait_for_groups(reports: &Reports, groups: &[GroupUpdate]) {
+    let ids: Vec<u64> = groups.iter().map(|g| g.id).collect();
+    reports.wait_for("the groups end", |all| ended(all, &ids)).await;
 }
 
 pub async fn dropped_files_resolve_name_conflicts(f: &Fixture) {
@@ -508,25 +617,34 @@ pub async fn dropped_files_resolve_name_conflicts(f: &Fixture) {
     let report = f.file("drop/report.pdf", 20);
     let new = f.file("drop/new.txt", 30);
     f.file("drop/Team/b.txt", 40);
-    let transfers = transfers(f, small_parts());
-    let id = transfers.add_selection(vec![report.clone(), new.clone(), f.path("drop/Team")]);
+    let (transfers, reports) = transfers(f, small_parts());
+    let paths = vec![report.clone(), new.clone(), f.path("drop/Team")];
+    let id = transfers.add_selection(paths.clone());
     let selection = transfers.inspect(id, &f.bucket, &Prefix::root()).await.unwrap();
     let seen: Vec<(&str, bool, bool, u64)> =
         selection.items.iter().map(|i| (i.name.as_str(), i.is_folder, i.exists, i.size)).collect();
     assert_eq!(seen, vec![("report.pdf", false, true, 20), ("new.txt", false, false, 30), ("Team", true, true, 40)]);
 
     // No choice for a taken name means skip: nothing is ever overwritten silently.
-    let updates = Mutex::new(Vec::new());
-    transfers.upload_selection(id, &f.bucket, &Prefix::root(), &HashMap::new(), &collect(&updates)).await.unwrap();
-    assert_eq!(outcomes(&updates), vec![("new.txt".into(), TransferState::Done)]);
+    let groups = transfers.upload_selection(id, &f.bucket, &Prefix::root(), &HashMap::new()).await.unwrap();
+    let names_of = |groups: &[GroupUpdate]| groups.iter().map(|g| g.name.clone()).collect::<Vec<_>>();
+    assert_eq!(names_of(&groups), vec!["new.txt"], "one group per item that is sent");
+    wait_for_groups(&reports, &groups).await;
+    assert_eq!(reports.outcomes(), vec![("new.txt".into(), TransferState::Done)]);
     assert_eq!(download(f, "report.pdf").await, old);
+    assert_eq!(
+        transfers.upload_selection(id, &f.bucket, &Prefix::root(), &HashMap::new()).await.unwrap_err().kind(),
+        ErrorKind::NotFound,
+        "an uploaded selection is let go of"
+    );
 
     let choices =
         HashMap::from([("report.pdf".to_owned(), ConflictChoice::KeepBoth), ("Team".to_owned(), ConflictChoice::Skip)]);
-    let updates = Mutex::new(Vec::new());
-    transfers.upload_selection(id, &f.bucket, &Prefix::root(), &choices, &collect(&updates)).await.unwrap();
+    let id = transfers.add_selection(paths.clone());
+    let groups = transfers.upload_selection(id, &f.bucket, &Prefix::root(), &choices).await.unwrap();
     // new.txt is taken now (by the first round) and has no choice, so it is skipped too.
-    assert_eq!(outcomes(&updates), vec![("report (1).pdf".into(), TransferState::Done)]);
+    assert_eq!(names_of(&groups), vec!["report (1).pdf"]);
+    wait_for_groups(&reports, &groups).await;
     assert_eq!(
         download(f, "report (1).pdf").await,
         read(&report),
@@ -539,8 +657,11 @@ pub async fn dropped_files_resolve_name_conflicts(f: &Fixture) {
         ("report.pdf".to_owned(), ConflictChoice::Replace),
         ("Team".to_owned(), ConflictChoice::KeepBoth),
     ]);
-    let updates = Mutex::new(Vec::new());
-    transfers.upload_selection(id, &f.bucket, &Prefix::new("").unwrap(), &choices, &collect(&updates)).await.unwrap();
+    let id = transfers.add_selection(paths);
+    let groups = transfers.upload_selection(id, &f.bucket, &Prefix::root(), &choices).await.unwrap();
+    assert_eq!(names_of(&groups), vec!["report.pdf", "Team (1)"]);
+    assert!(groups[1].is_folder && groups[1].progress.files_total == 1 && groups[1].progress.bytes_total == 40);
+    wait_for_groups(&reports, &groups).await;
     assert_eq!(download(f, "report.pdf").await, read(&report), "replace overwrites, because the user said so");
     assert_eq!(
         names(f, "Team (1)", Depth::OneLevel).await,
@@ -548,49 +669,75 @@ pub async fn dropped_files_resolve_name_conflicts(f: &Fixture) {
         "a kept folder gets a numbered name"
     );
     let states: Vec<TransferState> =
-        updates.lock().unwrap().iter().filter(|u| u.key == "report.pdf").map(|u| u.state).collect();
-    assert_eq!(states.first(), Some(&TransferState::Queued));
-    assert_eq!(states.last(), Some(&TransferState::Done));
-    assert!(states.contains(&TransferState::Running));
+        reports.files().into_iter().filter(|u| u.key == "Team (1)/b.txt").map(|u| u.state).collect();
+    assert_eq!(states.last(), Some(&TransferState::Done), "{states:?}");
+    let group = reports.group(groups[1].id).unwrap();
+    assert_eq!((group.state, group.progress.files_done, group.progress.bytes_done), (GroupState::Done, 1, 40));
 }
 
 pub async fn transfers_cancel_and_retry(f: &Fixture) {
     let path = f.file("drop/big.bin", 12 * MIB);
-    let transfers = transfers(f, UploadOptions { parts_in_flight: 1, ..small_parts() });
+    let (transfers, reports) = transfers(f, UploadOptions { parts_in_flight: 1, ..small_parts() });
     let id = transfers.add_selection(vec![path.clone()]);
-    let updates = Mutex::new(Vec::new());
-    let cancel_on_start = |u: TransferUpdate| {
-        if u.state == TransferState::Running {
-            transfers.cancel(u.id);
-        }
-        updates.lock().unwrap().push(u);
-    };
-    transfers.upload_selection(id, &f.bucket, &Prefix::root(), &HashMap::new(), &cancel_on_start).await.unwrap();
-    assert_eq!(outcomes(&updates), vec![("big.bin".into(), TransferState::Cancelled)]);
+    let groups = transfers.upload_selection(id, &f.bucket, &Prefix::root(), &HashMap::new()).await.unwrap();
+    reports.wait_for("the file start", |all| files_of(all).iter().any(|u| u.state == TransferState::Running)).await;
+    let file = reports.files()[0].id;
+    transfers.cancel(file).unwrap();
+    wait_for_groups(&reports, &groups).await;
+    assert_eq!(reports.outcomes(), vec![("big.bin".into(), TransferState::Cancelled)]);
     assert_eq!(f.unfinished_uploads().await, 0);
     assert_eq!(f.bucket.stat(&key("big.bin")).await.unwrap_err().kind(), ErrorKind::NotFound);
+    assert_eq!(transfers.retry(file).unwrap_err().kind(), ErrorKind::NotFound, "a cancelled file left the queue");
+    assert_eq!(transfers.retry(999_999).unwrap_err().kind(), ErrorKind::NotFound);
 
-    let transfer = updates.lock().unwrap()[0].id;
-    let retried = Mutex::new(Vec::new());
-    transfers.retry(transfer, &collect(&retried)).await.unwrap();
-    assert_eq!(outcomes(&retried), vec![("big.bin".into(), TransferState::Done)]);
-    assert_eq!(download(f, "big.bin").await, read(&path));
-    assert_eq!(transfers.retry(999_999, &|_| {}).await.unwrap_err().kind(), ErrorKind::NotFound);
-
-    // A failed transfer reports why.
-    let gone = f.file("drop/gone.txt", 5);
+    // A failed file reports why, stays in the journal, and runs again on Retry. A named pipe is
+    // queued like a file but cannot be uploaded: a failure that does not depend on timing.
+    let gone = f.path("drop/gone.txt");
+    let made = std::process::Command::new("mkfifo").arg(&gone).status().unwrap();
+    assert!(made.success(), "mkfifo works");
     let id = transfers.add_selection(vec![gone.clone()]);
-    let failed = Mutex::new(Vec::new());
-    let delete_first = |u: TransferUpdate| {
-        if u.state == TransferState::Queued {
-            std::fs::remove_file(&gone).unwrap();
-        }
-        failed.lock().unwrap().push(u);
-    };
-    transfers.upload_selection(id, &f.bucket, &Prefix::root(), &HashMap::new(), &delete_first).await.unwrap();
-    let last = failed.lock().unwrap().last().cloned().unwrap();
-    assert_eq!(last.state, TransferState::Failed);
-    assert_eq!(last.error.map(|e| e.kind()), Some(ErrorKind::NotFound), "the reason travels with the failed row");
+    let before = reports.files().len();
+    let groups = transfers.upload_selection(id, &f.bucket, &Prefix::root(), &HashMap::new()).await.unwrap();
+    wait_for_groups(&reports, &groups).await;
+    let failed = reports.files().into_iter().skip(before).filter(|u| u.state == TransferState::Failed).last();
+    let failed = failed.expect("the pipe fails");
+    assert_eq!(failed.error.map(|e| e.kind()), Some(ErrorKind::InvalidInput), "the reason travels with the failed row");
+    assert_eq!(reports.group(groups[0].id).unwrap().state, GroupState::Failed);
+    assert_eq!(queue(f, small_parts()).journal().unfinished().unwrap(), 1, "a failed file waits in the journal");
+
+    std::fs::remove_file(&gone).unwrap();
+    std::fs::write(&gone, b"now a document").unwrap();
+    transfers.retry(failed.id).unwrap();
+    reports
+        .wait_for("the retried file done", |all| {
+            files_of(all).iter().any(|u| u.id == failed.id && u.state == TransferState::Done)
+        })
+        .await;
+    wait_for_groups(&reports, &groups).await;
+    let group = reports.group(groups[0].id).unwrap();
+    assert_eq!((group.state, group.progress.files_failed, group.progress.files_done), (GroupState::Done, 0, 1));
+    assert_eq!(download(f, "gone.txt").await, read(&gone), "the retry ran under the same transfer id");
+    assert_eq!(queue(f, small_parts()).journal().unfinished().unwrap(), 0);
+
+    // A file gone between the drop and the upload is skipped, with the reason, and nothing is queued.
+    let missing = f.file("drop/missing.txt", 5);
+    let id = transfers.add_selection(vec![missing.clone()]);
+    std::fs::remove_file(&missing).unwrap();
+    let groups = transfers.upload_selection(id, &f.bucket, &Prefix::root(), &HashMap::new()).await.unwrap();
+    assert_eq!((groups[0].skipped_total, groups[0].progress.files_total), (1, 0));
+    assert_eq!(groups[0].skipped[0].error.kind(), ErrorKind::NotFound);
+    wait_for_groups(&reports, &groups).await;
+
+    // Discarding a group's failed file takes it out of the journal.
+    let pipe = f.path("drop/pipe");
+    assert!(std::process::Command::new("mkfifo").arg(&pipe).status().unwrap().success());
+    let id = transfers.add_selection(vec![pipe]);
+    let groups = transfers.upload_selection(id, &f.bucket, &Prefix::root(), &HashMap::new()).await.unwrap();
+    wait_for_groups(&reports, &groups).await;
+    assert_eq!(reports.group(groups[0].id).unwrap().state, GroupState::Failed);
+    transfers.cancel_group(groups[0].id).unwrap();
+    assert_eq!(reports.group(groups[0].id).unwrap().state, GroupState::Cancelled);
+    assert_eq!(queue(f, small_parts()).journal().unfinished().unwrap(), 0, "discarded from the journal");
 }
 
 pub async fn delete_targets_measure_and_remove(f: &Fixture) {
@@ -600,39 +747,40 @@ pub async fn delete_targets_measure_and_remove(f: &Fixture) {
     let targets = [Target::parse("a.txt").unwrap(), Target::parse("dir/").unwrap()];
     let summary = f.bucket.measure(&targets).await.unwrap();
     assert_eq!((summary.objects, summary.bytes), (3, 60), "a folder counts everything inside it");
-    let report = f.bucket.delete_targets(&targets, &|_, _| {}).await.unwrap();
+    let report = f.bucket.delete(&targets, &|_, _| {}).await.unwrap();
     assert_eq!(report.deleted.len(), 3);
     assert_eq!(names(f, "", Depth::Recursive).await, vec!["other.txt"]);
     assert_eq!(Target::parse("").unwrap_err().kind(), ErrorKind::InvalidInput);
 }
 
-/// Runs `queue` on everything it owns for `f`'s bucket and returns each file's outcome.
-async fn run_all(queue: &Queue, f: &Fixture, cancel: &CancellationToken) -> Vec<FileOutcome> {
-    let outcomes = Mutex::new(Vec::new());
-    queue.run(&f.bucket, 0, u64::MAX, &no_progress, &|o| outcomes.lock().unwrap().push(o), cancel).await.unwrap();
-    outcomes.into_inner().unwrap()
+/// Runs every batch `queue` has claimed for `f`'s bucket and returns each file's outcome.
+async fn run_claimed(queue: &Queue, f: &Fixture, batches: &[coffer_engine::BatchInfo]) -> Vec<FileOutcome> {
+    let recorder = Recorder::new(0, 0, &no_progress);
+    for batch in batches {
+        queue.run(&f.bucket, batch.id, &recorder, &CancellationToken::new()).await.unwrap();
+    }
+    recorder.outcomes()
 }
 
 /// Starts uploading `paths` through a fresh journal and stops dead (the future is dropped, as if the
-/// process were killed) once `stop_after` bytes are on the server. Returns the abandoned journal's
-/// folder; the journal itself is closed, so its entries are now orphans.
-async fn crash_during_upload(f: &Fixture, paths: Vec<std::path::PathBuf>, stop_after: u64) {
-    let queue = Queue::new(
-        Arc::new(Journal::open(&f.path("data")).unwrap()),
-        UploadOptions { parts_in_flight: 1, ..small_parts() },
-    );
+/// process were killed) once `stop_after` bytes are on the server. The journal is closed, so its
+/// entries are now orphans.
+async fn crash_during_upload(f: &Fixture, paths: Vec<PathBuf>, stop_after: u64) {
+    let queue = queue(f, UploadOptions { parts_in_flight: 1, ..small_parts() });
     let name = f.bucket.connection().name.clone();
-    let batch = queue.enqueue(&name, paths, &Prefix::root()).await.unwrap();
+    let items = paths.into_iter().map(|p| Item::named_as_is(p).unwrap()).collect();
+    let enqueued = queue.enqueue(&name, &Prefix::root(), "crash", true, items).await.unwrap();
     let (reached, stop) = tokio::sync::oneshot::channel::<()>();
     let reached = Mutex::new(Some(reached));
-    let progress = |p: Progress| {
+    let hook = |p: Progress| {
         if let Some(tx) = reached.lock().unwrap().take_if(|_| p.bytes_done >= stop_after) {
             let _ = tx.send(());
         }
     };
+    let recorder = Recorder::new(0, 0, &hook);
     let cancel = CancellationToken::new();
     tokio::select! {
-        result = queue.run(&f.bucket, batch.first, batch.last, &progress, &|_| {}, &cancel) => {
+        result = queue.run(&f.bucket, enqueued.batch.id, &recorder, &cancel) => {
             panic!("the upload was meant to be interrupted, but ended: {result:?}")
         }
         _ = stop => {}
@@ -644,9 +792,13 @@ pub async fn interrupted_upload_resumes_from_its_last_part(f: &Fixture) {
     crash_during_upload(f, vec![path.clone()], 10 * MIB as u64).await;
     assert_eq!(f.bucket.stat(&key("big.bin")).await.unwrap_err().kind(), ErrorKind::NotFound, "not complete yet");
 
-    let queue = Queue::new(Arc::new(Journal::open(&f.path("data")).unwrap()), small_parts());
-    assert_eq!(queue.claim_unfinished().unwrap(), vec![f.bucket.connection().name.clone()]);
-    let outcomes = run_all(&queue, f, &CancellationToken::new()).await;
+    let queue = queue(f, small_parts());
+    let batches = queue.claim_unfinished().unwrap();
+    assert_eq!(
+        batches.iter().map(|b| (b.connection.clone(), b.files)).collect::<Vec<_>>(),
+        vec![(f.bucket.connection().name.clone(), 1)]
+    );
+    let outcomes = run_claimed(&queue, f, &batches).await;
     assert_eq!(outcomes.len(), 1, "exactly the one unfinished file is resumed");
     let done = outcomes.into_iter().next().unwrap().result.expect("the resumed upload completes");
     assert!(done.parts_resumed >= 2, "parts already on the server are not sent again ({} resumed)", done.parts_resumed);
@@ -654,7 +806,7 @@ pub async fn interrupted_upload_resumes_from_its_last_part(f: &Fixture) {
     assert_eq!(download(f, "big.bin").await, read(&path), "the resumed object is byte-identical");
     assert_eq!(f.unfinished_uploads().await, 0, "nothing is left open");
     assert_eq!(queue.journal().unfinished().unwrap(), 0, "the journal forgets finished files");
-    assert!(run_all(&queue, f, &CancellationToken::new()).await.is_empty(), "nothing is uploaded twice");
+    assert!(run_claimed(&queue, f, &batches).await.is_empty(), "nothing is uploaded twice");
 }
 
 pub async fn changed_file_restarts_and_queued_files_are_sent(f: &Fixture) {
@@ -666,9 +818,9 @@ pub async fn changed_file_restarts_and_queued_files_are_sent(f: &Fixture) {
     // The file is saved again while Coffer is not running.
     std::fs::write(&big, vec![7u8; 12 * MIB]).unwrap();
 
-    let queue = Queue::new(Arc::new(Journal::open(&f.path("data")).unwrap()), small_parts());
-    queue.claim_unfinished().unwrap();
-    let outcomes = run_all(&queue, f, &CancellationToken::new()).await;
+    let queue = queue(f, small_parts());
+    let batches = queue.claim_unfinished().unwrap();
+    let outcomes = run_claimed(&queue, f, &batches).await;
     let restarted: Vec<String> =
         outcomes.iter().filter(|o| o.result.as_ref().is_ok_and(|u| u.restarted)).map(|o| o.key.to_string()).collect();
     assert_eq!(restarted, vec!["in/big.bin"], "the changed file starts again, and says so");

@@ -3,7 +3,7 @@
  * (only its name, in localStorage); the first start shows the Local vault.
  */
 import * as api from '../api';
-import type { Connection, ConnectionInfo } from '../types';
+import type { Connection, ConnectionInfo } from '../ipc';
 
 const REMEMBERED = 'coffer.connection';
 

@@ -16,7 +16,7 @@ import {
   nextSort,
 } from '../listing';
 import { emptySelection, retain, targets, type SelectionState } from '../selection';
-import type { CofferError, Entry } from '../types';
+import type { CofferError, Entry, ListEvent } from '../ipc';
 
 /**
  * While a listing streams in, the rows shown are brought up to date at most every PUBLISH_MS plus
@@ -25,11 +25,6 @@ import type { CofferError, Entry } from '../types';
  */
 export const PUBLISH_MS = 200;
 export const PUBLISH_MS_PER_1000 = 10;
-/**
- * Channel messages may trail the command's response; after it resolves, missing pages get this long
- * before the listing is taken as complete with what arrived.
- */
-export const SETTLE_MS = 2000;
 
 export class FolderView {
   connection = $state<string | null>(null);
@@ -127,10 +122,9 @@ export class FolderView {
     }
 
     const received: Entry[] = [];
-    let total: number | null = null;
     let finished = false;
+    let answered = false;
     let publishTimer: ReturnType<typeof setTimeout> | null = null;
-    let settleTimer: ReturnType<typeof setTimeout> | null = null;
 
     const publish = () => {
       if (publishTimer != null) clearTimeout(publishTimer);
@@ -145,44 +139,47 @@ export class FolderView {
     };
 
     return new Promise<void>((resolve) => {
-      const finish = () => {
-        if (finished) return;
+      const end = () => {
         finished = true;
-        if (settleTimer != null) clearTimeout(settleTimer);
-        if (current()) {
-          publish();
-          this.loading = false;
-          this.listed = true;
-          this.unreachable = false;
-          this.failure = null;
-          const keys = new Set(received.map((entry) => entry.key));
-          this.selection = retain(this.selection, (key) => keys.has(key));
-        } else if (publishTimer != null) {
-          clearTimeout(publishTimer);
-        }
+        if (publishTimer != null) clearTimeout(publishTimer);
         resolve();
       };
 
-      const onPage = (page: Entry[]) => {
-        if (finished || !current()) return;
-        for (const entry of page) received.push(entry);
-        if (streaming) {
-          if (received.length === page.length) publish();
-          else publishTimer ??= setTimeout(publish, PUBLISH_MS + (received.length / 1000) * PUBLISH_MS_PER_1000);
-        }
-        if (total != null && received.length >= total) finish();
+      // The server answered: whatever failure was shown is over, from the first page on.
+      const answer = () => {
+        if (answered) return;
+        answered = true;
+        this.unreachable = false;
+        this.failure = null;
       };
 
-      api.listFolder(connection, folder, onPage).then(
-        (count) => {
-          total = count;
-          // A superseded listing has nothing to wait for.
-          if (received.length >= count || !current()) finish();
-          else settleTimer = setTimeout(finish, SETTLE_MS);
+      const onEvent = (event: ListEvent) => {
+        if (finished || !current()) return;
+        answer();
+        if (event.type === 'page') {
+          for (const entry of event.entries) received.push(entry);
+          if (!streaming) return;
+          if (received.length === event.entries.length) publish();
+          else publishTimer ??= setTimeout(publish, PUBLISH_MS + (received.length / 1000) * PUBLISH_MS_PER_1000);
+          return;
+        }
+        publish();
+        this.loading = false;
+        this.listed = true;
+        const keys = new Set(received.map((entry) => entry.key));
+        this.selection = retain(this.selection, (key) => keys.has(key));
+        end();
+      };
+
+      api.listFolder(connection, folder, onEvent).then(
+        // The response can overtake the pages; the listing ends with its `done` event. A listing that
+        // has been superseded has nothing more to wait for.
+        () => {
+          if (!current()) end();
         },
         (error: CofferError) => {
-          finished = true;
-          if (publishTimer != null) clearTimeout(publishTimer);
+          if (finished) return;
+          end();
           if (current()) {
             this.loading = false;
             this.failure = error;
@@ -190,7 +187,6 @@ export class FolderView {
             // Unreachable gets the banner; anything else a toast.
             if (!this.unreachable) this.#onError(error);
           }
-          resolve();
         },
       );
     });

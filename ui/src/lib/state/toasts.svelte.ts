@@ -2,7 +2,7 @@
  * Non-blocking notifications. Errors stay longer than confirmations and can carry a list (e.g. the
  * keys a delete could not remove); every toast can be dismissed by hand.
  */
-import type { CofferError } from '../types';
+import type { CofferError } from '../ipc';
 
 export type ToastTone = 'info' | 'success' | 'error';
 

@@ -1,13 +1,15 @@
 /**
- * Uploads in progress and finished: starting a batch from a Selection (asking about conflicts
- * first), following its updates, cancel and retry. Each completion is reported through `onStored`
- * so the dashboard can refresh itself.
+ * Uploads as the panel shows them: a drop or a pick becomes groups (one per item, after asking about
+ * conflicts), and the engine's reports keep the groups and their files current. Each stored file is
+ * reported through `onStored` so the dashboard can refresh itself.
+ *
+ * Files live in plain maps inside their group and `version` is bumped once per report, so a drop of
+ * 100,000 files costs one re-render per report, not one per file.
  */
-import { SvelteMap } from 'svelte/reactivity';
 import * as api from '../api';
 import { itemsToUpload, resolveConflicts } from '../conflicts';
-import { applyUpdate, isActive, overallOf, type TransferRow } from '../transfers';
-import type { CofferError, ConflictChoice, Selection, TransferUpdate } from '../types';
+import { applyGroup, isActive, overallOf, panelRows, type GroupRow } from '../transfers';
+import type { CofferError, ConflictChoice, GroupUpdate, Selection, TransferReport } from '../ipc';
 import type { Announcer } from './announcer.svelte';
 import type { ConflictPrompt } from './conflict-prompt.svelte';
 import type { Toasts } from './toasts.svelte';
@@ -24,12 +26,18 @@ export interface TransfersDeps {
 }
 
 export class Transfers {
-  #rows = new SvelteMap<number, TransferRow>();
+  #groups = new Map<number, GroupRow>();
+  /** Bumped whenever a group or file changed. */
+  version = $state(0);
   /** The panel is open (it opens by itself when a batch starts). */
   expanded = $state(false);
 
-  rows = $derived([...this.#rows.values()]);
-  overall = $derived(overallOf(this.#rows.values()));
+  groups = $derived.by(() => {
+    void this.version;
+    return [...this.#groups.values()];
+  });
+  rows = $derived(panelRows(this.groups));
+  overall = $derived(overallOf(this.groups));
 
   #deps: TransfersDeps;
   #questions: Promise<unknown> = Promise.resolve();
@@ -40,34 +48,26 @@ export class Transfers {
     this.#now = deps.now ?? (() => performance.now());
   }
 
-  /** The rest of a pick or a drop: conflicts, then the batch. Resolves when the batch has ended. */
+  /** Follows the engine's reports; call once, before anything is uploaded. */
+  listen(): Promise<() => void> {
+    return api.onTransfers((report) => this.apply(report));
+  }
+
+  /** The rest of a pick or a drop: conflicts, then the groups. Resolves once they are queued. */
   async upload(selection: Selection, connection: string, folder: string): Promise<void> {
     if (selection.items.length === 0) return;
     const choices = await this.#resolve(selection);
     if (choices == null) {
       this.#deps.toasts.show('Upload cancelled');
+      await api.discardSelection(selection.id).catch(() => null);
       return;
     }
-    const sending = itemsToUpload(selection, choices);
-    // Sent even when everything is skipped, so the engine can let go of the selection.
-    if (sending.length > 0) this.expanded = true;
-    const ids = new Set<number>();
+    if (itemsToUpload(selection, choices).length > 0) this.expanded = true;
     try {
-      await api.uploadSelection(selection.id, connection, folder, choices, (update) => {
-        ids.add(update.id);
-        this.#apply(update, connection);
-      });
+      this.#adopt(await api.uploadSelection(selection.id, connection, folder, choices));
     } catch (error) {
       this.#deps.toasts.error(error as CofferError, 'Upload failed');
-      // The batch is over: rows it left waiting or running will get no more updates.
-      for (const id of ids) {
-        const row = this.#rows.get(id);
-        if (row && isActive(row.state)) this.#rows.set(id, { ...row, state: 'failed', error: error as CofferError, samples: [] });
-      }
     }
-    this.#deps.announcer.flush();
-    const failed = [...ids].filter((id) => this.#rows.get(id)?.state === 'failed').length;
-    if (failed > 0) this.#deps.toasts.show(`${plural(failed, 'upload')} failed`, 'error');
   }
 
   /**
@@ -80,66 +80,114 @@ export class Transfers {
     return next;
   }
 
-  /** Picks up uploads a crash or a closed window left unfinished. Resolves when they have ended. */
+  /** Picks up uploads a crash or a closed window left unfinished; failed ones wait for Retry. */
   async resume(): Promise<void> {
     try {
-      let announced = false;
-      const resumed = await api.resumeTransfers((update) => {
-        if (!announced) {
-          announced = true;
-          this.expanded = true;
-          this.#deps.toasts.show('Resuming unfinished uploads');
-        }
-        this.#apply(update, update.connection);
-      });
-      if (resumed > 0) this.#deps.announcer.flush();
+      const resumed = await api.resumeTransfers();
+      if (resumed > 0) {
+        this.expanded = true;
+        this.#deps.toasts.show(`Resuming ${plural(resumed, 'unfinished upload')}`);
+      }
     } catch (error) {
       this.#deps.toasts.error(error as CofferError, 'Could not resume unfinished uploads');
     }
   }
 
-  async cancel(id: number): Promise<void> {
-    try {
-      await api.cancelTransfer(id);
-    } catch (error) {
-      this.#deps.toasts.error(error as CofferError, 'Could not cancel');
-    }
+  cancel(id: number): Promise<void> {
+    return this.#act(() => api.cancelTransfer(id), 'Could not cancel');
   }
 
-  async cancelAll(): Promise<void> {
-    try {
-      await api.cancelAll();
-    } catch (error) {
-      this.#deps.toasts.error(error as CofferError, 'Could not cancel');
-    }
+  cancelGroup(id: number): Promise<void> {
+    return this.#act(() => api.cancelGroup(id), 'Could not cancel');
   }
 
-  async retry(id: number): Promise<void> {
-    const row = this.#rows.get(id);
-    if (!row || row.state !== 'failed') return;
-    try {
-      await api.retryTransfer(id, (update) => this.#apply(update, row.connection));
-    } catch (error) {
-      this.#deps.toasts.error(error as CofferError, `Could not retry ${row.name}`);
-    }
-    this.#deps.announcer.flush();
+  cancelAll(): Promise<void> {
+    return this.#act(() => api.cancelAll(), 'Could not cancel');
   }
 
-  /** Remove finished, failed and cancelled rows from the panel. */
+  retry(id: number): Promise<void> {
+    return this.#act(() => api.retryTransfer(id), 'Could not retry');
+  }
+
+  retryGroup(id: number): Promise<void> {
+    return this.#act(() => api.retryGroup(id), 'Could not retry');
+  }
+
+  toggle(id: number): void {
+    const group = this.#groups.get(id);
+    if (!group) return;
+    group.expanded = !group.expanded;
+    this.version += 1;
+  }
+
+  /** Remove groups that have ended from the panel (failed files stay in the queue for Retry). */
   clearFinished(): void {
-    for (const [id, row] of this.#rows) if (!isActive(row.state)) this.#rows.delete(id);
+    for (const [id, group] of this.#groups) if (!isActive(group.state)) this.#groups.delete(id);
+    this.version += 1;
   }
 
-  #apply(update: TransferUpdate, connection: string): void {
-    const before = this.#rows.get(update.id);
-    const row = applyUpdate(before, update, connection, this.#now());
-    this.#rows.set(update.id, row);
-    if (before?.state === row.state) return;
-    if (row.state === 'done') {
-      this.#deps.announcer.uploaded(row.name);
-      this.#deps.onStored(row.connection, row.key);
-    } else if (row.state === 'failed') {
-      this.#deps.announcer.failed();
+  /** One report from the engine. */
+  apply(report: TransferReport): void {
+    const ended = this.#merge(report.groups);
+    for (const file of report.files) {
+      const group = this.#groups.get(file.group);
+      if (!group) continue;
+      const before = group.files.get(file.id);
+      group.files.set(file.id, file);
+      if (before?.state === file.state) continue;
+      if (file.state === 'done') {
+        this.#deps.announcer.uploaded(file.name);
+        this.#deps.onStored(file.connection, file.key);
+      } else if (file.state === 'failed') {
+        this.#deps.announcer.failed();
+      }
+    }
+    // When the last group ends the results are said at once; until then the announcer gathers
+    // them a second at a time, so 200 dropped files are not 200 sentences.
+    if (ended && ![...this.#groups.values()].some((group) => isActive(group.state))) this.#deps.announcer.flush();
+    this.version += 1;
+  }
+
+  /**
+   * The groups a command started. Their reports may have overtaken the command's answer, so a group
+   * already known keeps its newer state and only learns what was skipped (sent in this answer only).
+   */
+  #adopt(groups: GroupUpdate[]): void {
+    const fresh = groups.filter((group) => !this.#groups.has(group.id));
+    for (const group of groups) {
+      const known = this.#groups.get(group.id);
+      if (known && group.skippedTotal > 0) {
+        known.skipped = group.skipped;
+        known.skippedTotal = group.skippedTotal;
+      }
+    }
+    this.#merge(fresh);
+    this.version += 1;
+  }
+
+  /** Takes group updates in; returns whether one of them ended. */
+  #merge(updates: GroupUpdate[]): boolean {
+    let ended = false;
+    for (const update of updates) {
+      const before = this.#groups.get(update.id);
+      const group = applyGroup(before, update, this.#now());
+      this.#groups.set(update.id, group);
+      if (before && isActive(before.state) && !isActive(group.state)) {
+        ended = true;
+        if (group.state === 'failed') {
+          this.#deps.toasts.show(`${plural(group.progress.filesFailed, 'upload')} failed in ${group.name}`, 'error');
+        }
+      }
+    }
+    if (updates.length > 0) this.version += 1;
+    return ended;
+  }
+
+  async #act(action: () => Promise<unknown>, failure: string): Promise<void> {
+    try {
+      await action();
+    } catch (error) {
+      this.#deps.toasts.error(error as CofferError, failure);
     }
   }
 }

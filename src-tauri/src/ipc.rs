@@ -1,0 +1,122 @@
+//! The shapes only the window sends to the page (the rest come from the engine), and the generator
+//! of `ui/src/lib/ipc.ts`, the page's copy of every type that crosses IPC.
+//!
+//! The one design decision that matters: **the page's types are generated, never written by
+//! hand.** A test renders every IPC type from its Rust definition with `ts-rs` and fails when the
+//! committed file differs; `COFFER_WRITE_IPC=1 cargo test -p coffer-desktop ipc` rewrites it.
+
+use serde::Serialize;
+
+/// What a listing's Channel carries: each page as the server sends it, then the end.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum ListEvent {
+    /// Up to 1,000 entries, in the server's order.
+    Page { entries: Vec<coffer_engine::Entry> },
+    /// Every page has been sent; `total` entries in all.
+    Done { total: u64 },
+}
+
+/// Progress of `delete_entries`, in objects.
+#[derive(Clone, Copy, Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct DeleteProgress {
+    pub done: u64,
+    pub total: u64,
+}
+
+/// Files dragged over the window, or away from it (`coffer://drag`).
+#[derive(Clone, Copy, Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub enum DragState {
+    Over,
+    Leave,
+}
+
+/// The payload of `coffer://drag`.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct Drag {
+    pub state: DragState,
+}
+
+/// The payload of `coffer://dropped`: the Selection Rust keeps for what was dropped.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct Dropped {
+    pub id: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use coffer_engine::*;
+    use ts_rs::TS;
+
+    use super::*;
+
+    const FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/ui/src/lib/ipc.ts");
+
+    fn declare<T: TS + ?Sized>(out: &mut String) {
+        if let Some(docs) = T::docs() {
+            out.push_str(&docs);
+        }
+        out.push_str("export ");
+        out.push_str(&T::decl());
+        out.push_str("\n\n");
+    }
+
+    fn typescript() -> String {
+        let mut out = String::from(
+            "// Generated from the Rust types by src-tauri/src/ipc.rs; do not edit. A test fails when this file is\n\
+             // stale; `COFFER_WRITE_IPC=1 cargo test -p coffer-desktop ipc` rewrites it.\n\n",
+        );
+        declare::<ErrorKind>(&mut out);
+        declare::<Error>(&mut out);
+        declare::<Addressing>(&mut out);
+        declare::<CredentialSource>(&mut out);
+        declare::<Connection>(&mut out);
+        declare::<ConnectionInfo>(&mut out);
+        declare::<Access>(&mut out);
+        declare::<Entry>(&mut out);
+        declare::<ListEvent>(&mut out);
+        declare::<SelectionItem>(&mut out);
+        declare::<Selection>(&mut out);
+        declare::<ConflictChoice>(&mut out);
+        declare::<Progress>(&mut out);
+        declare::<TransferState>(&mut out);
+        declare::<GroupState>(&mut out);
+        declare::<SkippedFile>(&mut out);
+        declare::<GroupUpdate>(&mut out);
+        declare::<FileUpdate>(&mut out);
+        declare::<TransferReport>(&mut out);
+        declare::<DeleteFailure>(&mut out);
+        declare::<Deleted>(&mut out);
+        declare::<DeleteSummary>(&mut out);
+        declare::<DeleteProgress>(&mut out);
+        declare::<ShareLink>(&mut out);
+        declare::<DragState>(&mut out);
+        declare::<Drag>(&mut out);
+        declare::<Dropped>(&mut out);
+        let kinds: Vec<String> = ErrorKind::ALL.iter().map(|k| serde_json::to_string(k).expect("a name")).collect();
+        out.push_str("/** Every ErrorKind, to check what a command rejects with against the closed set. */\n");
+        out.push_str(&format!("export const ERROR_KINDS: readonly ErrorKind[] = [{}];\n", kinds.join(", ")));
+        // ts-rs declares 64-bit integers as `bigint`, but serde_json writes them as JSON numbers, and
+        // every id, size and count Coffer sends stays far below 2^53.
+        out.replace("bigint", "number")
+    }
+
+    #[test]
+    fn ipc_types_are_current() {
+        let want = typescript();
+        if std::env::var_os("COFFER_WRITE_IPC").is_some() {
+            std::fs::write(FILE, &want).expect("ipc.ts is writable");
+        }
+        let have = std::fs::read_to_string(FILE).unwrap_or_default();
+        assert!(
+            have == want,
+            "ui/src/lib/ipc.ts is stale: run `COFFER_WRITE_IPC=1 cargo test -p coffer-desktop ipc` and commit it"
+        );
+    }
+}
