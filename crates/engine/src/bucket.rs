@@ -83,6 +83,7 @@ impl Bucket {
         Ok(Self { client: aws_sdk_s3::Client::from_conf(config.build()), conn, integrity })
     }
 
+    /// The connection this bucket was opened with.
     pub fn connection(&self) -> &Connection {
         &self.conn
     }

@@ -16,7 +16,9 @@ use crate::error::{Error, ErrorKind, Result};
 /// What the credentials may do in the bucket.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub enum Access {
+    /// Listing, downloading, uploading and deleting all work.
     ReadWrite,
+    /// Listing and downloading work; writing is refused.
     ReadOnly,
 }
 

@@ -57,11 +57,13 @@ pub(crate) fn private_dir(dir: &Path) -> Result<()> {
 #[serde(rename_all = "camelCase")]
 pub struct ConnectionInfo {
     #[serde(flatten)]
+    /// Its settings.
     pub connection: Connection,
     /// A secret for it is in the keychain (always true for the Local vault).
     pub secret_stored: bool,
     /// The access key ID, which is not secret and helps tell keys apart.
     pub access_key_id: Option<String>,
+    /// The built-in Local vault, which cannot be edited or removed.
     pub is_local_vault: bool,
 }
 

@@ -33,18 +33,24 @@ pub enum CredentialSource {
     #[default]
     Keychain,
     /// The standard AWS chain (environment, `~/.aws` profiles, SSO), optionally with a named profile.
-    AwsChain { profile: Option<String> },
+    AwsChain {
+        /// A named profile, or `None` for the default chain.
+        profile: Option<String>,
+    },
 }
 
 /// One S3 bucket the user works with.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Connection {
+    /// What the person calls it; unique, and the keychain entry's name.
     pub name: String,
     /// Empty means AWS S3.
     #[serde(default)]
     pub endpoint: String,
+    /// The region requests are signed for (`garage`, `us-east-1`, …).
     pub region: String,
+    /// The bucket's name on the server.
     pub bucket: String,
     /// Every key the user sees lives under this folder of the bucket.
     #[serde(default)]
@@ -54,6 +60,7 @@ pub struct Connection {
     #[serde(default)]
     pub addressing: Option<Addressing>,
     #[serde(default)]
+    /// Where the access key comes from.
     pub credentials: CredentialSource,
 }
 
@@ -92,10 +99,12 @@ impl Connection {
         Ok(self)
     }
 
+    /// Whether this is AWS S3 itself (no endpoint given).
     pub fn is_aws(&self) -> bool {
         self.endpoint.is_empty()
     }
 
+    /// The addressing to use: as chosen, or the default for the kind of server.
     pub fn addressing(&self) -> Addressing {
         self.addressing.unwrap_or(if self.is_aws() { Addressing::VirtualHosted } else { Addressing::Path })
     }
@@ -121,18 +130,22 @@ pub struct ConnectionStore {
 }
 
 impl ConnectionStore {
+    /// The store in `config_dir`; nothing is read until asked.
     pub fn new(config_dir: &Path) -> Self {
         Self { path: config_dir.join("connections.toml") }
     }
 
+    /// The `connections.toml` file.
     pub fn path(&self) -> &Path {
         &self.path
     }
 
+    /// Every saved connection, in file order.
     pub fn list(&self) -> Result<Vec<Connection>> {
         Ok(self.read()?.connections)
     }
 
+    /// The connection called `name`, or `NotFound`.
     pub fn get(&self, name: &str) -> Result<Connection> {
         self.list()?.into_iter().find(|c| c.name == name).ok_or_else(|| {
             Error::new(
@@ -165,6 +178,7 @@ impl ConnectionStore {
         Ok(conn)
     }
 
+    /// Removes the connection called `name`, or says `NotFound`.
     pub fn remove(&self, name: &str) -> Result<()> {
         let mut file = self.read()?;
         let before = file.connections.len();

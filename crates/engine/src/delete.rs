@@ -22,7 +22,9 @@ const BATCHES_IN_FLIGHT: usize = 8;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct DeleteFailure {
+    /// The key, relative to the connection's prefix.
     pub key: String,
+    /// Why it was not deleted.
     pub error: Error,
 }
 
@@ -30,14 +32,18 @@ pub struct DeleteFailure {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Deleted {
+    /// Keys deleted, relative to the connection's prefix.
     pub deleted: Vec<String>,
+    /// Keys that could not be deleted, each with its reason.
     pub failed: Vec<DeleteFailure>,
 }
 
 /// Something a person selected to delete: a document or a whole folder.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Target {
+    /// One document.
     Object(ObjectKey),
+    /// A folder with everything under it.
     Folder(Prefix),
 }
 
@@ -52,7 +58,9 @@ impl Target {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct DeleteSummary {
+    /// Objects, folder markers included.
     pub objects: u64,
+    /// Their total size.
     pub bytes: u64,
 }
 

@@ -67,6 +67,7 @@ pub struct Error {
     transient: bool,
 }
 
+/// The engine's result: every failure is an [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {

@@ -98,29 +98,42 @@ impl EntryState {
 /// One file in the journal.
 #[derive(Clone, Debug)]
 pub struct JournalEntry {
+    /// The transfer id.
     pub id: u64,
+    /// The batch it was recorded in.
     pub batch: u64,
+    /// The connection it goes to.
     pub connection: String,
+    /// The key it is stored under.
     pub key: ObjectKey,
+    /// The local file.
     pub path: PathBuf,
     /// Size and modification time of the file when it was recorded (or last restarted).
     pub size: u64,
+    /// Modification time of the file when it was recorded (or last restarted).
     pub modified: SystemTime,
+    /// Where it stands.
     pub state: EntryState,
     /// A request may have been sent for it before (by this run or one that died).
     pub sent: bool,
+    /// The multipart upload started for it, if any.
     pub upload_id: Option<String>,
+    /// The part size that upload was started with.
     pub part_size: Option<u64>,
     /// The checksum the multipart upload was created with.
     pub checksum: Option<Checksum>,
+    /// Why it failed, for a failed entry.
     pub error: Option<String>,
 }
 
 /// A part the server acknowledged.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecordedPart {
+    /// Its part number, from 1.
     pub number: i32,
+    /// Bytes in the part.
     pub size: u64,
+    /// The ETag the server answered with.
     pub etag: String,
     /// The base64 digest the server verified the part against, under the upload's checksum.
     pub checksum: String,
@@ -129,23 +142,32 @@ pub struct RecordedPart {
 /// A file to record.
 #[derive(Clone, Debug)]
 pub struct NewEntry {
+    /// The local file.
     pub path: PathBuf,
+    /// The key to store it under.
     pub key: ObjectKey,
+    /// Its size when recorded.
     pub size: u64,
+    /// Its modification time when recorded.
     pub modified: SystemTime,
 }
 
 /// Files recorded together: a dropped file or folder, or one `coffer put`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BatchInfo {
+    /// The batch id (the app's group id).
     pub id: u64,
+    /// The connection its files go to.
     pub connection: String,
     /// What was dropped (a file or folder name), or what the batch is for.
     pub name: String,
+    /// What was dropped was a folder.
     pub is_folder: bool,
     /// Files still in the journal: waiting, running or failed.
     pub files: u64,
+    /// Bytes of the files still in the journal.
     pub bytes: u64,
+    /// Files that failed and wait for Retry or Discard.
     pub failed: u64,
 }
 
@@ -248,6 +270,7 @@ impl Journal {
         tx.commit().map_err(db_error)
     }
 
+    /// The entry with transfer id `id`, if it is still in the journal.
     pub fn get(&self, id: u64) -> Result<Option<JournalEntry>> {
         self.db()
             .query_row(&format!("SELECT {ENTRY_COLUMNS} FROM uploads WHERE id = ?1"), [to_i64(id)], entry_from_row)
@@ -456,6 +479,7 @@ impl Journal {
         tx.commit().map_err(db_error)
     }
 
+    /// Records a part the server acknowledged.
     pub fn record_part(&self, id: u64, part: &RecordedPart) -> Result<()> {
         self.db()
             .execute(
@@ -466,6 +490,7 @@ impl Journal {
             .map_err(db_error)
     }
 
+    /// The parts recorded for entry `id`, by number.
     pub fn parts(&self, id: u64) -> Result<Vec<RecordedPart>> {
         let db = self.db();
         let mut query = db

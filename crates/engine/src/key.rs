@@ -33,6 +33,7 @@ pub const MAX_KEY_BYTES: usize = 1024;
 pub struct ObjectKey(String);
 
 impl ObjectKey {
+    /// Checks `key` against the rules every S3-compatible server agrees on.
     pub fn new(key: impl Into<String>) -> Result<Self> {
         let key = key.into();
         check_path(&key, "key")?;
@@ -42,6 +43,7 @@ impl ObjectKey {
         Ok(Self(key))
     }
 
+    /// The key as text.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -80,6 +82,7 @@ impl fmt::Display for ObjectKey {
 pub struct Prefix(String);
 
 impl Prefix {
+    /// The top of the connection.
     pub fn root() -> Self {
         Self(String::new())
     }
@@ -95,10 +98,12 @@ impl Prefix {
         Ok(Self(format!("{trimmed}/")))
     }
 
+    /// The folder as text: `""` or a path ending in `/`.
     pub fn as_str(&self) -> &str {
         &self.0
     }
 
+    /// Whether this is the top of the connection.
     pub fn is_root(&self) -> bool {
         self.0.is_empty()
     }

@@ -16,14 +16,18 @@ const SERVICE: &str = "Coffer";
 /// An S3 access key: the ID is not secret, the rest is.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct AccessKey {
+    /// The access key ID, which is not secret.
     pub access_key_id: String,
     #[serde(serialize_with = "expose")]
+    /// The secret access key.
     pub secret_access_key: SecretString,
     #[serde(default, serialize_with = "expose_opt")]
+    /// A session token, for temporary credentials.
     pub session_token: Option<SecretString>,
 }
 
 impl AccessKey {
+    /// A key from its ID and secret, trimmed of stray spaces.
     pub fn new(access_key_id: impl Into<String>, secret: impl Into<String>) -> Self {
         Self {
             access_key_id: access_key_id.into().trim().to_owned(),
@@ -82,6 +86,7 @@ impl KeychainEntry {
         Self { account: "local-vault".to_owned() }
     }
 
+    /// Stores `key`, replacing what was there.
     pub async fn store(&self, key: AccessKey) -> Result<()> {
         let key = key.validate()?;
         let json = SecretString::from(serde_json::to_string(&key).expect("an access key serialises"));

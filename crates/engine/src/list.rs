@@ -19,6 +19,7 @@ pub struct Entry {
     pub key: String,
     /// The last segment, without a trailing `/`.
     pub name: String,
+    /// A folder (a common prefix), not a document.
     pub is_folder: bool,
     /// Zero for folders.
     pub size: u64,
@@ -29,6 +30,7 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// When the object was stored, if known.
     pub fn last_modified(&self) -> Option<SystemTime> {
         let ms = u64::try_from(self.last_modified_ms?).ok()?;
         Some(UNIX_EPOCH + std::time::Duration::from_millis(ms))

@@ -131,10 +131,12 @@ impl LocalVault {
         Ok(Self { endpoint: format!("http://{addr}"), key, root: root.to_owned(), stop: Some(stop) })
     }
 
+    /// The URL it serves on, `http://127.0.0.1:<port>`.
     pub fn endpoint(&self) -> &str {
         &self.endpoint
     }
 
+    /// The port it serves on.
     pub fn port(&self) -> u16 {
         self.endpoint.rsplit(':').next().and_then(|p| p.parse().ok()).unwrap_or(0)
     }
@@ -149,6 +151,7 @@ impl LocalVault {
         self.stop.is_some()
     }
 
+    /// The Local vault as a connection, as the connection list shows it.
     pub fn connection(&self) -> Connection {
         Connection {
             name: LOCAL_VAULT.to_owned(),
@@ -161,6 +164,7 @@ impl LocalVault {
         }
     }
 
+    /// The vault's bucket, ready for requests.
     pub async fn bucket(&self) -> Result<Bucket> {
         Bucket::open(self.connection(), Some(self.key.clone())).await
     }

@@ -31,7 +31,9 @@ const PAGE: usize = 256;
 /// A file or folder to upload, and the name it is stored under in the destination folder.
 #[derive(Clone, Debug)]
 pub struct Item {
+    /// The local file or folder.
     pub path: PathBuf,
+    /// The name it is stored under in the destination folder.
     pub name: String,
 }
 
@@ -46,6 +48,7 @@ impl Item {
 /// What [`Queue::enqueue`] recorded, and what it could not.
 #[derive(Clone, Debug)]
 pub struct Enqueued {
+    /// The batch, with its files and bytes.
     pub batch: BatchInfo,
     /// Files that will not be uploaded (unreadable, a link out of the folder, a name S3 cannot
     /// take), each with the reason.
@@ -62,10 +65,12 @@ pub struct Queue {
 }
 
 impl Queue {
+    /// A queue over `journal` with these limits, shared by every run of this process.
     pub fn new(journal: Arc<Journal>, options: UploadOptions) -> Self {
         Self { limits: Limits::new(&options), journal, options, running: Mutex::default() }
     }
 
+    /// The journal the queue reads and writes.
     pub fn journal(&self) -> &Journal {
         &self.journal
     }

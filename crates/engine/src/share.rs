@@ -18,6 +18,7 @@ pub const MAX_EXPIRY: Duration = Duration::from_secs(7 * 24 * 3600);
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ShareLink {
+    /// The presigned URL.
     pub url: String,
     /// The expiry actually granted (after clamping), in seconds.
     pub expires_in_secs: u64,

@@ -10,10 +10,15 @@ use crate::key::ObjectKey;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ObjectInfo {
+    /// The key asked about.
     pub key: ObjectKey,
+    /// Its size in bytes.
     pub size: u64,
+    /// The stored Content-Type.
     pub content_type: Option<String>,
+    /// The ETag, quoted as the server sends it.
     pub etag: String,
+    /// When it was stored, in milliseconds since the epoch.
     pub last_modified_ms: Option<i64>,
     /// The local file's modification time when it was uploaded (`x-amz-meta-mtime`), in
     /// milliseconds since the epoch.

@@ -39,7 +39,9 @@ const PAGE: usize = 1_000;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct SelectionItem {
+    /// The file or folder name.
     pub name: String,
+    /// It is a folder, uploaded with everything under it.
     pub is_folder: bool,
     /// Bytes; for a folder, the total of the files inside.
     pub size: u64,
@@ -53,7 +55,9 @@ pub struct SelectionItem {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Selection {
+    /// The id the page refers to it by.
     pub id: u64,
+    /// What was dropped or picked.
     pub items: Vec<SelectionItem>,
 }
 
@@ -61,9 +65,11 @@ pub struct Selection {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub enum ConflictChoice {
+    /// Store over the existing document, because the person said so.
     Replace,
     /// Store under the first free name: "report (1).pdf", "report (2).pdf", …
     KeepBoth,
+    /// Leave the existing document alone and do not upload this one.
     Skip,
 }
 
@@ -71,9 +77,13 @@ pub enum ConflictChoice {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub enum TransferState {
+    /// Being sent.
     Running,
+    /// Stored and verified.
     Done,
+    /// Gave up; waits in the journal for Retry or Discard.
     Failed,
+    /// Stopped, or discarded, by the person.
     Cancelled,
 }
 
@@ -81,11 +91,13 @@ pub enum TransferState {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub enum GroupState {
+    /// Files are being sent.
     Running,
     /// Every file was stored.
     Done,
     /// The run ended with files that failed; they wait for Retry or Discard.
     Failed,
+    /// Cancelled by the person.
     Cancelled,
 }
 
@@ -95,6 +107,7 @@ pub enum GroupState {
 pub struct SkippedFile {
     /// The path inside the dropped folder.
     pub name: String,
+    /// Why it was skipped.
     pub error: Error,
 }
 
@@ -104,10 +117,15 @@ pub struct SkippedFile {
 pub struct GroupUpdate {
     /// The journal's batch id.
     pub id: u64,
+    /// The connection it goes to.
     pub connection: String,
+    /// What was dropped, as stored (a kept-both name included).
     pub name: String,
+    /// What was dropped is a folder.
     pub is_folder: bool,
+    /// Where it stands as a whole.
     pub state: GroupState,
+    /// Its files and bytes, done, failed and in all.
     pub progress: Progress,
     /// Files that will not be uploaded, by name (sent once, in the group's first update).
     pub skipped: Vec<SkippedFile>,
@@ -123,13 +141,19 @@ pub struct GroupUpdate {
 pub struct FileUpdate {
     /// The journal id: the transfer id everywhere.
     pub id: u64,
+    /// The group (dropped item) it belongs to.
     pub group: u64,
+    /// The connection it goes to.
     pub connection: String,
     /// The key it is stored under, relative to the connection's prefix.
     pub key: String,
+    /// The document's name.
     pub name: String,
+    /// Where it stands.
     pub state: TransferState,
+    /// Its size: as stored when done, as queued otherwise.
     pub size: u64,
+    /// Why it failed, for a failed file.
     pub error: Option<Error>,
     /// Something the person should know that is not an error: resumed from earlier parts,
     /// restarted because the file changed.
@@ -140,7 +164,9 @@ pub struct FileUpdate {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct TransferReport {
+    /// Groups whose counters or state changed.
     pub groups: Vec<GroupUpdate>,
+    /// Files that started or ended.
     pub files: Vec<FileUpdate>,
 }
 
@@ -447,10 +473,11 @@ impl Transfers {
             }
             group.running.store(false, Ordering::Release);
             // A retry that came in just now found the runner still marked running; take its files.
-            if !cancel.is_cancelled() && self.queue.journal().has_queued(batch).unwrap_or(false) {
-                if !group.running.swap(true, Ordering::AcqRel) {
-                    continue;
-                }
+            if !cancel.is_cancelled()
+                && self.queue.journal().has_queued(batch).unwrap_or(false)
+                && !group.running.swap(true, Ordering::AcqRel)
+            {
+                continue;
             }
             break;
         }

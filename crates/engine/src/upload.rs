@@ -85,10 +85,15 @@ impl UploadOptions {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Progress {
+    /// Bytes the server has acknowledged.
     pub bytes_done: u64,
+    /// Bytes to send in all.
     pub bytes_total: u64,
+    /// Files stored.
     pub files_done: u64,
+    /// Files that failed.
     pub files_failed: u64,
+    /// Files to send in all.
     pub files_total: u64,
     /// Requests waiting to be retried after a transient failure (the server may be unreachable).
     pub retrying: u64,
@@ -98,8 +103,11 @@ pub struct Progress {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Uploaded {
+    /// Where it was stored.
     pub key: ObjectKey,
+    /// Its size in bytes.
     pub size: u64,
+    /// The ETag the server gave it.
     pub etag: String,
     /// Parts that were already on the server from an interrupted run and were not sent again.
     pub parts_resumed: u64,
@@ -111,7 +119,9 @@ pub struct Uploaded {
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UploadFailure {
+    /// The local file.
     pub path: PathBuf,
+    /// Why it was not stored.
     pub error: Error,
 }
 
@@ -120,8 +130,11 @@ pub struct UploadFailure {
 pub struct FileOutcome {
     /// The file's journal id, which is its transfer id.
     pub id: u64,
+    /// The local file.
     pub path: PathBuf,
+    /// Where it goes.
     pub key: ObjectKey,
+    /// What it stored, or why not.
     pub result: Result<Uploaded>,
 }
 
@@ -152,6 +165,7 @@ pub struct Tally {
 }
 
 impl Tally {
+    /// A count of `files` files and `bytes` bytes, none of them done yet.
     pub fn new(files: u64, bytes: u64) -> Self {
         let tally = Self::default();
         tally.add_total(files, bytes);
@@ -164,6 +178,7 @@ impl Tally {
         self.bytes_total.fetch_add(bytes, Ordering::Relaxed);
     }
 
+    /// Where the count stands.
     pub fn progress(&self) -> Progress {
         Progress {
             bytes_done: self.bytes_done.load(Ordering::Relaxed),

@@ -19,16 +19,32 @@ export type Addressing = "path" | "virtual-hosted";
 /**
  * Where a connection's credentials come from.
  */
-export type CredentialSource = { "source": "keychain" } | { "source": "aws-chain", profile: string | null, };
+export type CredentialSource = { "source": "keychain" } | { "source": "aws-chain", 
+/**
+ * A named profile, or `None` for the default chain.
+ */
+profile: string | null, };
 
 /**
  * One S3 bucket the user works with.
  */
-export type Connection = { name: string, 
+export type Connection = { 
+/**
+ * What the person calls it; unique, and the keychain entry's name.
+ */
+name: string, 
 /**
  * Empty means AWS S3.
  */
-endpoint: string, region: string, bucket: string, 
+endpoint: string, 
+/**
+ * The region requests are signed for (`garage`, `us-east-1`, …).
+ */
+region: string, 
+/**
+ * The bucket's name on the server.
+ */
+bucket: string, 
 /**
  * Every key the user sees lives under this folder of the bucket.
  */
@@ -36,7 +52,11 @@ prefix: string,
 /**
  * `None` picks the default: path-style for custom endpoints, virtual-hosted for AWS.
  */
-addressing: Addressing | null, credentials: CredentialSource, };
+addressing: Addressing | null, 
+/**
+ * Where the access key comes from.
+ */
+credentials: CredentialSource, };
 
 /**
  * A connection as the UI shows it: its settings and whether a secret is stored (never the secret).
@@ -49,11 +69,27 @@ secretStored: boolean,
 /**
  * The access key ID, which is not secret and helps tell keys apart.
  */
-accessKeyId: string | null, isLocalVault: boolean, name: string, 
+accessKeyId: string | null, 
+/**
+ * The built-in Local vault, which cannot be edited or removed.
+ */
+isLocalVault: boolean, 
+/**
+ * What the person calls it; unique, and the keychain entry's name.
+ */
+name: string, 
 /**
  * Empty means AWS S3.
  */
-endpoint: string, region: string, bucket: string, 
+endpoint: string, 
+/**
+ * The region requests are signed for (`garage`, `us-east-1`, …).
+ */
+region: string, 
+/**
+ * The bucket's name on the server.
+ */
+bucket: string, 
 /**
  * Every key the user sees lives under this folder of the bucket.
  */
@@ -61,7 +97,11 @@ prefix: string,
 /**
  * `None` picks the default: path-style for custom endpoints, virtual-hosted for AWS.
  */
-addressing: Addressing | null, credentials: CredentialSource, };
+addressing: Addressing | null, 
+/**
+ * Where the access key comes from.
+ */
+credentials: CredentialSource, };
 
 /**
  * What the credentials may do in the bucket.
@@ -79,7 +119,11 @@ key: string,
 /**
  * The last segment, without a trailing `/`.
  */
-name: string, isFolder: boolean, 
+name: string, 
+/**
+ * A folder (a common prefix), not a document.
+ */
+isFolder: boolean, 
 /**
  * Zero for folders.
  */
@@ -101,7 +145,15 @@ export type ListEvent = { "type": "page", entries: Array<Entry>, } | { "type": "
 /**
  * One file or folder handed to Coffer, as the page sees it.
  */
-export type SelectionItem = { name: string, isFolder: boolean, 
+export type SelectionItem = { 
+/**
+ * The file or folder name.
+ */
+name: string, 
+/**
+ * It is a folder, uploaded with everything under it.
+ */
+isFolder: boolean, 
 /**
  * Bytes; for a folder, the total of the files inside.
  */
@@ -118,7 +170,15 @@ exists: boolean, };
 /**
  * Files handed to Coffer by a drop or a picker. Rust keeps the paths; the page sees names only.
  */
-export type Selection = { id: number, items: Array<SelectionItem>, };
+export type Selection = { 
+/**
+ * The id the page refers to it by.
+ */
+id: number, 
+/**
+ * What was dropped or picked.
+ */
+items: Array<SelectionItem>, };
 
 /**
  * What to do when a name is taken.
@@ -128,7 +188,27 @@ export type ConflictChoice = "replace" | "keepBoth" | "skip";
 /**
  * How far a transfer (or a run of them) has come.
  */
-export type Progress = { bytesDone: number, bytesTotal: number, filesDone: number, filesFailed: number, filesTotal: number, 
+export type Progress = { 
+/**
+ * Bytes the server has acknowledged.
+ */
+bytesDone: number, 
+/**
+ * Bytes to send in all.
+ */
+bytesTotal: number, 
+/**
+ * Files stored.
+ */
+filesDone: number, 
+/**
+ * Files that failed.
+ */
+filesFailed: number, 
+/**
+ * Files to send in all.
+ */
+filesTotal: number, 
 /**
  * Requests waiting to be retried after a transient failure (the server may be unreachable).
  */
@@ -151,7 +231,11 @@ export type SkippedFile = {
 /**
  * The path inside the dropped folder.
  */
-name: string, error: CofferError, };
+name: string, 
+/**
+ * Why it was skipped.
+ */
+error: CofferError, };
 
 /**
  * One dropped item (a file or a folder): the summary row of the Transfers panel.
@@ -160,7 +244,27 @@ export type GroupUpdate = {
 /**
  * The journal's batch id.
  */
-id: number, connection: string, name: string, isFolder: boolean, state: GroupState, progress: Progress, 
+id: number, 
+/**
+ * The connection it goes to.
+ */
+connection: string, 
+/**
+ * What was dropped, as stored (a kept-both name included).
+ */
+name: string, 
+/**
+ * What was dropped is a folder.
+ */
+isFolder: boolean, 
+/**
+ * Where it stands as a whole.
+ */
+state: GroupState, 
+/**
+ * Its files and bytes, done, failed and in all.
+ */
+progress: Progress, 
 /**
  * Files that will not be uploaded, by name (sent once, in the group's first update).
  */
@@ -181,11 +285,35 @@ export type FileUpdate = {
 /**
  * The journal id: the transfer id everywhere.
  */
-id: number, group: number, connection: string, 
+id: number, 
+/**
+ * The group (dropped item) it belongs to.
+ */
+group: number, 
+/**
+ * The connection it goes to.
+ */
+connection: string, 
 /**
  * The key it is stored under, relative to the connection's prefix.
  */
-key: string, name: string, state: TransferState, size: number, error: CofferError | null, 
+key: string, 
+/**
+ * The document's name.
+ */
+name: string, 
+/**
+ * Where it stands.
+ */
+state: TransferState, 
+/**
+ * Its size: as stored when done, as queued otherwise.
+ */
+size: number, 
+/**
+ * Why it failed, for a failed file.
+ */
+error: CofferError | null, 
 /**
  * Something the person should know that is not an error: resumed from earlier parts,
  * restarted because the file changed.
@@ -195,22 +323,54 @@ note: string | null, };
 /**
  * What changed since the last report: groups with their new counters, files that started or ended.
  */
-export type TransferReport = { groups: Array<GroupUpdate>, files: Array<FileUpdate>, };
+export type TransferReport = { 
+/**
+ * Groups whose counters or state changed.
+ */
+groups: Array<GroupUpdate>, 
+/**
+ * Files that started or ended.
+ */
+files: Array<FileUpdate>, };
 
 /**
  * A key that could not be deleted.
  */
-export type DeleteFailure = { key: string, error: CofferError, };
+export type DeleteFailure = { 
+/**
+ * The key, relative to the connection's prefix.
+ */
+key: string, 
+/**
+ * Why it was not deleted.
+ */
+error: CofferError, };
 
 /**
  * What a delete removed and what it could not.
  */
-export type Deleted = { deleted: Array<string>, failed: Array<DeleteFailure>, };
+export type Deleted = { 
+/**
+ * Keys deleted, relative to the connection's prefix.
+ */
+deleted: Array<string>, 
+/**
+ * Keys that could not be deleted, each with its reason.
+ */
+failed: Array<DeleteFailure>, };
 
 /**
  * How much a delete would remove, folders counted with everything inside them.
  */
-export type DeleteSummary = { objects: number, bytes: number, };
+export type DeleteSummary = { 
+/**
+ * Objects, folder markers included.
+ */
+objects: number, 
+/**
+ * Their total size.
+ */
+bytes: number, };
 
 /**
  * Progress of `delete_entries`, in objects.
@@ -220,7 +380,11 @@ export type DeleteProgress = { done: number, total: number, };
 /**
  * A presigned link to one document.
  */
-export type ShareLink = { url: string, 
+export type ShareLink = { 
+/**
+ * The presigned URL.
+ */
+url: string, 
 /**
  * The expiry actually granted (after clamping), in seconds.
  */

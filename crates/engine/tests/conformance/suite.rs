@@ -576,7 +576,7 @@ impl Reports {
     }
 
     fn group(&self, id: u64) -> Option<GroupUpdate> {
-        self.all.lock().unwrap().iter().flat_map(|r| r.groups.iter()).filter(|g| g.id == id).last().cloned()
+        self.all.lock().unwrap().iter().flat_map(|r| r.groups.iter()).rfind(|g| g.id == id).cloned()
     }
 }
 
@@ -600,8 +600,7 @@ fn ended(reports: &[TransferReport], groups: &[u64]) -> bool {
         reports
             .iter()
             .flat_map(|r| r.groups.iter())
-            .filter(|g| g.id == *id)
-            .last()
+            .rfind(|g| g.id == *id)
             .is_some_and(|g| g.state != GroupState::Running)
     })
 }
@@ -699,7 +698,7 @@ pub async fn transfers_cancel_and_retry(f: &Fixture) {
     let before = reports.files().len();
     let groups = transfers.upload_selection(id, &f.bucket, &Prefix::root(), &HashMap::new()).await.unwrap();
     wait_for_groups(&reports, &groups).await;
-    let failed = reports.files().into_iter().skip(before).filter(|u| u.state == TransferState::Failed).last();
+    let failed = reports.files().into_iter().skip(before).rfind(|u| u.state == TransferState::Failed);
     let failed = failed.expect("the pipe fails");
     assert_eq!(failed.error.map(|e| e.kind()), Some(ErrorKind::InvalidInput), "the reason travels with the failed row");
     assert_eq!(reports.group(groups[0].id).unwrap().state, GroupState::Failed);
