@@ -7,15 +7,15 @@ use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
 
 use coffer_engine::{
-    Access, AccessKey, ConflictChoice, Connection, ConnectionInfo, DeleteSummary, Deleted, Depth, Error, ErrorKind,
-    GroupUpdate, ObjectKey, Prefix, Selection, ShareLink, Target,
+    Access, AccessKey, Cleanup, ConflictChoice, Connection, ConnectionInfo, Deleted, Depth, Error, ErrorKind,
+    GroupUpdate, ObjectKey, Prefix, Resumed, Selection, ShareLink, Target,
 };
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State, WebviewWindow};
 use tauri_plugin_clipboard_manager::ClipboardExt;
 use tauri_plugin_opener::OpenerExt;
 
-use crate::ipc::{DeleteProgress, ListEvent};
+use crate::ipc::{DeleteProgress, ListEvent, PlannedDelete};
 use crate::state::AppState;
 
 type Result<T> = std::result::Result<T, Error>;
@@ -50,6 +50,15 @@ pub async fn test_connection(
 ) -> Result<Access> {
     let key = AccessKey::from_form(access_key_id, secret)?;
     state.coffer.test_connection(connection, key, saved.as_deref()).await
+}
+
+/// Aborts the connection's multipart uploads that nothing will finish: older than a day and not
+/// in the transfer journal.
+#[tauri::command]
+pub async fn clean_up(state: State<'_, AppState>, connection: String) -> Result<Cleanup> {
+    const OLDER_THAN: Duration = Duration::from_secs(24 * 3600);
+    let bucket = state.bucket(&connection).await?;
+    bucket.clean_up(state.transfers.journal(), OLDER_THAN, SystemTime::now()).await
 }
 
 #[tauri::command]
@@ -132,10 +141,10 @@ pub async fn upload_selection(
     state.transfers.upload_selection(id, &bucket, &Prefix::new(folder)?, &choices).await
 }
 
-/// Runs uploads an earlier session left unfinished and shows the ones that failed; returns how many
-/// will run.
+/// Runs uploads an earlier session left unfinished and shows the ones that failed; says how many
+/// will run and whether the journal had to be moved aside.
 #[tauri::command]
-pub async fn resume_transfers(state: State<'_, AppState>) -> Result<u64> {
+pub async fn resume_transfers(state: State<'_, AppState>) -> Result<Resumed> {
     state.transfers.resume(|name| state.bucket_owned(name)).await
 }
 
@@ -164,34 +173,45 @@ pub fn retry_group(state: State<'_, AppState>, id: u64) -> Result<()> {
     state.transfers.retry_group(id)
 }
 
+/// Lists and counts what deleting `keys` (documents, and folders ending in `/`) would remove, and
+/// keeps that list until it is deleted or discarded.
 #[tauri::command]
-pub async fn summarize_delete(
-    state: State<'_, AppState>,
-    connection: String,
-    keys: Vec<String>,
-) -> Result<DeleteSummary> {
+pub async fn plan_delete(state: State<'_, AppState>, connection: String, keys: Vec<String>) -> Result<PlannedDelete> {
     let targets = keys.iter().map(|k| Target::parse(k)).collect::<Result<Vec<_>>>()?;
-    state.bucket(&connection).await?.measure(&targets).await
+    let plan = state.bucket(&connection).await?.plan_delete(&targets).await?;
+    Ok(state.keep_plan(connection, plan))
 }
 
+/// Deletes exactly what plan `id` counted.
 #[tauri::command]
-pub async fn delete_entries(
+pub async fn delete_planned(
     state: State<'_, AppState>,
-    connection: String,
-    keys: Vec<String>,
+    id: u64,
     on_progress: Channel<DeleteProgress>,
 ) -> Result<Deleted> {
-    let targets = keys.iter().map(|k| Target::parse(k)).collect::<Result<Vec<_>>>()?;
+    let (connection, plan) = state.take_plan(id)?;
     let progress = |done, total| {
         let _ = on_progress.send(DeleteProgress { done, total });
     };
-    state.bucket(&connection).await?.delete(&targets, &progress).await
+    state.bucket(&connection).await?.delete(plan, &progress).await
+}
+
+/// Lets go of a plan the person did not confirm.
+#[tauri::command]
+pub fn discard_delete(state: State<'_, AppState>, id: u64) {
+    let _ = state.take_plan(id);
 }
 
 #[tauri::command]
-pub async fn open_document(app: AppHandle, state: State<'_, AppState>, connection: String, key: String) -> Result<()> {
+pub async fn open_document(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    connection: String,
+    key: String,
+    confirmed: bool,
+) -> Result<()> {
     let key = ObjectKey::new(key)?;
-    let target = state.open_cache.path_for(&connection, &key)?;
+    let target = state.open_cache.path_for(&connection, &key, confirmed)?;
     let bucket = state.bucket(&connection).await?;
     bucket.download(&key, &target, &|_| {}, &Default::default()).await?;
     app.opener()

@@ -18,7 +18,18 @@ pub enum ListEvent {
     Done { total: u64 },
 }
 
-/// Progress of `delete_entries`, in objects.
+/// A delete counted and kept in Rust until it is confirmed (`delete_planned`) or discarded.
+#[derive(Clone, Copy, Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct PlannedDelete {
+    /// What `delete_planned` and `discard_delete` refer to it by.
+    pub id: u64,
+    /// What it will remove.
+    pub summary: coffer_engine::DeleteSummary,
+}
+
+/// Progress of `delete_planned`, in objects.
 #[derive(Clone, Copy, Debug, Serialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
 pub struct DeleteProgress {
@@ -91,15 +102,21 @@ mod tests {
         declare::<GroupUpdate>(&mut out);
         declare::<FileUpdate>(&mut out);
         declare::<TransferReport>(&mut out);
+        declare::<Resumed>(&mut out);
         declare::<DeleteFailure>(&mut out);
         declare::<Deleted>(&mut out);
         declare::<DeleteSummary>(&mut out);
+        declare::<PlannedDelete>(&mut out);
         declare::<DeleteProgress>(&mut out);
         declare::<ShareLink>(&mut out);
+        declare::<Cleanup>(&mut out);
         declare::<DragState>(&mut out);
         declare::<Drag>(&mut out);
         declare::<Dropped>(&mut out);
         let kinds: Vec<String> = ErrorKind::ALL.iter().map(|k| serde_json::to_string(k).expect("a name")).collect();
+        let runs_code: Vec<String> = RUNS_CODE.iter().map(|e| format!("'{e}'")).collect();
+        out.push_str("/** File types that run code when opened: asked about before `open_document`. */\n");
+        out.push_str(&format!("export const RUNS_CODE: readonly string[] = [{}];\n\n", runs_code.join(", ")));
         out.push_str("/** Every ErrorKind, to check what a command rejects with against the closed set. */\n");
         out.push_str(&format!("export const ERROR_KINDS: readonly ErrorKind[] = [{}];\n", kinds.join(", ")));
         // ts-rs declares 64-bit integers as `bigint`, but serde_json writes them as JSON numbers, and

@@ -2,9 +2,13 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, PoisonError};
 
-use coffer_engine::{Bucket, Coffer, Dirs, Journal, KEEP_OPENED, OpenCache, Queue, Result, Transfers, UploadOptions};
+use coffer_engine::{
+    Bucket, Coffer, DeletePlan, Dirs, Error, ErrorKind, Journal, KEEP_OPENED, OpenCache, Queue, Result, Transfers,
+    UploadOptions,
+};
 use tauri::{AppHandle, Emitter};
 use tokio::sync::Mutex;
 
@@ -18,6 +22,9 @@ pub struct AppState {
     pub open_cache: OpenCache,
     /// Opened connections by name, so each command does not rebuild an S3 client.
     buckets: Mutex<HashMap<String, Bucket>>,
+    /// Deletes counted and waiting for the person's answer, by id, with their connection.
+    plans: std::sync::Mutex<HashMap<u64, (String, DeletePlan)>>,
+    next_plan: AtomicU64,
 }
 
 impl AppState {
@@ -35,7 +42,14 @@ impl AppState {
         if let Err(e) = open_cache.sweep(KEEP_OPENED, std::time::SystemTime::now()) {
             eprintln!("coffer: the Open cache was not cleaned: {e}");
         }
-        Ok(Self { coffer: Coffer::new(dirs), transfers, open_cache, buckets: Mutex::default() })
+        Ok(Self {
+            coffer: Coffer::new(dirs),
+            transfers,
+            open_cache,
+            buckets: Mutex::default(),
+            plans: std::sync::Mutex::default(),
+            next_plan: AtomicU64::new(1),
+        })
     }
 
     pub async fn bucket(&self, connection: &str) -> Result<Bucket> {
@@ -50,6 +64,21 @@ impl AppState {
 
     pub async fn bucket_owned(&self, connection: String) -> Result<Bucket> {
         self.bucket(&connection).await
+    }
+
+    /// Keeps a counted delete until the person answers.
+    pub fn keep_plan(&self, connection: String, plan: DeletePlan) -> crate::ipc::PlannedDelete {
+        let id = self.next_plan.fetch_add(1, Ordering::Relaxed);
+        let summary = plan.summary;
+        self.plans.lock().unwrap_or_else(PoisonError::into_inner).insert(id, (connection, plan));
+        crate::ipc::PlannedDelete { id, summary }
+    }
+
+    /// The counted delete `id`, let go of.
+    pub fn take_plan(&self, id: u64) -> Result<(String, DeletePlan)> {
+        self.plans.lock().unwrap_or_else(PoisonError::into_inner).remove(&id).ok_or_else(|| {
+            Error::new(ErrorKind::NotFound, "That delete is no longer on hand; select the documents and delete again.")
+        })
     }
 
     /// Drops the cached client after a connection's settings or secret changed.

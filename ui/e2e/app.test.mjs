@@ -8,7 +8,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -109,6 +109,28 @@ test('add a connection, drop documents in, share, download, pick a file, delete,
   mkdirSync(join(root, 'docs'), { recursive: true });
   await browser.saveScreenshot(screenshot);
 
+  // The app and the CLI on one journal at the same time: a dropped folder and a `coffer put`.
+  const many = join(dir, 'Many');
+  const side = join(dir, 'Side');
+  for (const folder of [many, side]) {
+    mkdirSync(folder);
+    for (let i = 0; i < 300; i++) writeFileSync(join(folder, `note-${i}.txt`), `note ${i}`);
+  }
+  const put = new Promise((ok, fail) =>
+    execFile(cli, ['--connection', CONNECTION, 'put', side, '--to', 'cli/'], { env: process.env }, (error, stdout, stderr) =>
+      error ? fail(new Error(`coffer put failed: ${stderr}`)) : ok(stdout),
+    ),
+  );
+  await dragIntoCoffer([many]);
+  await put;
+  await browser.waitUntil(
+    async () => (await browser.$('[data-testid="transfer-group"][data-name="Many"]').getAttribute('data-state')) === 'done',
+    { timeout: 120_000, timeoutMsg: 'the dropped folder is uploaded while the CLI uploads beside it' },
+  );
+  const both = coffer('ls', '--recursive').split('\n');
+  assert.equal(both.filter((line) => line.includes('Many/note-')).length, 300, 'every dropped file is stored');
+  assert.equal(both.filter((line) => line.includes('cli/Side/note-')).length, 300, 'every file the CLI put is stored');
+
   // Share: the link is made in Rust, put on the clipboard, and serves the document to anyone.
   await browser.$('[data-testid="entry-row"][data-key="Minutes – March.docx"]').click();
   await $('share').click();
@@ -152,7 +174,7 @@ test('add a connection, drop documents in, share, download, pick a file, delete,
   // Delete everything: select all, Delete, confirm.
   await $('select-all').click();
   await $('delete').click();
-  await browser.waitUntil(async () => /5/.test(await $('delete-summary').getText()), {
+  await browser.waitUntil(async () => /605 objects/.test(await $('delete-summary').getText()), {
     timeout: 20_000,
     timeoutMsg: 'the confirmation counts every object, folders included',
   });

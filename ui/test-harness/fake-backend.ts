@@ -7,6 +7,7 @@
 import type { Channel } from '@tauri-apps/api/core';
 import { emit } from '@tauri-apps/api/event';
 import { mockIPC } from '@tauri-apps/api/mocks';
+import { runsCode } from '../src/lib/names';
 import type {
   Access,
   CofferError,
@@ -19,6 +20,7 @@ import type {
   GroupState,
   GroupUpdate,
   ListEvent,
+  Resumed,
   Selection,
   SelectionItem,
   TransferReport,
@@ -116,6 +118,9 @@ export class FakeBackend {
   /** While set, uploads stop after their first step until `releaseUploads()`. */
   #gate: { promise: Promise<void>; release: () => void } | null = null;
   #selections = new Map<number, HeldSelection>();
+  /** Deletes counted and not yet confirmed or discarded, by id. */
+  plans = new Map<number, { connection: string; objects: string[] }>();
+  #nextPlan = 1;
   #transfers = new Map<number, Transfer>();
   #groups = new Map<number, Group>();
   #nextSelection = 1;
@@ -194,6 +199,9 @@ export class FakeBackend {
         return this.#save(a.connection, a.accessKeyId, a.secret, a.replacing);
       case 'test_connection':
         return this.#test(a.connection, a.accessKeyId, a.secret, a.saved);
+      case 'clean_up':
+        this.#bucket(a.connection);
+        return { aborted: this.abandoned.splice(0), kept: 0, listed: true };
       case 'remove_connection':
         return this.#remove(a.name);
       case 'list_folder':
@@ -221,13 +229,25 @@ export class FakeBackend {
         return this.#retry([this.#transfer(a.id)]);
       case 'retry_group':
         return this.#retry(this.#groupOf(a.id).files.filter((t) => t.state === 'failed'));
-      case 'summarize_delete':
+      case 'plan_delete': {
         await sleep(this.options.summarizeDelayMs);
-        return this.#summarize(a.connection, a.keys);
-      case 'delete_entries':
-        return this.#delete(a.connection, a.keys, a.onProgress);
+        const objects = this.#expand(a.connection, a.keys);
+        const id = this.#nextPlan++;
+        this.plans.set(id, { connection: a.connection, objects });
+        return { id, summary: this.#summarize(a.connection, objects) };
+      }
+      case 'delete_planned': {
+        const plan = this.plans.get(a.id);
+        if (!plan) throw error('NotFound', 'That delete is no longer on hand');
+        this.plans.delete(a.id);
+        return this.#delete(plan.connection, plan.objects, a.onProgress);
+      }
+      case 'discard_delete':
+        this.plans.delete(a.id);
+        return null;
       case 'open_document':
         this.#object(a.connection, a.key);
+        if (runsCode(String(a.key)) && !a.confirmed) throw error('InvalidInput', `${a.key} is a program or script`);
         return null;
       case 'download_document':
         this.#object(a.connection, a.key);
@@ -367,8 +387,14 @@ export class FakeBackend {
     return group;
   }
 
+  /** Keys with multipart uploads nothing will finish, for `clean_up` to abort. */
+  abandoned: string[] = [];
+
+  /** Set to have `resume_transfers` report a damaged journal moved to this path. */
+  journalMovedTo: string | null = null;
+
   /** Uploads "left over from an earlier session": `unfinished`, one group per connection. */
-  async #resume(): Promise<number> {
+  async #resume(): Promise<Resumed> {
     const left = this.unfinished.splice(0);
     const byConnection = new Map<string, Group>();
     for (const { connection, key, size } of left) {
@@ -381,7 +407,7 @@ export class FakeBackend {
       this.#add(group, key, size, 'Resumed: 2 part(s) were already stored.');
     }
     for (const group of byConnection.values()) void this.#runGroup(group);
-    return left.length;
+    return { files: left.length, journalMovedTo: this.journalMovedTo };
   }
 
   async #cancel(id: number): Promise<null> {
@@ -512,15 +538,14 @@ export class FakeBackend {
     return [...objects];
   }
 
-  #summarize(connection: string, keys: string[]) {
+  #summarize(connection: string, objects: string[]) {
     const bucket = this.#bucket(connection);
-    const objects = this.#expand(connection, keys);
     return { objects: objects.length, bytes: objects.reduce((sum, k) => sum + bucket.get(k)!.size, 0) };
   }
 
-  async #delete(connection: string, keys: string[], onProgress: Channel<{ done: number; total: number }>) {
+  /** Deletes exactly `objects`, the keys a plan counted. */
+  async #delete(connection: string, objects: string[], onProgress: Channel<{ done: number; total: number }>) {
     const bucket = this.#bucket(connection);
-    const objects = this.#expand(connection, keys);
     const deleted: string[] = [];
     const failed: DeleteFailure[] = [];
     for (const [index, key] of objects.entries()) {

@@ -21,6 +21,7 @@ seed(fake, (params.get('scenario') ?? 'office') as Scenario);
 for (const key of (params.get('unfinished') ?? '').split(',').filter(Boolean)) {
   fake.unfinished.push({ connection: 'Local vault', key, size: 4096 });
 }
+fake.journalMovedTo = params.get('journalMovedTo');
 fake.install();
 
 declare global {

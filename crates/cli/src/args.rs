@@ -67,6 +67,13 @@ pub enum Command {
     },
     /// Keep the Local vault running (and its share links working) until Ctrl-C.
     Serve,
+    /// Abort multipart uploads that nothing will finish: not in the transfer journal, and started
+    /// longer ago than --older-than (a colleague may be uploading right now).
+    Cleanup {
+        /// Leave uploads started more recently than this, like 1h or 2d.
+        #[arg(long, default_value = "1d")]
+        older_than: humantime::Duration,
+    },
 }
 
 /// How much an upload does at once; the defaults suit most links.

@@ -85,6 +85,27 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Cleanup { older_than } => {
+            let bucket = coffer.open(name).await?;
+            let journal = coffer.journal().await?;
+            let cleanup = bucket.clean_up(&journal, older_than.into(), SystemTime::now()).await?;
+            for key in &cleanup.aborted {
+                println!("aborted {key}");
+            }
+            if !cleanup.listed {
+                eprintln!(
+                    "The server (or this key) does not list unfinished uploads, so only the journal's could be checked; \
+                     those are resumed by `coffer resume`."
+                );
+            } else {
+                eprintln!(
+                    "Aborted {} abandoned upload(s); left {} that may still be finished.",
+                    cleanup.aborted.len(),
+                    cleanup.kept
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Serve => {
             let vault = coffer.local_vault().await?;
             if !vault.is_serving() {
@@ -205,6 +226,12 @@ async fn put(
 
 async fn resume(coffer: &Coffer, tuning: Tuning) -> Result<ExitCode> {
     let queue = Queue::new(coffer.journal().await?, options(tuning)?);
+    if let Some(aside) = queue.journal().moved_aside() {
+        eprintln!(
+            "coffer: the transfer journal was damaged and was moved to {}; what it held cannot be resumed.",
+            aside.display()
+        );
+    }
     let batches = queue.claim_unfinished()?;
     if batches.is_empty() {
         eprintln!("Nothing to resume: every upload has finished.");
@@ -316,7 +343,8 @@ async fn rm(bucket: &Bucket, keys: Vec<String>, recursive: bool) -> Result<ExitC
             },
         )
         .collect::<Result<Vec<_>, _>>()?;
-    let report = bucket.delete(&targets, &|_, _| {}).await?;
+    let plan = bucket.plan_delete(&targets).await?;
+    let report = bucket.delete(plan, &|_, _| {}).await?;
     for key in &report.deleted {
         println!("deleted {key}");
     }

@@ -156,6 +156,16 @@ fn garage_connection_add_test_and_documents() {
     assert!(user.ok(&["connection", "test", "Office Garage"]).contains("read and write"));
 
     document_workflow(&user, &["--connection", "Office Garage"]);
+    let cleaned = user.run(&["-c", "Office Garage", "cleanup"], "");
+    assert!(cleaned.status.success());
+    assert!(
+        String::from_utf8_lossy(&cleaned.stderr).contains("Aborted 0 abandoned upload(s)"),
+        "nothing was abandoned"
+    );
+    for dir in ["config/coffer", "data/coffer"] {
+        let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(user.path(dir)).unwrap().permissions());
+        assert_eq!(mode & 0o777, 0o700, "{dir} is for its owner only");
+    }
 
     // The share link is fetched while the server is up.
     user.write("shared.txt", b"shared bytes");
@@ -214,6 +224,10 @@ fn failures_exit_non_zero_with_a_reason() {
     assert!(err.contains("refused"), "a read-only key cannot upload: {err}");
 
     assert!(user.fails(&["put", "does-not-exist.pdf"], "").contains("does not exist"));
+    assert!(user.fails(&["put", "x.txt", "--part-size", "6000"], "").contains("at most 5 GiB"));
+    let err = user.fails(&["put", "x.txt", "--part-size", "128", "--memory", "64"], "");
+    assert!(err.contains("does not fit"), "a part must fit the memory budget: {err}");
+    assert!(user.fails(&["put", "x.txt", "--memory", "18446744073709551615"], "").contains("more than"));
     assert!(user.fails(&["get", "nothing/here.pdf"], "").contains("does not exist"));
     assert!(user.fails(&["-c", "Nobody", "ls"], "").contains("no connection named 'Nobody'"));
     assert!(

@@ -1,4 +1,4 @@
-//! Deleting one object, many, or a whole folder.
+//! Deleting documents and folders: planned (listed and counted) first, then deleted exactly as planned.
 //!
 //! Batches go through DeleteObjects, 1,000 keys a request (the S3 limit), and report per key what
 //! was deleted and what failed with the server's reason, so a partial failure is never hidden.
@@ -64,42 +64,54 @@ pub struct DeleteSummary {
     pub bytes: u64,
 }
 
+/// A delete the person is asked to confirm: exactly these objects, counted once. Deleting the plan
+/// removes what was counted and nothing else, so a document a colleague adds in the meantime
+/// survives.
+#[derive(Clone, Debug, Default)]
+pub struct DeletePlan {
+    /// Full bucket keys, folder markers included.
+    keys: Vec<String>,
+    /// What the keys add up to.
+    pub summary: DeleteSummary,
+}
+
 impl Bucket {
-    /// Counts the objects and bytes `targets` cover, for a confirmation that says what will go.
-    pub async fn measure(&self, targets: &[Target]) -> Result<DeleteSummary> {
-        let mut summary = DeleteSummary::default();
+    /// Lists everything `targets` cover (folders with everything inside them) and counts it, for a
+    /// confirmation that says what will go.
+    pub async fn plan_delete(&self, targets: &[Target]) -> Result<DeletePlan> {
+        let mut plan = DeletePlan::default();
         for target in targets {
             match target {
                 Target::Object(key) => {
-                    summary.objects += 1;
-                    summary.bytes += self.stat(key).await?.size;
+                    // Already gone (a colleague deleted it): there is nothing to count or delete.
+                    let size = match self.stat(key).await {
+                        Ok(info) => info.size,
+                        Err(e) if e.kind() == crate::ErrorKind::NotFound => continue,
+                        Err(e) => return Err(e),
+                    };
+                    plan.keys.push(self.full_key(key)?);
+                    plan.summary.objects += 1;
+                    plan.summary.bytes = plan.summary.bytes.saturating_add(size);
                 }
-                Target::Folder(folder) => {
-                    self.list_pages(folder, crate::Depth::Recursive, |page| {
-                        summary.objects += page.len() as u64;
-                        summary.bytes += page.iter().map(|e| e.size).sum::<u64>();
-                    })
-                    .await?;
-                }
-            }
-        }
-        Ok(summary)
-    }
-
-    /// Deletes documents and whole folders in one go: the one way anything is deleted. Reports
-    /// `progress(done, total)` after each batch, and per key what was deleted and what failed.
-    pub async fn delete(&self, targets: &[Target], progress: &(dyn Fn(u64, u64) + Sync)) -> Result<Deleted> {
-        let mut keys = Vec::new();
-        for target in targets {
-            match target {
-                Target::Object(key) => keys.push(self.full_key(key)?),
                 Target::Folder(folder) if folder.is_root() => {
                     return Err(Error::invalid("Refusing to delete the whole bucket at once; choose a folder."));
                 }
-                Target::Folder(folder) => keys.extend(self.full_keys_under(folder).await?),
+                Target::Folder(folder) => {
+                    for (key, size) in self.full_objects_under(folder).await? {
+                        plan.keys.push(key);
+                        plan.summary.objects += 1;
+                        plan.summary.bytes = plan.summary.bytes.saturating_add(size);
+                    }
+                }
             }
         }
-        self.delete_full_keys(keys, progress).await
+        Ok(plan)
+    }
+
+    /// Deletes exactly what `plan` counted: the one way anything is deleted. Reports
+    /// `progress(done, total)` after each batch, and per key what was deleted and what failed.
+    pub async fn delete(&self, plan: DeletePlan, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<Deleted> {
+        self.delete_full_keys(plan.keys, progress).await
     }
 
     async fn delete_full_keys(&self, keys: Vec<String>, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<Deleted> {

@@ -176,6 +176,7 @@ pub struct Journal {
     db: Mutex<rusqlite::Connection>,
     owners: PathBuf,
     owner: String,
+    moved_aside: Option<PathBuf>,
     /// Held for the life of the process: while it is locked, this process's entries are not orphans.
     _lock: File,
 }
@@ -190,7 +191,9 @@ const ENTRY_COLUMNS: &str =
     "id, batch, connection, key, path, size, modified_ns, state, sent, upload_id, part_size, algorithm, error";
 
 impl Journal {
-    /// Opens (or creates) `<data>/transfers.sqlite3` and registers this process as an owner.
+    /// Opens (or creates) `<data>/transfers.sqlite3` and registers this process as an owner. A
+    /// journal that is damaged or cannot be read is moved aside (see [`Journal::moved_aside`]) and
+    /// a new one is started, so uploading never stops working because of it.
     pub fn open(data: &Path) -> Result<Self> {
         crate::coffer::private_dir(data)?;
         let owners = data.join("transfer-owners");
@@ -201,28 +204,30 @@ impl Journal {
         lock.try_lock().map_err(|e| journal_error(&format!("cannot lock {}: {e}", lock_path.display())))?;
 
         let file = data.join("transfers.sqlite3");
-        let mut db = rusqlite::Connection::open(&file).map_err(db_error)?;
-        db.busy_timeout(Duration::from_secs(10)).map_err(db_error)?;
-        // WAL with synchronous=NORMAL survives a killed process (the OS still has every write);
-        // only a power cut can lose the last transactions, and resume re-checks the server anyway.
-        db.pragma_update(None, "journal_mode", "WAL").map_err(db_error)?;
-        db.pragma_update(None, "synchronous", "NORMAL").map_err(db_error)?;
-        db.pragma_update(None, "foreign_keys", "ON").map_err(db_error)?;
-        let tx = db.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db_error)?;
-        let version: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0)).map_err(db_error)?;
-        let had_uploads: bool = tx
-            .query_row("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'uploads'", [], |row| {
-                row.get::<_, i64>(0)
-            })
-            .map_err(db_error)?
-            > 0;
-        tx.execute_batch(SCHEMA).map_err(db_error)?;
-        if version == 0 && had_uploads {
-            tx.execute_batch(MIGRATE_FROM_0).map_err(db_error)?;
-        }
-        tx.execute_batch(INDEXES).map_err(db_error)?;
-        tx.commit().map_err(db_error)?;
-        Ok(Self { db: Mutex::new(db), owners, owner, _lock: lock })
+        let (db, moved_aside) = match connect(&file) {
+            Ok(db) => (db, None),
+            Err(e) if damaged(&e) => {
+                let aside = data.join(format!(
+                    "transfers.sqlite3.damaged-{}",
+                    SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs()
+                ));
+                std::fs::rename(&file, &aside).map_err(|e| Error::local_io(&file, &e))?;
+                // The write-ahead log belongs to the damaged file; a new journal must not replay it.
+                for suffix in ["-wal", "-shm"] {
+                    let _ = std::fs::remove_file(data.join(format!("transfers.sqlite3{suffix}")));
+                }
+                tracing::warn!("the transfer journal was damaged ({e}); moved to {}", aside.display());
+                (connect(&file).map_err(db_error)?, Some(aside))
+            }
+            Err(e) => return Err(db_error(e)),
+        };
+        Ok(Self { db: Mutex::new(db), owners, owner, moved_aside, _lock: lock })
+    }
+
+    /// Where a damaged journal was moved when this one was opened, if that happened: its unfinished
+    /// uploads cannot be resumed, and the person should be told.
+    pub fn moved_aside(&self) -> Option<&Path> {
+        self.moved_aside.as_deref()
     }
 
     fn db(&self) -> std::sync::MutexGuard<'_, rusqlite::Connection> {
@@ -515,6 +520,19 @@ impl Journal {
         self.db().execute("DELETE FROM uploads WHERE id = ?1", [to_i64(id)]).map(drop).map_err(db_error)
     }
 
+    /// The multipart uploads recorded for `connection` by any process: they may still be resumed.
+    pub fn upload_ids(&self, connection: &str) -> Result<std::collections::HashSet<String>> {
+        let db = self.db();
+        let mut query = db
+            .prepare("SELECT upload_id FROM uploads WHERE connection = ?1 AND upload_id IS NOT NULL")
+            .map_err(db_error)?;
+        query
+            .query_map([connection], |row| row.get(0))
+            .map_err(db_error)?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(db_error)
+    }
+
     /// How many entries are left unfinished, by any process (for tests and status lines).
     pub fn unfinished(&self) -> Result<u64> {
         self.db()
@@ -530,6 +548,37 @@ impl Drop for Journal {
         // needed once its lock is gone.
         let _ = std::fs::remove_file(self.owners.join(&self.owner));
     }
+}
+
+/// Opens the journal file and brings its schema up to date.
+fn connect(file: &Path) -> rusqlite::Result<rusqlite::Connection> {
+    let mut db = rusqlite::Connection::open(file)?;
+    db.busy_timeout(Duration::from_secs(10))?;
+    // WAL with synchronous=NORMAL survives a killed process (the OS still has every write); only a
+    // power cut can lose the last transactions, and resume re-checks the server anyway.
+    db.pragma_update(None, "journal_mode", "WAL")?;
+    db.pragma_update(None, "synchronous", "NORMAL")?;
+    db.pragma_update(None, "foreign_keys", "ON")?;
+    let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let version: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    let had_uploads =
+        tx.query_row("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'uploads'", [], |row| {
+            row.get::<_, i64>(0)
+        })? > 0;
+    tx.execute_batch(SCHEMA)?;
+    if version == 0 && had_uploads {
+        tx.execute_batch(MIGRATE_FROM_0)?;
+    }
+    tx.execute_batch(INDEXES)?;
+    tx.commit()?;
+    Ok(db)
+}
+
+/// Whether opening failed because of the file itself (not the disk or a lock): such a journal is
+/// moved aside and a new one started.
+fn damaged(e: &rusqlite::Error) -> bool {
+    use rusqlite::ErrorCode::{CannotOpen, DatabaseCorrupt, NotADatabase, PermissionDenied, ReadOnly};
+    matches!(e.sqlite_error_code(), Some(NotADatabase | DatabaseCorrupt | CannotOpen | PermissionDenied | ReadOnly))
 }
 
 fn gone() -> Error {
@@ -697,6 +746,21 @@ mod tests {
         assert_eq!((entry.state, entry.sent), (EntryState::Queued, true), "back in the queue, marked as sent");
         let third = Journal::open(dir.path()).unwrap();
         assert!(third.claim_orphans().unwrap().is_empty(), "now owned by a live process again");
+    }
+
+    #[test]
+    fn a_damaged_journal_is_moved_aside_and_a_new_one_started() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("transfers.sqlite3"), b"this is not a database, it was overwritten").unwrap();
+        let journal = Journal::open(dir.path()).expect("a new journal opens");
+        let aside = journal.moved_aside().expect("the damage is reported").to_owned();
+        assert_eq!(std::fs::read(&aside).unwrap(), b"this is not a database, it was overwritten", "kept, not deleted");
+        let batch = journal.new_batch("Garage", "a.pdf", false).unwrap();
+        journal.add(batch, [entry("a.pdf")]).unwrap();
+        drop(journal);
+        let again = Journal::open(dir.path()).unwrap();
+        assert!(again.moved_aside().is_none(), "the new journal is sound");
+        assert_eq!(again.unfinished().unwrap(), 1);
     }
 
     #[test]

@@ -15,6 +15,7 @@
 mod bucket;
 mod check;
 mod checksum;
+mod cleanup;
 mod coffer;
 mod connection;
 mod delete;
@@ -38,9 +39,10 @@ mod walk;
 pub use bucket::Bucket;
 pub use check::Access;
 pub use checksum::Checksum;
+pub use cleanup::Cleanup;
 pub use coffer::{Coffer, ConnectionInfo, Dirs};
 pub use connection::{Addressing, Connection, ConnectionStore, CredentialSource, LOCAL_VAULT};
-pub use delete::{DeleteFailure, DeleteSummary, Deleted, Target};
+pub use delete::{DeleteFailure, DeletePlan, DeleteSummary, Deleted, Target};
 pub use download::safe_path;
 pub use error::{Error, ErrorKind, Result};
 pub use journal::{BatchInfo, EntryState, Journal, JournalEntry, NewEntry, RecordedPart};
@@ -48,13 +50,13 @@ pub use key::{MAX_KEY_BYTES, ObjectKey, Prefix};
 pub use keychain::{AccessKey, KeychainEntry};
 pub use list::{Depth, Entry};
 pub use local_vault::{LOCAL_BUCKET, LocalVault};
-pub use open_cache::{KEEP_OPENED, OpenCache};
+pub use open_cache::{KEEP_OPENED, OpenCache, RUNS_CODE, runs_code};
 pub use queue::{Enqueued, Item, Queue};
 pub use share::{DEFAULT_EXPIRY, MAX_EXPIRY, ShareLink};
 pub use stat::ObjectInfo;
 pub use transfers::{
-    ConflictChoice, FileUpdate, GroupState, GroupUpdate, Selection, SelectionItem, SkippedFile, TransferReport,
-    TransferState, Transfers,
+    ConflictChoice, FileUpdate, GroupState, GroupUpdate, Resumed, Selection, SelectionItem, SkippedFile,
+    TransferReport, TransferState, Transfers,
 };
 pub use upload::{Events, FileOutcome, Progress, Tally, UploadFailure, UploadOptions, Uploaded, content_type};
 

@@ -105,8 +105,9 @@ impl Bucket {
         Ok(())
     }
 
-    /// Every key under `folder` including folder markers, as full bucket keys (for deletion).
-    pub(crate) async fn full_keys_under(&self, folder: &Prefix) -> Result<Vec<String>> {
+    /// Every object under `folder` including folder markers, as full bucket keys with their sizes
+    /// (for deletion).
+    pub(crate) async fn full_objects_under(&self, folder: &Prefix) -> Result<Vec<(String, u64)>> {
         let mut keys = Vec::new();
         let mut pages = self
             .client
@@ -117,7 +118,12 @@ impl Bucket {
             .send();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| self.ctx(None).sdk(e))?;
-            keys.extend(page.contents.unwrap_or_default().into_iter().filter_map(|o| o.key));
+            keys.extend(
+                page.contents
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(|o| Some((o.key?, u64::try_from(o.size.unwrap_or(0)).unwrap_or(0)))),
+            );
         }
         Ok(keys)
     }

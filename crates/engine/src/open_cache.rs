@@ -11,6 +11,21 @@ use crate::download::safe_path;
 use crate::error::{Error, Result};
 use crate::key::ObjectKey;
 
+/// File types that run code when the system opens them: programs, scripts, shortcuts and
+/// installers. Such a document is never handed to the system without an explicit confirmation.
+pub const RUNS_CODE: &[&str] = &[
+    "exe", "com", "bat", "cmd", "ps1", "psm1", "vbs", "vbe", "js", "jse", "wsf", "wsh", "hta", "msi", "msp", "msc",
+    "scr", "pif", "cpl", "lnk", "url", "reg", "jar", "sh", "bash", "zsh", "csh", "ksh", "command", "desktop",
+    "appimage", "run", "bin", "deb", "rpm", "py", "pyw", "pl", "rb", "php", "app", "pkg", "dmg", "scpt", "workflow",
+    "apk", "iso", "img", "vhd", "vhdx", "xll", "docm", "xlsm", "pptm",
+];
+
+/// Whether opening `name` with the system's default app would run code.
+pub fn runs_code(name: &str) -> bool {
+    let name = name.trim_end_matches(['.', ' ']);
+    name.rsplit_once('.').is_some_and(|(_, ext)| RUNS_CODE.contains(&ext.to_ascii_lowercase().as_str()))
+}
+
 /// How long an opened copy is kept after it was last changed.
 pub const KEEP_OPENED: Duration = Duration::from_secs(7 * 24 * 3600);
 
@@ -26,8 +41,15 @@ impl OpenCache {
         Self { dir }
     }
 
-    /// Where `key` of `connection` is downloaded to be opened: always inside the cache.
-    pub fn path_for(&self, connection: &str, key: &ObjectKey) -> Result<PathBuf> {
+    /// Where `key` of `connection` is downloaded to be opened: always inside the cache. A type that
+    /// runs code is refused unless the person `confirmed` opening it.
+    pub fn path_for(&self, connection: &str, key: &ObjectKey, confirmed: bool) -> Result<PathBuf> {
+        if runs_code(key.name()) && !confirmed {
+            return Err(Error::invalid(format!(
+                "'{}' is a program or script: opening it runs it on this computer. Save a copy instead, or confirm that you trust it.",
+                key.name()
+            )));
+        }
         let folder: String =
             connection.chars().map(|c| if c.is_alphanumeric() || c == ' ' || c == '-' { c } else { '_' }).collect();
         crate::coffer::private_dir(&self.dir)?;
@@ -76,11 +98,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn programs_and_scripts_need_a_confirmation() {
+        for name in ["setup.exe", "INVOICE.PDF.EXE", "run.sh", "start.desktop", "tool.AppImage", "link.lnk", "x.bat. "]
+        {
+            assert!(runs_code(name), "{name} runs code");
+        }
+        for name in ["report.pdf", "budget.xlsx", "notes", ".env", "archive.tar.gz", "exe"] {
+            assert!(!runs_code(name), "{name} does not");
+        }
+        let cache = OpenCache::new(std::env::temp_dir().join("coffer-open-test"));
+        let key = ObjectKey::new("invoice\u{202e}fdp.exe").unwrap();
+        assert_eq!(cache.path_for("c", &key, false).unwrap_err().kind(), crate::ErrorKind::InvalidInput);
+        assert!(cache.path_for("c", &key, true).is_ok(), "the person may still say yes");
+    }
+
+    #[test]
     fn old_copies_go_and_recent_ones_stay() {
         let dir = tempfile::tempdir().unwrap();
         let cache = OpenCache::new(dir.path().join("open"));
-        let old = cache.path_for("Office / S3", &ObjectKey::new("2024/old.pdf").unwrap()).unwrap();
-        let recent = cache.path_for("Office / S3", &ObjectKey::new("new.docx").unwrap()).unwrap();
+        let old = cache.path_for("Office / S3", &ObjectKey::new("2024/old.pdf").unwrap(), false).unwrap();
+        let recent = cache.path_for("Office / S3", &ObjectKey::new("new.docx").unwrap(), false).unwrap();
         assert!(old.starts_with(cache.dir()) && recent.starts_with(cache.dir()), "always inside the cache");
         for path in [&old, &recent] {
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();

@@ -170,6 +170,17 @@ pub struct TransferReport {
     pub files: Vec<FileUpdate>,
 }
 
+/// What resuming at start found.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Resumed {
+    /// Files that an earlier session left unfinished and that run now.
+    pub files: u64,
+    /// The journal was damaged and was moved to this file; its unfinished uploads are lost to
+    /// resume (the documents themselves are still on this computer).
+    pub journal_moved_to: Option<String>,
+}
+
 /// One dropped item while the app runs.
 struct Group {
     info: BatchInfo,
@@ -250,6 +261,11 @@ impl Transfers {
         })
     }
 
+    /// The journal behind the transfers.
+    pub fn journal(&self) -> &crate::journal::Journal {
+        self.queue.journal()
+    }
+
     /// Keeps dropped or picked paths and returns the id the page refers to them by.
     pub fn add_selection(&self, paths: Vec<PathBuf>) -> u64 {
         let id = self.next_selection.fetch_add(1, Ordering::Relaxed) + 1;
@@ -323,8 +339,9 @@ impl Transfers {
 
     /// Takes over uploads that an earlier run of Coffer (or a `coffer put`) left, and runs the
     /// unfinished ones. Failed files are shown again, waiting for Retry or Discard, never re-run by
-    /// themselves. `open` opens a connection by name. Returns how many files will run.
-    pub async fn resume<F, Fut>(self: &Arc<Self>, open: F) -> Result<u64>
+    /// themselves. `open` opens a connection by name. Says how many files will run, and whether the
+    /// journal had to be moved aside.
+    pub async fn resume<F, Fut>(self: &Arc<Self>, open: F) -> Result<Resumed>
     where
         F: Fn(String) -> Fut,
         Fut: Future<Output = Result<Bucket>>,
@@ -355,7 +372,8 @@ impl Transfers {
             }
         }
         self.flush(true);
-        Ok(resumed)
+        let journal_moved_to = self.queue.journal().moved_aside().map(|p| p.display().to_string());
+        Ok(Resumed { files: resumed, journal_moved_to })
     }
 
     /// Runs a failed file again. A running one is refused.

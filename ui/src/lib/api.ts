@@ -10,17 +10,19 @@ import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import { toCofferError } from './errors';
 import type {
   Access,
+  Cleanup,
   ConflictChoice,
   Connection,
   ConnectionInfo,
   DeleteProgress,
-  DeleteSummary,
   Deleted,
   Drag,
   DragState,
   Dropped,
   GroupUpdate,
   ListEvent,
+  PlannedDelete,
+  Resumed,
   Selection,
   ShareLink,
   TransferReport,
@@ -65,6 +67,11 @@ export function testConnection(
   return call('test_connection', { connection, accessKeyId, secret, saved });
 }
 
+/** Aborts the connection's multipart uploads that nothing will finish (old, and not in the journal). */
+export function cleanUp(connection: string): Promise<Cleanup> {
+  return call('clean_up', { connection });
+}
+
 export function removeConnection(name: string): Promise<null> {
   return call('remove_connection', { name });
 }
@@ -107,8 +114,8 @@ export function uploadSelection(
   return call('upload_selection', { id, connection, folder, choices });
 }
 
-/** Runs uploads an earlier session left unfinished and shows the failed ones; resolves with how many run. */
-export function resumeTransfers(): Promise<number> {
+/** Runs uploads an earlier session left unfinished and shows the failed ones; says how many run. */
+export function resumeTransfers(): Promise<Resumed> {
   return call('resume_transfers');
 }
 
@@ -135,20 +142,28 @@ export function retryGroup(id: number): Promise<null> {
   return call('retry_group', { id });
 }
 
-export function summarizeDelete(connection: string, keys: string[]): Promise<DeleteSummary> {
-  return call('summarize_delete', { connection, keys });
+/**
+ * Lists and counts what deleting `keys` (documents, and folders ending in '/') would remove. Rust
+ * keeps that list: `deletePlanned` deletes exactly it, `discardDelete` lets it go.
+ */
+export function planDelete(connection: string, keys: string[]): Promise<PlannedDelete> {
+  return call('plan_delete', { connection, keys });
 }
 
-export function deleteEntries(
-  connection: string,
-  keys: string[],
-  onProgress: (progress: DeleteProgress) => void,
-): Promise<Deleted> {
-  return call('delete_entries', { connection, keys, onProgress: channel(onProgress) });
+export function deletePlanned(id: number, onProgress: (progress: DeleteProgress) => void): Promise<Deleted> {
+  return call('delete_planned', { id, onProgress: channel(onProgress) });
 }
 
-export function openDocument(connection: string, key: string): Promise<null> {
-  return call('open_document', { connection, key });
+export function discardDelete(id: number): Promise<null> {
+  return call('discard_delete', { id });
+}
+
+/**
+ * Downloads the document to Coffer's private cache and opens it with the system's default app. A
+ * type that runs code is refused unless `confirmed` (the person said they trust it).
+ */
+export function openDocument(connection: string, key: string, confirmed = false): Promise<null> {
+  return call('open_document', { connection, key, confirmed });
 }
 
 /** The saved path, or null if the user cancelled the save dialog. */

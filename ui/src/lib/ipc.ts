@@ -334,6 +334,20 @@ groups: Array<GroupUpdate>,
 files: Array<FileUpdate>, };
 
 /**
+ * What resuming at start found.
+ */
+export type Resumed = { 
+/**
+ * Files that an earlier session left unfinished and that run now.
+ */
+files: number, 
+/**
+ * The journal was damaged and was moved to this file; its unfinished uploads are lost to
+ * resume (the documents themselves are still on this computer).
+ */
+journalMovedTo: string | null, };
+
+/**
  * A key that could not be deleted.
  */
 export type DeleteFailure = { 
@@ -373,7 +387,20 @@ objects: number,
 bytes: number, };
 
 /**
- * Progress of `delete_entries`, in objects.
+ * A delete counted and kept in Rust until it is confirmed (`delete_planned`) or discarded.
+ */
+export type PlannedDelete = { 
+/**
+ * What `delete_planned` and `discard_delete` refer to it by.
+ */
+id: number, 
+/**
+ * What it will remove.
+ */
+summary: DeleteSummary, };
+
+/**
+ * Progress of `delete_planned`, in objects.
  */
 export type DeleteProgress = { done: number, total: number, };
 
@@ -395,6 +422,23 @@ expiresInSecs: number,
 expiresAtMs: number, };
 
 /**
+ * What a clean-up found and did.
+ */
+export type Cleanup = { 
+/**
+ * Keys whose abandoned uploads were aborted, relative to the connection's prefix.
+ */
+aborted: Array<string>, 
+/**
+ * Uploads left alone because the journal may still resume them, or they are recent.
+ */
+kept: number, 
+/**
+ * Whether the server listed its unfinished uploads; if not, nothing could be checked there.
+ */
+listed: boolean, };
+
+/**
  * Files dragged over the window, or away from it (`coffer://drag`).
  */
 export type DragState = "over" | "leave";
@@ -408,6 +452,9 @@ export type Drag = { state: DragState, };
  * The payload of `coffer://dropped`: the Selection Rust keeps for what was dropped.
  */
 export type Dropped = { id: number, };
+
+/** File types that run code when opened: asked about before `open_document`. */
+export const RUNS_CODE: readonly string[] = ['exe', 'com', 'bat', 'cmd', 'ps1', 'psm1', 'vbs', 'vbe', 'js', 'jse', 'wsf', 'wsh', 'hta', 'msi', 'msp', 'msc', 'scr', 'pif', 'cpl', 'lnk', 'url', 'reg', 'jar', 'sh', 'bash', 'zsh', 'csh', 'ksh', 'command', 'desktop', 'appimage', 'run', 'bin', 'deb', 'rpm', 'py', 'pyw', 'pl', 'rb', 'php', 'app', 'pkg', 'dmg', 'scpt', 'workflow', 'apk', 'iso', 'img', 'vhd', 'vhdx', 'xll', 'docm', 'xlsm', 'pptm'];
 
 /** Every ErrorKind, to check what a command rejects with against the closed set. */
 export const ERROR_KINDS: readonly ErrorKind[] = ["NotFound", "AlreadyExists", "PermissionDenied", "InvalidCredentials", "BucketNotFound", "Unreachable", "Cancelled", "InvalidInput", "Io", "Server"];

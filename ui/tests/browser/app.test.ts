@@ -133,6 +133,13 @@ describe('dropping files', () => {
     expect(await fake((f) => f.keys('Local vault'))).toContain('Reports/left-over.pdf');
   });
 
+  it('says so when the transfer journal was damaged and a new one started', async () => {
+    await open('journalMovedTo=/home/staff/.local/share/coffer/transfers.sqlite3.damaged-1');
+    await expect
+      .poll(() => page.locator('[data-testid="toast"][data-tone="error"]').allTextContents())
+      .toEqual([expect.stringContaining('transfers.sqlite3.damaged-1')]);
+  });
+
   it('cancels everything with Cancel all', async () => {
     await open('uploadStepMs=400&uploadSteps=20');
     await drop([file('a.bin', 1e6), file('b.bin', 1e6), file('c.bin', 1e6)]);
@@ -208,7 +215,7 @@ describe('deleting', () => {
     await page.keyboard.press('Escape');
     await expect.poll(() => page.getByTestId('delete-dialog').count()).toBe(0);
     expect(await row('report.pdf').count()).toBe(1);
-    expect(await fake((f) => f.calls.filter((c) => c.cmd === 'delete_entries').length)).toBe(0);
+    expect(await fake((f) => f.calls.filter((c) => c.cmd === 'delete_planned').length)).toBe(0);
   });
 });
 
@@ -350,6 +357,35 @@ describe('browsing and row actions', () => {
     expect(await selected()).toBe(0);
   });
 
+  it('asks before opening a program, and shows hidden characters in names', async () => {
+    await open();
+    await fake((f) => {
+      f.put('Local vault', 'invoice\u202Efdp.exe', 2048);
+      f.put('Local vault', 'setup.exe', 4096);
+    });
+    await page.getByTestId('refresh').click();
+    await row('setup.exe').waitFor();
+    expect(await names()).toContain('invoice⟦U+202E⟧fdp.exe');
+
+    const opened = () => fake((f) => f.calls.filter((c) => c.cmd === 'open_document').map((c) => c.args.confirmed));
+    await row('setup.exe').dblclick();
+    await page.getByTestId('open-risk-dialog').waitFor();
+    await page.getByTestId('open-risk-cancel').click();
+    await expect.poll(() => page.getByTestId('open-risk-dialog').count()).toBe(0);
+    expect(await opened(), 'nothing was opened').toEqual([]);
+
+    await row('setup.exe').dblclick();
+    await page.getByTestId('open-risk-save').click();
+    await expect
+      .poll(() => page.getByTestId('toast').allTextContents())
+      .toEqual(expect.arrayContaining([expect.stringContaining('Saved setup.exe')]));
+    expect(await opened(), 'saving is not opening').toEqual([]);
+
+    await row('setup.exe').dblclick();
+    await page.getByTestId('open-risk-open').click();
+    await expect.poll(() => opened()).toEqual([true]);
+  });
+
   it('copies a share link with the chosen expiry and downloads from the context menu', async () => {
     await open();
     await row('report.pdf').click({ button: 'right' });
@@ -382,6 +418,17 @@ describe('browsing and row actions', () => {
     await page.getByTestId('unreachable-retry').click();
     await row('branch memo.pdf').waitFor();
     expect(await banner.count()).toBe(0);
+  });
+
+  it('cleans up abandoned uploads from the Connections panel', async () => {
+    await open();
+    await fake((f) => f.abandoned.push('big/scan.tiff', 'old.iso'));
+    await page.getByTestId('connections-button').click();
+    await page.locator('[data-testid="connection-item"][data-name="Office S3"]').getByTestId('connection-cleanup').click();
+    await expect
+      .poll(() => page.getByTestId('toast').allTextContents())
+      .toEqual(expect.arrayContaining([expect.stringContaining('Removed 2 abandoned uploads from “Office S3”')]));
+    expect(await fake((f) => f.calls.find((c) => c.cmd === 'clean_up')?.args.connection)).toBe('Office S3');
   });
 
   it('adds a connection from the Connections panel and switches to it', async () => {

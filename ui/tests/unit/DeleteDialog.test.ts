@@ -26,7 +26,25 @@ describe('DeleteDialog', () => {
     const { fake } = setup();
     expect(screen.getByTestId('delete-confirm')).toBeDisabled();
     await waitFor(() => expect(screen.getByTestId('delete-summary')).toHaveTextContent('2 documents and 1 folder — 5 objects, 126 KB'));
-    expect(fake.calls.some((c) => c.cmd === 'delete_entries')).toBe(false);
+    expect(fake.calls.some((c) => c.cmd === 'delete_planned')).toBe(false);
+  });
+
+  it('deletes exactly what was counted: a document added meanwhile survives', async () => {
+    const { fake, onclose } = setup();
+    await waitFor(() => expect(screen.getByTestId('delete-confirm')).toBeEnabled());
+    fake.put('Local vault', 'Old/added by a colleague.pdf', 1);
+    await fireEvent.click(screen.getByTestId('delete-confirm'));
+    await waitFor(() => expect(onclose).toHaveBeenCalled());
+    expect(fake.keys('Local vault')).toEqual(['Old/added by a colleague.pdf']);
+  });
+
+  it('lets go of the counted list when cancelled', async () => {
+    const { fake, onclose } = setup();
+    await waitFor(() => expect(screen.getByTestId('delete-confirm')).toBeEnabled());
+    await fireEvent.click(screen.getByTestId('delete-cancel'));
+    expect(onclose).toHaveBeenCalled();
+    await waitFor(() => expect(fake.calls.some((c) => c.cmd === 'discard_delete')).toBe(true));
+    expect(fake.plans.size).toBe(0);
   });
 
   it('deletes on confirm and closes when everything went', async () => {

@@ -50,5 +50,6 @@ conformance!(
     download_is_atomic_and_stays_in_its_folder,
     dropped_files_resolve_name_conflicts,
     transfers_cancel_and_retry,
-    delete_targets_measure_and_remove,
+    delete_removes_exactly_what_was_confirmed,
+    cleanup_aborts_only_abandoned_uploads,
 );

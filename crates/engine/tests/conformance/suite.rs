@@ -312,7 +312,8 @@ pub async fn delete_one_many_and_a_folder(f: &Fixture) {
     }
     let delete = |targets: Vec<Target>| async move {
         let done = std::sync::atomic::AtomicU64::new(0);
-        let report = f.bucket.delete(&targets, &|d, _| done.store(d, std::sync::atomic::Ordering::Relaxed)).await?;
+        let plan = f.bucket.plan_delete(&targets).await?;
+        let report = f.bucket.delete(plan, &|d, _| done.store(d, std::sync::atomic::Ordering::Relaxed)).await?;
         Ok::<_, coffer_engine::Error>((report, done.into_inner()))
     };
     let (report, _) = delete(vec![Target::Object(key("one.txt"))]).await.expect("deleting one object works");
@@ -332,8 +333,10 @@ pub async fn delete_one_many_and_a_folder(f: &Fixture) {
     assert_eq!(names(f, "", Depth::Recursive).await, vec!["keep.txt", "older.txt"]);
     let err = delete(vec![Target::Folder(Prefix::root())]).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput, "the whole bucket is never deleted by accident");
-    let (report, _) = delete(vec![Target::Object(key("never-there.txt"))]).await.unwrap();
-    assert_eq!(report.deleted, vec!["never-there.txt"], "deleting what is not there succeeds, as in S3");
+    let plan = f.bucket.plan_delete(&[Target::Object(key("never-there.txt"))]).await.unwrap();
+    assert_eq!(plan.summary.objects, 0, "a document already gone counts as nothing");
+    let report = f.bucket.delete(plan, &|_, _| {}).await.unwrap();
+    assert!(report.deleted.is_empty() && report.failed.is_empty(), "and deleting it is no error: {report:?}");
 }
 
 pub async fn share_link_serves_the_bytes(f: &Fixture) {
@@ -491,7 +494,8 @@ pub async fn read_only_key_can_read_but_not_write(f: &Fixture) {
     let big = f.file("new.bin", 6 * MIB);
     let err = store(f, read_only, &big, "new.bin").await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::PermissionDenied, "{err}");
-    let outcome = read_only.delete(&[Target::Object(key("public.txt"))], &|_, _| {}).await;
+    let plan = read_only.plan_delete(&[Target::Object(key("public.txt"))]).await.unwrap();
+    let outcome = read_only.delete(plan, &|_, _| {}).await;
     match outcome {
         Ok(report) => assert_eq!(report.failed.len(), 1, "the batch reports the key it could not delete"),
         Err(err) => assert_eq!(err.kind(), ErrorKind::PermissionDenied, "{err}"),
@@ -509,7 +513,8 @@ pub async fn prefix_confines_the_connection(f: &Fixture) {
         team.list(&Prefix::root(), Depth::Recursive).await.unwrap().into_iter().map(|e| e.key).collect();
     assert_eq!(seen, vec!["q1/inside.txt"], "keys are relative to the prefix and nothing outside it shows");
     assert_eq!(team.check().await.unwrap(), coffer_engine::Access::ReadWrite);
-    team.delete(&[Target::Folder(Prefix::new("q1").unwrap())], &|_, _| {}).await.unwrap();
+    let plan = team.plan_delete(&[Target::Folder(Prefix::new("q1").unwrap())]).await.unwrap();
+    team.delete(plan, &|_, _| {}).await.unwrap();
     assert_eq!(names(f, "", Depth::Recursive).await, vec!["outside.txt"]);
 }
 
@@ -739,16 +744,23 @@ pub async fn transfers_cancel_and_retry(f: &Fixture) {
     assert_eq!(queue(f, small_parts()).journal().unfinished().unwrap(), 0, "discarded from the journal");
 }
 
-pub async fn delete_targets_measure_and_remove(f: &Fixture) {
+pub async fn delete_removes_exactly_what_was_confirmed(f: &Fixture) {
     for (k, n) in [("a.txt", 10), ("dir/b.txt", 20), ("dir/sub/c.txt", 30), ("other.txt", 40)] {
         upload(f, k, n, k).await;
     }
     let targets = [Target::parse("a.txt").unwrap(), Target::parse("dir/").unwrap()];
-    let summary = f.bucket.measure(&targets).await.unwrap();
+    let plan = f.bucket.plan_delete(&targets).await.unwrap();
+    let summary = plan.summary;
     assert_eq!((summary.objects, summary.bytes), (3, 60), "a folder counts everything inside it");
-    let report = f.bucket.delete(&targets, &|_, _| {}).await.unwrap();
+    // A colleague adds a document to the folder while the person reads the confirmation.
+    upload(f, "colleague.txt", 7, "dir/colleague.txt").await;
+    let report = f.bucket.delete(plan, &|_, _| {}).await.unwrap();
     assert_eq!(report.deleted.len(), 3);
-    assert_eq!(names(f, "", Depth::Recursive).await, vec!["other.txt"]);
+    assert_eq!(
+        names(f, "", Depth::Recursive).await,
+        vec!["dir/colleague.txt", "other.txt"],
+        "exactly what was confirmed is deleted; what was added since survives"
+    );
     assert_eq!(Target::parse("").unwrap_err().kind(), ErrorKind::InvalidInput);
 }
 
@@ -829,4 +841,28 @@ pub async fn changed_file_restarts_and_queued_files_are_sent(f: &Fixture) {
     stored.sort();
     assert_eq!(stored.len(), 6, "files queued but not started are uploaded too: {stored:?}");
     assert_eq!(f.unfinished_uploads().await, 0, "the stale multipart upload was aborted");
+}
+
+pub async fn cleanup_aborts_only_abandoned_uploads(f: &Fixture) {
+    let path = f.file("orphan.bin", 12 * MIB);
+    crash_during_upload(f, vec![path], 5 * MIB as u64).await;
+    let journal = Journal::open(&f.path("data")).unwrap();
+    let now = SystemTime::now();
+    let kept = f.bucket.clean_up(&journal, Duration::ZERO, now).await.unwrap();
+    assert!(kept.aborted.is_empty(), "the journal can still resume it: {kept:?}");
+    drop(journal);
+    // The journal is lost (deleted by hand, say): nothing can finish the upload any more.
+    std::fs::remove_dir_all(f.path("data")).unwrap();
+    let journal = Journal::open(&f.path("data")).unwrap();
+    let recent = f.bucket.clean_up(&journal, Duration::from_secs(3600), now).await.unwrap();
+    assert!(recent.aborted.is_empty(), "a recent upload may be a colleague's: {recent:?}");
+    let before = f.unfinished_uploads().await;
+    assert!(before > 0, "the crash left an upload behind");
+    let cleaned = f.bucket.clean_up(&journal, Duration::ZERO, now + Duration::from_secs(1)).await.unwrap();
+    if cleaned.listed {
+        assert_eq!(cleaned.aborted, vec!["orphan.bin"]);
+        assert_eq!(f.unfinished_uploads().await, 0, "the abandoned upload is gone");
+    } else {
+        assert_eq!(f.unfinished_uploads().await, before, "a server that lists nothing is left as it was");
+    }
 }

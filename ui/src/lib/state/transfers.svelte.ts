@@ -84,9 +84,15 @@ export class Transfers {
   async resume(): Promise<void> {
     try {
       const resumed = await api.resumeTransfers();
-      if (resumed > 0) {
+      if (resumed.journalMovedTo != null) {
+        this.#deps.toasts.show(
+          `The transfer journal was damaged, so a new one was started; the old one was kept at ${resumed.journalMovedTo}. Uploads it held cannot be resumed — drop those files again.`,
+          'error',
+        );
+      }
+      if (resumed.files > 0) {
         this.expanded = true;
-        this.#deps.toasts.show(`Resuming ${plural(resumed, 'unfinished upload')}`);
+        this.#deps.toasts.show(`Resuming ${plural(resumed.files, 'unfinished upload')}`);
       }
     } catch (error) {
       this.#deps.toasts.error(error as CofferError, 'Could not resume unfinished uploads');
