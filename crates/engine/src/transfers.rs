@@ -365,7 +365,7 @@ impl Transfers {
             group.tally.add_failed(failed);
             // The group goes first, so the page knows where its failed files belong.
             self.note_group(group.info.id);
-            self.show_failed(&group)?;
+            self.report_failed(&group, TransferState::Failed)?;
             resumed += waiting;
             if waiting > 0 {
                 self.start(group);
@@ -508,15 +508,7 @@ impl Transfers {
     fn discard_waiting(&self, group: &Group) -> Result<()> {
         let journal = self.queue.journal();
         let Some(left) = journal.batch(group.info.id)? else { return Ok(()) };
-        let mut after = 0;
-        loop {
-            let failed = journal.failed(group.info.id, after, PAGE)?;
-            let Some(last) = failed.last() else { break };
-            after = last.id;
-            for entry in &failed {
-                self.note_file(file_update(entry, TransferState::Cancelled, None, None));
-            }
-        }
+        self.report_failed(group, TransferState::Cancelled)?;
         journal.remove_waiting(group.info.id)?;
         // What never ran leaves the count, so the group's bar ends where its work ended.
         group.tally.retried(left.failed);
@@ -525,16 +517,19 @@ impl Transfers {
         Ok(())
     }
 
-    /// Sends the failed files of a group found in the journal, a page at a time.
-    fn show_failed(&self, group: &Group) -> Result<()> {
+    /// Reports every failed file of a group the journal holds as `state`, a page at a time, so
+    /// however many there are, only a page of them waits in memory.
+    fn report_failed(&self, group: &Group, state: TransferState) -> Result<()> {
         let mut after = 0;
         loop {
             let failed = self.queue.journal().failed(group.info.id, after, PAGE)?;
             let Some(last) = failed.last() else { return Ok(()) };
             after = last.id;
             for entry in &failed {
-                let error = Error::new(ErrorKind::Io, entry.error.clone().unwrap_or_default());
-                self.note_file(file_update(entry, TransferState::Failed, Some(error), None));
+                // The journal keeps the message, not the kind, of why a file failed.
+                let error = (state == TransferState::Failed)
+                    .then(|| Error::new(ErrorKind::Io, entry.error.clone().unwrap_or_default()));
+                self.note_file(file_update(entry, state, error, None));
             }
             self.flush(true);
         }
