@@ -7,6 +7,7 @@
 import type { Channel } from '@tauri-apps/api/core';
 import { emit } from '@tauri-apps/api/event';
 import { mockIPC } from '@tauri-apps/api/mocks';
+import { endpointTransport } from '../src/lib/connection-form';
 import { runsCode } from '../src/lib/names';
 import type {
   Access,
@@ -98,6 +99,10 @@ export class FakeBackend {
       secretStored: false,
       accessKeyId: null,
       isLocalVault: true,
+      movedFromPort: null,
+      unencrypted: false,
+      insecure: false,
+      caCertificate: null,
     },
   ];
   buckets = new Map<string, Map<string, StoredObject>>([['Local vault', new Map()]]);
@@ -149,6 +154,10 @@ export class FakeBackend {
       secretStored: true,
       accessKeyId: 'AKIAEXAMPLE',
       isLocalVault: false,
+      movedFromPort: null,
+      unencrypted: false,
+      insecure: false,
+      caCertificate: null,
       ...info,
     });
     if (!this.buckets.has(info.name)) this.buckets.set(info.name, new Map());
@@ -573,7 +582,14 @@ export class FakeBackend {
       this.secrets.delete(replacing);
     }
     if (stored) this.secrets.set(connection.name, { accessKeyId, secret: stored.secret });
-    this.connections.push({ ...connection, secretStored: stored != null, accessKeyId, isLocalVault: false });
+    this.connections.push({
+      ...connection,
+      secretStored: stored != null,
+      accessKeyId,
+      isLocalVault: false,
+      movedFromPort: null,
+      unencrypted: endpointTransport(connection.endpoint) === 'unencrypted',
+    });
     const bucket = replacing != null ? this.buckets.get(replacing) : undefined;
     if (replacing != null) this.buckets.delete(replacing);
     this.buckets.set(connection.name, bucket ?? new Map());

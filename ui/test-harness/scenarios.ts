@@ -10,6 +10,7 @@ export function seed(fake: FakeBackend, scenario: Scenario): void {
   fake.addConnection({ name: 'Office S3', bucket: 'office-docs' });
   fake.addConnection({ name: 'Branch office', bucket: 'branch', endpoint: 'https://branch.example.test' });
   fake.unreachable.add('Branch office');
+  fake.addConnection({ name: 'Office NAS', bucket: 'nas', endpoint: 'http://nas.office.lan:9000', insecure: true, unencrypted: true });
   fake.put('Office S3', 'Welcome.pdf', 80 * KB);
 
   if (scenario === 'empty') return;

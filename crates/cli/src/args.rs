@@ -129,4 +129,10 @@ pub struct AddConnection {
     /// Save without testing the connection first.
     #[arg(long)]
     pub skip_test: bool,
+    /// Allow plain http:// to another computer: documents and keys cross the network unencrypted.
+    #[arg(long)]
+    pub insecure: bool,
+    /// A PEM file with the certificate authority of a server that has its own certificate.
+    #[arg(long, value_name = "FILE")]
+    pub ca_certificate: Option<PathBuf>,
 }

@@ -16,7 +16,7 @@ use anyhow::{Context as _, Result, bail};
 use clap::Parser;
 use coffer_engine::{
     AccessKey, Bucket, CancellationToken, Coffer, Connection, CredentialSource, Depth, Dirs, ErrorKind, Events,
-    FileOutcome, Item, ObjectKey, Prefix, Queue, Tally, Target, UploadOptions,
+    FileOutcome, Item, LocalVault, ObjectKey, Prefix, Queue, Tally, Target, UploadOptions,
 };
 
 use crate::args::{Cli, Command, ConnectionCommand, Tuning};
@@ -37,11 +37,22 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<ExitCode> {
     let coffer = Coffer::new(Dirs::from_os()?);
+    let result = command(&coffer, cli).await;
+    if let Some(port) = coffer.started_local_vault().and_then(LocalVault::moved_from) {
+        eprintln!(
+            "coffer: another program holds port {port}, so the Local vault now serves on a new port. \
+             Share links made before no longer work; make them again."
+        );
+    }
+    result
+}
+
+async fn command(coffer: &Coffer, cli: Cli) -> Result<ExitCode> {
     let name = cli.connection.as_deref();
     match cli.command {
-        Command::Connection { command } => connection(&coffer, command).await,
-        Command::Put { paths, to, tuning } => put(&coffer, &coffer.open(name).await?, paths, to, tuning).await,
-        Command::Resume { tuning } => resume(&coffer, tuning).await,
+        Command::Connection { command } => connection(coffer, command).await,
+        Command::Put { paths, to, tuning } => put(coffer, &coffer.open(name).await?, paths, to, tuning).await,
+        Command::Resume { tuning } => resume(coffer, tuning).await,
         Command::Ls { prefix, recursive } => {
             let bucket = coffer.open(name).await?;
             let depth = if recursive { Depth::Recursive } else { Depth::OneLevel };
@@ -133,6 +144,13 @@ async fn connection(coffer: &Coffer, command: ConnectionCommand) -> Result<ExitC
                 prefix: Prefix::new(add.prefix.unwrap_or_default())?,
                 addressing: add.virtual_hosted.then_some(coffer_engine::Addressing::VirtualHosted),
                 credentials,
+                insecure: add.insecure,
+                ca_certificate: match &add.ca_certificate {
+                    Some(path) => {
+                        Some(std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?)
+                    }
+                    None => None,
+                },
             }
             .validate()?;
             let key = match conn.credentials {

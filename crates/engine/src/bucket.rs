@@ -32,6 +32,7 @@ impl Bucket {
     /// Builds the client for `conn`. `key` is required for [`CredentialSource::Keychain`] and ignored
     /// for the AWS chain. No request is sent: use [`Bucket::check`] to test the connection.
     pub async fn open(conn: Connection, key: Option<AccessKey>) -> Result<Self> {
+        conn.check_transport()?;
         let region = Region::new(conn.region.clone());
         let mut config = match (&conn.credentials, key) {
             (CredentialSource::Keychain, Some(key)) => {
@@ -79,6 +80,9 @@ impl Bucket {
                 .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
                 .response_checksum_validation(ResponseChecksumValidation::WhenRequired);
         }
+        if let Some(pem) = &conn.ca_certificate {
+            config = config.http_client(https_trusting(pem));
+        }
         let integrity = Arc::new(if conn.is_aws() { IntegrityMode::crc32c() } else { IntegrityMode::default() });
         Ok(Self { client: aws_sdk_s3::Client::from_conf(config.build()), conn, integrity })
     }
@@ -119,4 +123,16 @@ impl Bucket {
             key,
         }
     }
+}
+
+/// The SDK's HTTPS client, trusting the system's authorities and also `pem` (checked to parse when
+/// the connection was validated).
+fn https_trusting(pem: &str) -> aws_sdk_s3::config::SharedHttpClient {
+    use aws_smithy_http_client::tls::{self, TlsContext, TrustStore, rustls_provider::CryptoMode};
+    let trust = TrustStore::default().with_pem_certificate(pem.as_bytes());
+    let context = TlsContext::builder().with_trust_store(trust).build().expect("a trust store always builds");
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
+        .tls_context(context)
+        .build_https()
 }

@@ -65,6 +65,12 @@ pub struct ConnectionInfo {
     pub access_key_id: Option<String>,
     /// The built-in Local vault, which cannot be edited or removed.
     pub is_local_vault: bool,
+    /// For the Local vault: the port it had to leave in this run because another program held it.
+    /// Share links made before point there and no longer work.
+    pub moved_from_port: Option<u16>,
+    /// Requests travel unencrypted over a network (an insecure `http://` connection): the window
+    /// warns while it is in use.
+    pub unencrypted: bool,
 }
 
 /// Coffer for one user: their connections, keychain entries, Local vault and transfer journal.
@@ -91,6 +97,11 @@ impl Coffer {
         self.local.get_or_try_init(|| LocalVault::start(&self.dirs.data)).await
     }
 
+    /// The Local vault if something in this run has started (or joined) it.
+    pub fn started_local_vault(&self) -> Option<&LocalVault> {
+        self.local.get()
+    }
+
     /// The transfer journal in the data folder, opened on first use.
     pub async fn journal(&self) -> Result<Arc<Journal>> {
         let journal = self.journal.get_or_try_init(|| async { Journal::open(&self.dirs.data).map(Arc::new) }).await?;
@@ -105,6 +116,8 @@ impl Coffer {
             secret_stored: true,
             access_key_id: None,
             is_local_vault: true,
+            moved_from_port: local.moved_from(),
+            unencrypted: false,
         }];
         for connection in self.store.list()? {
             let key = match connection.credentials {
@@ -114,8 +127,10 @@ impl Coffer {
             all.push(ConnectionInfo {
                 secret_stored: key.is_some(),
                 access_key_id: key.map(|k| k.access_key_id),
+                unencrypted: connection.is_unencrypted(),
                 connection,
                 is_local_vault: false,
+                moved_from_port: None,
             });
         }
         Ok(all)

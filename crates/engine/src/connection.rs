@@ -62,6 +62,14 @@ pub struct Connection {
     #[serde(default)]
     /// Where the access key comes from.
     pub credentials: CredentialSource,
+    /// Plain `http://` to a server other than this computer is allowed: the person said the network
+    /// is trusted. Without it such an endpoint is refused.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub insecure: bool,
+    /// A certificate authority (PEM) trusted for this connection besides the system's, for a
+    /// self-hosted server with its own certificate. Not secret, so kept in the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_certificate: Option<String>,
 }
 
 impl Connection {
@@ -90,6 +98,10 @@ impl Connection {
         if self.region.is_empty() {
             self.region = if self.endpoint.is_empty() { "us-east-1" } else { "auto" }.to_owned();
         }
+        self.ca_certificate = self.ca_certificate.take().map(|pem| pem.trim().to_owned()).filter(|pem| !pem.is_empty());
+        if let Some(pem) = &self.ca_certificate {
+            check_certificates(pem)?;
+        }
         if !valid_bucket_name(&self.bucket) {
             return Err(Error::invalid(format!(
                 "'{}' is not a valid bucket name: 3–63 lowercase letters, digits, dots and hyphens.",
@@ -97,6 +109,47 @@ impl Connection {
             )));
         }
         Ok(self)
+    }
+
+    /// Refuses an endpoint that would expose documents or keys: plain `http://` to anything but
+    /// this computer (unless marked insecure), and a user name or password inside the URL. Checked
+    /// when a connection is saved and again whenever one is opened, so an older file cannot slip by.
+    pub fn check_transport(&self) -> Result<()> {
+        if self.is_aws() {
+            return Ok(());
+        }
+        // The endpoint is not repeated in these messages: it may hold a password.
+        let url = url::Url::parse(&self.endpoint)
+            .map_err(|e| Error::invalid(format!("The endpoint of '{}' is not a valid URL ({e}).", self.name)))?;
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(Error::invalid(format!(
+                "The endpoint of '{}' contains a user name or password. Remove it from the URL and enter the \
+                 access key in its own fields, where it is kept in the keychain.",
+                self.name
+            )));
+        }
+        if self.is_unencrypted() && !self.insecure {
+            return Err(Error::invalid(format!(
+                "'{}' uses plain http:// to another computer, so documents and keys would cross the network \
+                 unencrypted. Use https:// (add the server's certificate authority if it has its own), or mark \
+                 the connection as allowed to be unencrypted if this network is trusted.",
+                self.name
+            )));
+        }
+        Ok(())
+    }
+
+    /// Whether requests travel unencrypted over a network: `http://` to a host other than this
+    /// computer. The window warns for as long as such a connection is in use.
+    pub fn is_unencrypted(&self) -> bool {
+        let Ok(url) = url::Url::parse(&self.endpoint) else { return false };
+        url.scheme() == "http"
+            && !match url.host() {
+                Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                None => false,
+            }
     }
 
     /// Whether this is AWS S3 itself (no endpoint given).
@@ -108,6 +161,25 @@ impl Connection {
     pub fn addressing(&self) -> Addressing {
         self.addressing.unwrap_or(if self.is_aws() { Addressing::VirtualHosted } else { Addressing::Path })
     }
+}
+
+/// Checks that `pem` holds at least one certificate that can serve as a trust anchor, so a bad
+/// paste is refused with a message rather than failing every request later.
+fn check_certificates(pem: &str) -> Result<()> {
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject;
+    let bad = |detail: String| Error::invalid(format!("The CA certificate is not usable: {detail}."));
+    let certs = CertificateDer::pem_slice_iter(pem.as_bytes())
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| bad(format!("{e:?}")))?;
+    if certs.is_empty() {
+        return Err(bad("paste the PEM text, from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----".into()));
+    }
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in certs {
+        roots.add(cert).map_err(|e| bad(e.to_string()))?;
+    }
+    Ok(())
 }
 
 fn valid_bucket_name(name: &str) -> bool {
@@ -158,6 +230,7 @@ impl ConnectionStore {
     /// Adds `conn`, or replaces the connection called `replacing` with it.
     pub fn save(&self, conn: Connection, replacing: Option<&str>) -> Result<Connection> {
         let conn = conn.validate()?;
+        conn.check_transport()?;
         let mut file = self.read()?;
         if let Some(old) = replacing
             && !file.connections.iter().any(|c| c.name == old)
@@ -217,5 +290,60 @@ impl ConnectionStore {
         std::io::Write::write_all(&mut tmp, text.as_bytes()).map_err(|e| Error::local_io(tmp.path(), &e))?;
         tmp.persist(&self.path).map_err(|e| Error::local_io(&self.path, &e.error))?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conn(endpoint: &str) -> Connection {
+        Connection {
+            name: "Office".into(),
+            endpoint: endpoint.into(),
+            region: String::new(),
+            bucket: "docs".into(),
+            prefix: Prefix::root(),
+            addressing: None,
+            credentials: CredentialSource::Keychain,
+            insecure: false,
+            ca_certificate: None,
+        }
+    }
+
+    #[test]
+    fn plain_http_goes_only_to_this_computer_unless_marked_insecure() {
+        for local in
+            ["http://127.0.0.1:3900", "http://localhost:9000", "http://[::1]:3900", "https://s3.example.com", ""]
+        {
+            assert!(conn(local).validate().unwrap().check_transport().is_ok(), "{local}");
+        }
+        let lan = conn("http://files.office.lan:9000").validate().unwrap();
+        assert!(lan.is_unencrypted());
+        assert_eq!(lan.check_transport().unwrap_err().kind(), ErrorKind::InvalidInput);
+        let allowed = Connection { insecure: true, ..lan };
+        assert!(allowed.check_transport().is_ok());
+        assert!(allowed.is_unencrypted(), "still shown as unencrypted");
+        assert!(!conn("https://files.office.lan").is_unencrypted());
+    }
+
+    #[test]
+    fn a_password_in_the_url_is_refused_and_never_repeated() {
+        let with_password = conn("https://GK123:s3cr3tpass@files.office.lan").validate().unwrap();
+        let error = with_password.check_transport().unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidInput);
+        assert!(!error.to_string().contains("s3cr3tpass"), "{error}");
+        let dir = tempfile::tempdir().unwrap();
+        let store = ConnectionStore::new(dir.path());
+        assert!(store.save(with_password, None).is_err());
+        assert!(!store.path().exists(), "nothing was written");
+    }
+
+    #[test]
+    fn a_certificate_authority_must_be_a_pem_certificate() {
+        let garbage = Connection { ca_certificate: Some("not a certificate".into()), ..conn("https://x.lan") };
+        assert_eq!(garbage.validate().unwrap_err().kind(), ErrorKind::InvalidInput);
+        let blank = Connection { ca_certificate: Some("  ".into()), ..conn("https://x.lan") };
+        assert_eq!(blank.validate().unwrap().ca_certificate, None);
     }
 }

@@ -145,6 +145,22 @@ pub(crate) struct Context<'a> {
     pub key: Option<&'a str>,
 }
 
+/// Whether a request failed because the server's certificate was refused. The rustls error sits
+/// deep in the chain, wrapped in an `io::Error` whose `source` skips it, hence the manual walk.
+fn untrusted_certificate(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(err);
+    while let Some(e) = next {
+        if let Some(rustls::Error::InvalidCertificate(_)) = e.downcast_ref::<rustls::Error>() {
+            return true;
+        }
+        next = match e.downcast_ref::<std::io::Error>().and_then(std::io::Error::get_ref) {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => e.source(),
+        };
+    }
+    false
+}
+
 impl Context<'_> {
     /// Converts an AWS SDK error. Classification uses the S3 error code and HTTP status only.
     pub(crate) fn sdk<E, R>(&self, err: SdkError<E, R>) -> Error
@@ -163,6 +179,18 @@ impl Context<'_> {
             )
         };
         match &err {
+            SdkError::DispatchFailure(failure)
+                if failure.as_connector_error().is_some_and(|e| untrusted_certificate(e)) =>
+            {
+                Error::new(
+                    ErrorKind::Unreachable,
+                    format!(
+                        "The server for '{conn}' at {} presented a certificate this computer does not trust. If it is \
+                     your organisation's own server, add its certificate authority to the connection.",
+                        self.endpoint_shown()
+                    ),
+                )
+            }
             SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => unreachable().transient(),
             SdkError::ConstructionFailure(_) => Error::invalid(format!(
                 "The request for '{conn}' could not be built; check the connection's endpoint and region."

@@ -32,6 +32,8 @@ fn connection(name: &str) -> Connection {
         prefix: Prefix::root(),
         addressing: None,
         credentials: CredentialSource::Keychain,
+        insecure: false,
+        ca_certificate: None,
     }
 }
 

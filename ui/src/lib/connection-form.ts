@@ -18,6 +18,10 @@ export interface ConnectionFields {
   secret: string;
   /** Editing a connection whose secret is stored: the user clicked Replace to type a new one. */
   replacingSecret: boolean;
+  /** Plain http:// to another computer is allowed (the network is trusted). */
+  insecure: boolean;
+  /** The server's own certificate authority, as PEM text; '' for none. */
+  caCertificate: string;
 }
 
 export type FieldErrors = Partial<Record<keyof ConnectionFields, string>>;
@@ -35,6 +39,8 @@ export function fieldsFrom(info: ConnectionInfo | null): ConnectionFields {
     accessKeyId: info?.accessKeyId ?? '',
     secret: '',
     replacingSecret: false,
+    insecure: info?.insecure ?? false,
+    caCertificate: info?.caCertificate ?? '',
   };
 }
 
@@ -56,7 +62,27 @@ export function toConnection(fields: ConnectionFields): Connection {
       fields.source === 'keychain'
         ? { source: 'keychain' }
         : { source: 'aws-chain', profile: fields.profile.trim() || null },
+    insecure: fields.insecure,
+    caCertificate: fields.caCertificate.trim() || null,
   };
+}
+
+/**
+ * What the endpoint's address says about how requests travel. Mirrors the engine's rule, which
+ * has the last word: plain http:// is fine only to this computer.
+ */
+export function endpointTransport(endpoint: string): 'tls' | 'local' | 'unencrypted' | 'credentials' | 'invalid' {
+  let url: URL;
+  try {
+    url = new URL(endpoint.trim());
+  } catch {
+    return 'invalid';
+  }
+  if (url.username || url.password) return 'credentials';
+  if (url.protocol === 'https:') return 'tls';
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const loopback = host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  return loopback ? 'local' : 'unencrypted';
 }
 
 /** Whether the secret field is shown (rather than "stored in keychain" with Replace). */
@@ -77,6 +103,17 @@ export function validate(
   const endpoint = fields.endpoint.trim();
   if (endpoint && !/^https?:\/\/[^\s/]+/i.test(endpoint)) {
     errors.endpoint = 'Start with http:// or https://, or leave empty for AWS S3';
+  } else if (endpoint) {
+    const transport = endpointTransport(endpoint);
+    if (transport === 'credentials') {
+      errors.endpoint = 'Remove the user name and password from the address; enter the access key below';
+    } else if (transport === 'unencrypted' && !fields.insecure) {
+      errors.endpoint = 'Plain http:// to another computer is unencrypted: use https://, or allow it below';
+    }
+  }
+  const pem = fields.caCertificate.trim();
+  if (pem && !/-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/.test(pem)) {
+    errors.caCertificate = 'Paste the certificate as PEM text, from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----';
   }
   if (!fields.region.trim()) errors.region = 'Enter the region (for example us-east-1)';
   if (!fields.bucket.trim()) errors.bucket = 'Enter the bucket name';

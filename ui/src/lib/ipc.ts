@@ -56,7 +56,17 @@ addressing: Addressing | null,
 /**
  * Where the access key comes from.
  */
-credentials: CredentialSource, };
+credentials: CredentialSource, 
+/**
+ * Plain `http://` to a server other than this computer is allowed: the person said the network
+ * is trusted. Without it such an endpoint is refused.
+ */
+insecure?: boolean, 
+/**
+ * A certificate authority (PEM) trusted for this connection besides the system's, for a
+ * self-hosted server with its own certificate. Not secret, so kept in the file.
+ */
+caCertificate?: string | null, };
 
 /**
  * A connection as the UI shows it: its settings and whether a secret is stored (never the secret).
@@ -74,6 +84,16 @@ accessKeyId: string | null,
  * The built-in Local vault, which cannot be edited or removed.
  */
 isLocalVault: boolean, 
+/**
+ * For the Local vault: the port it had to leave in this run because another program held it.
+ * Share links made before point there and no longer work.
+ */
+movedFromPort: number | null, 
+/**
+ * Requests travel unencrypted over a network (an insecure `http://` connection): the window
+ * warns while it is in use.
+ */
+unencrypted: boolean, 
 /**
  * What the person calls it; unique, and the keychain entry's name.
  */
@@ -101,7 +121,17 @@ addressing: Addressing | null,
 /**
  * Where the access key comes from.
  */
-credentials: CredentialSource, };
+credentials: CredentialSource, 
+/**
+ * Plain `http://` to a server other than this computer is allowed: the person said the network
+ * is trusted. Without it such an endpoint is refused.
+ */
+insecure?: boolean, 
+/**
+ * A certificate authority (PEM) trusted for this connection besides the system's, for a
+ * self-hosted server with its own certificate. Not secret, so kept in the file.
+ */
+caCertificate?: string | null, };
 
 /**
  * What the credentials may do in the bucket.

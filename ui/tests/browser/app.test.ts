@@ -140,6 +140,13 @@ describe('dropping files', () => {
       .toEqual([expect.stringContaining('transfers.sqlite3.damaged-1')]);
   });
 
+  it('says so when the Local vault had to move because another program held its port', async () => {
+    await open('vaultMovedFrom=49152');
+    await expect
+      .poll(() => page.locator('[data-testid="toast"][data-tone="error"]').allTextContents())
+      .toEqual([expect.stringContaining('port 49152')]);
+  });
+
   it('cancels everything with Cancel all', async () => {
     await open('uploadStepMs=400&uploadSteps=20');
     await drop([file('a.bin', 1e6), file('b.bin', 1e6), file('c.bin', 1e6)]);
@@ -418,6 +425,16 @@ describe('browsing and row actions', () => {
     await page.getByTestId('unreachable-retry').click();
     await row('branch memo.pdf').waitFor();
     expect(await banner.count()).toBe(0);
+  });
+
+  it('warns for as long as an unencrypted connection is in use', async () => {
+    await open();
+    await page.getByTestId('connection-switcher').selectOption('Office NAS');
+    const banner = page.getByTestId('unencrypted-banner');
+    await banner.waitFor();
+    expect(await banner.textContent()).toContain('“Office NAS” is not encrypted');
+    await page.getByTestId('connection-switcher').selectOption('Local vault');
+    await banner.waitFor({ state: 'detached' });
   });
 
   it('cleans up abandoned uploads from the Connections panel', async () => {

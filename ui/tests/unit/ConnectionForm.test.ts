@@ -23,6 +23,8 @@ const saved: ConnectionInfo = {
   secretStored: true,
   accessKeyId: 'AKIAOFFICE',
   isLocalVault: false,
+  movedFromPort: null,
+  unencrypted: false,
 };
 
 describe('ConnectionForm', () => {
@@ -100,9 +102,27 @@ describe('ConnectionForm', () => {
         prefix: 'team/',
         addressing: null,
         credentials: { source: 'keychain' },
+        insecure: false,
+        caCertificate: null,
       },
       'GK1',
       's3cret',
     );
+  });
+
+  it('saves plain http to another computer only once the person allows it', async () => {
+    const { onsave } = setup(null);
+    const type = (field: string, value: string) => fireEvent.input(screen.getByTestId(`connection-${field}`), { target: { value } });
+    await type('name', 'Office NAS');
+    await type('endpoint', 'http://nas.office.lan:9000');
+    await type('bucket', 'docs');
+    await type('access-key-id', 'GK1');
+    await type('secret', 's3cret');
+    await fireEvent.submit(screen.getByTestId('connection-form'));
+    expect(onsave).not.toHaveBeenCalled();
+    expect(screen.getByTestId('error-endpoint').textContent).toMatch(/unencrypted/);
+    await fireEvent.click(screen.getByTestId('connection-insecure'));
+    await fireEvent.submit(screen.getByTestId('connection-form'));
+    expect(onsave).toHaveBeenCalledWith(expect.objectContaining({ endpoint: 'http://nas.office.lan:9000', insecure: true }), 'GK1', 's3cret');
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   credentialsOf,
+  endpointTransport,
   fieldsFrom,
   normalizePrefix,
   toConnection,
@@ -20,6 +21,8 @@ const saved: ConnectionInfo = {
   secretStored: true,
   accessKeyId: 'GK123',
   isLocalVault: false,
+  movedFromPort: null,
+  unencrypted: false,
 };
 
 const filled = (changes: Partial<ConnectionFields> = {}): ConnectionFields => ({
@@ -41,6 +44,8 @@ describe('toConnection', () => {
       prefix: 'a/b/',
       addressing: null,
       credentials: { source: 'keychain' },
+      insecure: false,
+      caCertificate: null,
     });
     expect(normalizePrefix('  ')).toBe('');
   });
@@ -62,6 +67,22 @@ describe('validate', () => {
 
   it('does not ask for the secret again when editing with a stored one', () => {
     expect(validate(fieldsFrom(saved), saved, [])).toEqual({});
+  });
+
+  it('refuses plain http to another computer unless allowed, and credentials in the address', () => {
+    expect(validate(filled({ endpoint: 'http://127.0.0.1:3900' }), null, []).endpoint).toBeUndefined();
+    expect(validate(filled({ endpoint: 'http://files.office.lan:9000' }), null, []).endpoint).toMatch(/unencrypted/);
+    expect(validate(filled({ endpoint: 'http://files.office.lan:9000', insecure: true }), null, []).endpoint).toBeUndefined();
+    expect(validate(filled({ endpoint: 'https://GK1:pw@files.office.lan' }), null, []).endpoint).toMatch(/user name and password/);
+    expect(endpointTransport('http://[::1]:3900')).toBe('local');
+    expect(endpointTransport('https://files.office.lan')).toBe('tls');
+  });
+
+  it('wants a certificate authority as PEM text', () => {
+    expect(validate(filled({ caCertificate: 'hello' }), null, []).caCertificate).toMatch(/PEM/);
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----';
+    expect(validate(filled({ caCertificate: pem }), null, []).caCertificate).toBeUndefined();
+    expect(toConnection(filled({ caCertificate: '  ' })).caCertificate).toBeNull();
   });
 
   it('asks for a new secret when the access key ID changes', () => {

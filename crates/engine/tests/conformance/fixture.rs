@@ -150,6 +150,8 @@ fn garage_connection(garage: &Garage, bucket: &str) -> Connection {
         prefix: Prefix::root(),
         addressing: None,
         credentials: CredentialSource::Keychain,
+        insecure: false,
+        ca_certificate: None,
     }
 }
 
@@ -160,4 +162,59 @@ pub fn pattern(len: usize, seed: u8) -> Vec<u8> {
 
 pub fn read(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
+}
+
+/// A TLS front for the case's server, with a certificate authority of its own, as a self-hosted
+/// server would have: HTTPS on `https://localhost:<port>` relayed to the plain endpoint.
+pub struct TlsFront {
+    pub endpoint: String,
+    /// The authority that signed the front's certificate, as PEM.
+    pub ca_pem: String,
+    _stop: tokio_util::sync::DropGuard,
+}
+
+impl TlsFront {
+    pub async fn start(upstream: &str) -> Self {
+        use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+        let upstream = upstream.trim_start_matches("http://").to_owned();
+        let ca_key = KeyPair::generate().expect("a key");
+        let mut ca_params = CertificateParams::new(Vec::new()).expect("params");
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let ca = ca_params.self_signed(&ca_key).expect("the authority signs itself");
+        let issuer = Issuer::new(ca_params, ca_key);
+        let leaf_key = KeyPair::generate().expect("a key");
+        let leaf = CertificateParams::new(vec!["localhost".to_owned()])
+            .expect("params")
+            .signed_by(&leaf_key, &issuer)
+            .expect("the authority signs the server");
+
+        let config = tokio_rustls::rustls::ServerConfig::builder()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![leaf.der().clone()],
+                rustls_pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into()),
+            )
+            .expect("a server config");
+        let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let port = listener.local_addr().expect("an address").port();
+        let stop = tokio_util::sync::CancellationToken::new();
+        let stopped = stop.clone();
+        tokio::spawn(async move {
+            loop {
+                let socket = tokio::select! {
+                    () = stopped.cancelled() => break,
+                    accepted = listener.accept() => match accepted { Ok((socket, _)) => socket, Err(_) => continue },
+                };
+                let (acceptor, upstream) = (acceptor.clone(), upstream.clone());
+                tokio::spawn(async move {
+                    // A client that refuses the certificate ends the handshake here.
+                    let Ok(mut tls) = acceptor.accept(socket).await else { return };
+                    let Ok(mut plain) = tokio::net::TcpStream::connect(&upstream).await else { return };
+                    let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
+                });
+            }
+        });
+        Self { endpoint: format!("https://localhost:{port}"), ca_pem: ca.pem(), _stop: stop.drop_guard() }
+    }
 }

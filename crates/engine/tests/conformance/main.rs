@@ -52,4 +52,5 @@ conformance!(
     transfers_cancel_and_retry,
     delete_removes_exactly_what_was_confirmed,
     cleanup_aborts_only_abandoned_uploads,
+    a_server_with_its_own_certificate_works_once_its_authority_is_given,
 );

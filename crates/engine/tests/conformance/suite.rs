@@ -866,3 +866,27 @@ pub async fn cleanup_aborts_only_abandoned_uploads(f: &Fixture) {
         assert_eq!(f.unfinished_uploads().await, before, "a server that lists nothing is left as it was");
     }
 }
+
+pub async fn a_server_with_its_own_certificate_works_once_its_authority_is_given(f: &Fixture) {
+    let front = crate::fixture::TlsFront::start(&f.bucket.connection().endpoint).await;
+    let untrusted = f.variant(|c| c.endpoint = front.endpoint.clone(), None).await;
+    let refused = untrusted.check().await.unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::Unreachable, "{refused}");
+    assert!(refused.to_string().contains("certificate"), "the message names the cause: {refused}");
+
+    let trusted = f
+        .variant(
+            |c| {
+                c.endpoint = front.endpoint.clone();
+                c.ca_certificate = Some(front.ca_pem.clone());
+            },
+            None,
+        )
+        .await;
+    assert_eq!(trusted.check().await.unwrap(), coffer_engine::Access::ReadWrite);
+    let path = f.file("over-tls.bin", 6 * MIB);
+    store(f, &trusted, &path, "over-tls.bin").await.unwrap();
+    let target = f.path("over-tls.back");
+    trusted.download(&key("over-tls.bin"), &target, &no_progress, &CancellationToken::new()).await.unwrap();
+    assert_eq!(read(&target), read(&path), "a multipart upload and a download went through TLS intact");
+}
