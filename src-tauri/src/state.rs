@@ -30,7 +30,8 @@ pub struct AppState {
 impl AppState {
     pub fn new(app: &AppHandle, cache_dir: PathBuf) -> Result<Self> {
         let dirs = Dirs::from_os()?;
-        let journal = Arc::new(Journal::open(&dirs.data)?);
+        // Never fatal: browsing must not depend on the journal, and uploads work without a file.
+        let journal = Arc::new(Journal::open_or_in_memory(&dirs.data));
         let queue = Arc::new(Queue::new(journal, UploadOptions::default()));
         let app = app.clone();
         // Emitting fails only when the window is gone, and then nobody is left to tell.

@@ -401,6 +401,7 @@ export class FakeBackend {
 
   /** Set to have `resume_transfers` report a damaged journal moved to this path. */
   journalMovedTo: string | null = null;
+  journalInMemory: string | null = null;
 
   /** Uploads "left over from an earlier session": `unfinished`, one group per connection. */
   async #resume(): Promise<Resumed> {
@@ -416,7 +417,7 @@ export class FakeBackend {
       this.#add(group, key, size, 'Resumed: 2 part(s) were already stored.');
     }
     for (const group of byConnection.values()) void this.#runGroup(group);
-    return { files: left.length, journalMovedTo: this.journalMovedTo };
+    return { files: left.length, journalMovedTo: this.journalMovedTo, journalInMemory: this.journalInMemory };
   }
 
   async #cancel(id: number): Promise<null> {

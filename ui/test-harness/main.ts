@@ -22,6 +22,7 @@ for (const key of (params.get('unfinished') ?? '').split(',').filter(Boolean)) {
   fake.unfinished.push({ connection: 'Local vault', key, size: 4096 });
 }
 fake.journalMovedTo = params.get('journalMovedTo');
+fake.journalInMemory = params.get('journalInMemory');
 if (params.has('vaultMovedFrom')) fake.connections[0].movedFromPort = Number(params.get('vaultMovedFrom'));
 fake.install();
 

@@ -8,7 +8,7 @@ mod args;
 mod output;
 
 use std::io::{IsTerminal, Read};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
@@ -74,7 +74,7 @@ async fn command(coffer: &Coffer, cli: Cli) -> Result<ExitCode> {
                 // Only inside the folder given, whatever the key says.
                 Some(p) if p.is_dir() => coffer_engine::safe_path(&p, key.name())?,
                 Some(p) => p,
-                None => PathBuf::from(key.name()),
+                None => coffer_engine::safe_path(Path::new("."), key.name())?,
             };
             let bar = ProgressBar::new("Downloading");
             let cancel = cancel_on_ctrl_c();
@@ -230,7 +230,7 @@ async fn put(
     let items = paths.into_iter().map(Item::named_as_is).collect::<Result<Vec<_>, _>>()?;
     let queue = Queue::new(coffer.journal().await?, options(tuning)?);
     // Recorded before anything is sent: if this process dies, `coffer resume` finishes the job.
-    let enqueued = queue.enqueue(&bucket.connection().name, &dest, "coffer put", true, items).await?;
+    let enqueued = queue.enqueue(bucket, &dest, "coffer put", true, items).await?;
     for refused in &enqueued.refused {
         eprintln!("coffer: {}: {}", refused.path.display(), refused.error);
     }

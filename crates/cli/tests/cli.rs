@@ -133,6 +133,13 @@ fn document_workflow(user: &User, conn: &[&str]) {
     std::fs::create_dir_all(user.path("out")).unwrap();
     user.ok(&with(&["get", "inbox/Quarterly/tables/q1 & q2.xlsx", "out"]));
     assert_eq!(std::fs::read(user.path("out/q1 & q2.xlsx")).unwrap(), vec![7u8; 70_000], "get writes the same bytes");
+    user.ok(&with(&["get", "inbox/Quarterly/report.pdf"]));
+    assert_eq!(std::fs::read(user.path("report.pdf")).unwrap(), b"%PDF quarterly", "by its name, here");
+    assert!(!user.path("inbox").exists(), "the key's folders are not recreated outside the target");
+    let escaping = with(&["get", "inbox/../../escaped.pdf", "out"]);
+    let out = user.command(&escaping.iter().map(String::as_str).collect::<Vec<_>>()).output().unwrap();
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("'..'"));
+    assert!(!user.home.path().parent().unwrap().join("escaped.pdf").exists());
 
     user.ok(&with(&["rm", "inbox/memo.txt"]));
     user.ok(&with(&["rm", "--recursive", "inbox/Quarterly"]));

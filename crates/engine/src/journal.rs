@@ -22,6 +22,7 @@ use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use crate::checksum::Checksum;
 use crate::error::{Error, ErrorKind, Result};
 use crate::key::ObjectKey;
+use crate::seen::Seen;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS batches (
@@ -44,7 +45,8 @@ CREATE TABLE IF NOT EXISTS uploads (
     upload_id TEXT,
     part_size INTEGER,
     algorithm TEXT,
-    error TEXT
+    error TEXT,
+    seen TEXT
 );
 CREATE TABLE IF NOT EXISTS parts (
     upload INTEGER NOT NULL REFERENCES uploads (id) ON DELETE CASCADE,
@@ -67,11 +69,17 @@ UPDATE uploads SET batch = (SELECT id FROM batches WHERE batches.connection = up
 UPDATE parts SET checksum = substr(checksum, instr(checksum, ':') + 1) WHERE instr(checksum, ':') > 0;
 ";
 
+/// Journals written before the destination's state was recorded: their entries have none, and are
+/// completed unchecked as before.
+const MIGRATE_FROM_1: &str = "
+ALTER TABLE uploads ADD COLUMN seen TEXT;
+";
+
 const INDEXES: &str = "
 DROP INDEX IF EXISTS uploads_by_owner;
 CREATE INDEX IF NOT EXISTS uploads_by_batch ON uploads (batch, state, id);
 CREATE INDEX IF NOT EXISTS uploads_by_owner_batch ON uploads (owner, batch);
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
 ";
 
 /// Where an entry stands. Finished and cancelled entries are deleted, not kept.
@@ -124,6 +132,9 @@ pub struct JournalEntry {
     pub checksum: Option<Checksum>,
     /// Why it failed, for a failed entry.
     pub error: Option<String>,
+    /// What the destination held when the file was queued (`None` in journals from before this
+    /// was recorded).
+    pub seen: Option<Seen>,
 }
 
 /// A part the server acknowledged.
@@ -150,6 +161,8 @@ pub struct NewEntry {
     pub size: u64,
     /// Its modification time when recorded.
     pub modified: SystemTime,
+    /// What the destination held at that moment.
+    pub seen: Seen,
 }
 
 /// Files recorded together: a dropped file or folder, or one `coffer put`.
@@ -177,8 +190,11 @@ pub struct Journal {
     owners: PathBuf,
     owner: String,
     moved_aside: Option<PathBuf>,
+    /// Why the journal lives only in memory, when no file could be used.
+    in_memory: Option<String>,
     /// Held for the life of the process: while it is locked, this process's entries are not orphans.
-    _lock: File,
+    /// `None` for a journal in memory, which no other process can see.
+    lock: Option<File>,
 }
 
 impl std::fmt::Debug for Journal {
@@ -188,7 +204,7 @@ impl std::fmt::Debug for Journal {
 }
 
 const ENTRY_COLUMNS: &str =
-    "id, batch, connection, key, path, size, modified_ns, state, sent, upload_id, part_size, algorithm, error";
+    "id, batch, connection, key, path, size, modified_ns, state, sent, upload_id, part_size, algorithm, error, seen";
 
 impl Journal {
     /// Opens (or creates) `<data>/transfers.sqlite3` and registers this process as an owner. A
@@ -221,7 +237,33 @@ impl Journal {
             }
             Err(e) => return Err(db_error(e)),
         };
-        Ok(Self { db: Mutex::new(db), owners, owner, moved_aside, _lock: lock })
+        Ok(Self { db: Mutex::new(db), owners, owner, moved_aside, in_memory: None, lock: Some(lock) })
+    }
+
+    /// [`Journal::open`], or when no journal file can be used at all (a data folder that cannot be
+    /// written, a full disk), a journal in memory: uploads still work, they just cannot be resumed
+    /// after a crash. The app must start whatever the journal's state; [`Journal::in_memory`] says why.
+    pub fn open_or_in_memory(data: &Path) -> Self {
+        match Self::open(data) {
+            Ok(journal) => journal,
+            Err(e) => {
+                tracing::warn!("the transfer journal cannot be used ({e}); keeping it in memory");
+                let db = connect(Path::new(":memory:")).expect("an in-memory database opens");
+                Self {
+                    db: Mutex::new(db),
+                    owners: data.join("transfer-owners"),
+                    owner: format!("{:016x}", rand::random::<u64>()),
+                    moved_aside: None,
+                    in_memory: Some(e.message().to_owned()),
+                    lock: None,
+                }
+            }
+        }
+    }
+
+    /// Why this journal lives only in memory, if it does.
+    pub fn in_memory(&self) -> Option<&str> {
+        self.in_memory.as_deref()
     }
 
     /// Where a damaged journal was moved when this one was opened, if that happened: its unfinished
@@ -236,122 +278,137 @@ impl Journal {
 
     /// Starts a batch of files for `connection`; add files to it with [`Journal::add`].
     pub fn new_batch(&self, connection: &str, name: &str, is_folder: bool) -> Result<u64> {
-        let db = self.db();
-        db.execute(
-            "INSERT INTO batches (connection, name, is_folder) VALUES (?1, ?2, ?3)",
-            params![connection, name, is_folder],
-        )
-        .map_err(db_error)?;
-        Ok(u64::try_from(db.last_insert_rowid()).expect("row ids are positive"))
+        blocking(|| {
+            let db = self.db();
+            db.execute(
+                "INSERT INTO batches (connection, name, is_folder) VALUES (?1, ?2, ?3)",
+                params![connection, name, is_folder],
+            )
+            .map_err(db_error)?;
+            Ok(u64::try_from(db.last_insert_rowid()).expect("row ids are positive"))
+        })
     }
 
     /// Records files of `batch` in one transaction.
     pub fn add(&self, batch: u64, files: impl IntoIterator<Item = NewEntry>) -> Result<()> {
-        let mut db = self.db();
-        let tx = db.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db_error)?;
-        {
-            let mut insert = tx
-                .prepare_cached(
-                    "INSERT INTO uploads (batch, owner, connection, key, path, size, modified_ns, state)
-                     SELECT ?1, ?2, connection, ?3, ?4, ?5, ?6, 'queued' FROM batches WHERE id = ?1",
-                )
-                .map_err(db_error)?;
-            for file in files {
-                let inserted = insert
-                    .execute(params![
-                        to_i64(batch),
-                        self.owner,
-                        file.key.as_str(),
-                        path_bytes(&file.path),
-                        to_i64(file.size),
-                        nanos(file.modified),
-                    ])
+        blocking(|| {
+            let mut db = self.db();
+            let tx = db.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db_error)?;
+            {
+                let mut insert = tx
+                    .prepare_cached(
+                        "INSERT INTO uploads (batch, owner, connection, key, path, size, modified_ns, state, seen)
+                         SELECT ?1, ?2, connection, ?3, ?4, ?5, ?6, 'queued', ?7 FROM batches WHERE id = ?1",
+                    )
                     .map_err(db_error)?;
-                if inserted == 0 {
-                    return Err(journal_error(&format!("batch {batch} does not exist")));
+                for file in files {
+                    let inserted = insert
+                        .execute(params![
+                            to_i64(batch),
+                            self.owner,
+                            file.key.as_str(),
+                            path_bytes(&file.path),
+                            to_i64(file.size),
+                            nanos(file.modified),
+                            file.seen.encode(),
+                        ])
+                        .map_err(db_error)?;
+                    if inserted == 0 {
+                        return Err(journal_error(&format!("batch {batch} does not exist")));
+                    }
                 }
             }
-        }
-        tx.commit().map_err(db_error)
+            tx.commit().map_err(db_error)
+        })
     }
 
     /// The entry with transfer id `id`, if it is still in the journal.
     pub fn get(&self, id: u64) -> Result<Option<JournalEntry>> {
-        self.db()
-            .query_row(&format!("SELECT {ENTRY_COLUMNS} FROM uploads WHERE id = ?1"), [to_i64(id)], entry_from_row)
-            .optional()
-            .map_err(db_error)?
-            .transpose()
+        blocking(|| {
+            self.db()
+                .query_row(&format!("SELECT {ENTRY_COLUMNS} FROM uploads WHERE id = ?1"), [to_i64(id)], entry_from_row)
+                .optional()
+                .map_err(db_error)?
+                .transpose()
+        })
     }
 
     /// Takes a queued entry of this process for a run: it becomes `running` and is returned as it
     /// was (so `sent` tells whether an earlier attempt may have sent it), or `None` if it is gone,
     /// already taken, failed or owned by another live process.
     pub fn claim(&self, id: u64) -> Result<Option<JournalEntry>> {
-        let mut db = self.db();
-        let tx = db.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db_error)?;
-        let entry = tx
-            .query_row(
-                &format!("SELECT {ENTRY_COLUMNS} FROM uploads WHERE id = ?1 AND owner = ?2 AND state = 'queued'"),
-                params![to_i64(id), self.owner],
-                entry_from_row,
-            )
-            .optional()
-            .map_err(db_error)?
-            .transpose()?;
-        if entry.is_some() {
-            tx.execute("UPDATE uploads SET state = 'running', sent = 1, error = NULL WHERE id = ?1", [to_i64(id)])
-                .map_err(db_error)?;
-        }
-        tx.commit().map_err(db_error)?;
-        Ok(entry.map(|entry| JournalEntry { state: EntryState::Running, ..entry }))
+        blocking(|| {
+            let mut db = self.db();
+            let tx = db.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db_error)?;
+            let entry = tx
+                .query_row(
+                    &format!("SELECT {ENTRY_COLUMNS} FROM uploads WHERE id = ?1 AND owner = ?2 AND state = 'queued'"),
+                    params![to_i64(id), self.owner],
+                    entry_from_row,
+                )
+                .optional()
+                .map_err(db_error)?
+                .transpose()?;
+            if entry.is_some() {
+                tx.execute("UPDATE uploads SET state = 'running', sent = 1, error = NULL WHERE id = ?1", [to_i64(id)])
+                    .map_err(db_error)?;
+            }
+            tx.commit().map_err(db_error)?;
+            Ok(entry.map(|entry| JournalEntry { state: EntryState::Running, ..entry }))
+        })
     }
 
     /// Ids of this process's queued entries of `batch` after `after`, at most `limit`: the queue is
     /// read a page at a time so its length never shows in memory.
     pub fn queued(&self, batch: u64, after: u64, limit: usize) -> Result<Vec<u64>> {
-        let db = self.db();
-        let mut query = db
-            .prepare_cached(
-                "SELECT id FROM uploads WHERE batch = ?1 AND state = 'queued' AND id > ?2 AND owner = ?3
-                 ORDER BY id LIMIT ?4",
-            )
-            .map_err(db_error)?;
-        let rows = query
-            .query_map(params![to_i64(batch), to_i64(after), self.owner, to_i64(limit as u64)], |row| {
-                row.get::<_, i64>(0)
-            })
-            .map_err(db_error)?;
-        rows.map(|r| r.map(|id| id as u64).map_err(db_error)).collect()
+        blocking(|| {
+            let db = self.db();
+            let mut query = db
+                .prepare_cached(
+                    "SELECT id FROM uploads WHERE batch = ?1 AND state = 'queued' AND id > ?2 AND owner = ?3
+                     ORDER BY id LIMIT ?4",
+                )
+                .map_err(db_error)?;
+            let rows = query
+                .query_map(params![to_i64(batch), to_i64(after), self.owner, to_i64(limit as u64)], |row| {
+                    row.get::<_, i64>(0)
+                })
+                .map_err(db_error)?;
+            rows.map(|r| r.map(|id| id as u64).map_err(db_error)).collect()
+        })
     }
 
     /// Failed entries of `batch` after `after`, at most `limit`, to show them again.
     pub fn failed(&self, batch: u64, after: u64, limit: usize) -> Result<Vec<JournalEntry>> {
-        let db = self.db();
-        let mut query = db
-            .prepare_cached(&format!(
-                "SELECT {ENTRY_COLUMNS} FROM uploads WHERE batch = ?1 AND state = 'failed' AND id > ?2
-                 ORDER BY id LIMIT ?3"
-            ))
-            .map_err(db_error)?;
-        let rows = query
-            .query_map(params![to_i64(batch), to_i64(after), to_i64(limit as u64)], entry_from_row)
-            .map_err(db_error)?;
-        rows.map(|r| r.map_err(db_error).and_then(|entry| entry)).collect()
+        blocking(|| {
+            let db = self.db();
+            let mut query = db
+                .prepare_cached(&format!(
+                    "SELECT {ENTRY_COLUMNS} FROM uploads WHERE batch = ?1 AND state = 'failed' AND id > ?2
+                     ORDER BY id LIMIT ?3"
+                ))
+                .map_err(db_error)?;
+            let rows = query
+                .query_map(params![to_i64(batch), to_i64(after), to_i64(limit as u64)], entry_from_row)
+                .map_err(db_error)?;
+            rows.map(|r| r.map_err(db_error).and_then(|entry| entry)).collect()
+        })
     }
 
     /// The batch with what is left of it in the journal.
     pub fn batch(&self, id: u64) -> Result<Option<BatchInfo>> {
-        self.db()
-            .query_row(
-                "SELECT b.id, b.connection, b.name, b.is_folder, COUNT(u.id), COALESCE(SUM(u.size), 0),
-                        COALESCE(SUM(u.state = 'failed'), 0)
-                 FROM batches b LEFT JOIN uploads u ON u.batch = b.id WHERE b.id = ?1 GROUP BY b.id",
-                [to_i64(id)],
-                batch_from_row,
-            )
-            .optional()
-            .map_err(db_error)
+        blocking(|| {
+            self.db()
+                .query_row(
+                    "SELECT b.id, b.connection, b.name, b.is_folder, COUNT(u.id), COALESCE(SUM(u.size), 0),
+                            COALESCE(SUM(u.state = 'failed'), 0)
+                     FROM batches b LEFT JOIN uploads u ON u.batch = b.id WHERE b.id = ?1 GROUP BY b.id",
+                    [to_i64(id)],
+                    batch_from_row,
+                )
+                .optional()
+                .map_err(db_error)
+        })
     }
 
     /// Takes over every entry whose owner has died, and returns the batches this process now has
@@ -359,44 +416,47 @@ impl Journal {
     /// until the person retries them. Entries of live processes (another window, a running
     /// `coffer put`) are left to them.
     pub fn claim_orphans(&self) -> Result<Vec<BatchInfo>> {
-        let mut db = self.db();
-        let tx = db.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db_error)?;
-        let owners: Vec<String> = {
-            let mut query = tx.prepare("SELECT DISTINCT owner FROM uploads WHERE owner != ?1").map_err(db_error)?;
-            query.query_map([&self.owner], |row| row.get(0)).map_err(db_error)?.collect::<rusqlite::Result<_>>()
-        }
-        .map_err(db_error)?;
-        for owner in owners {
-            if self.owner_is_alive(&owner) {
-                continue;
+        blocking(|| {
+            let mut db = self.db();
+            let tx = db.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db_error)?;
+            let owners: Vec<String> = {
+                let mut query = tx.prepare("SELECT DISTINCT owner FROM uploads WHERE owner != ?1").map_err(db_error)?;
+                query.query_map([&self.owner], |row| row.get(0)).map_err(db_error)?.collect::<rusqlite::Result<_>>()
             }
-            tx.execute(
-                "UPDATE uploads SET owner = ?1, state = CASE state WHEN 'running' THEN 'queued' ELSE state END
-                 WHERE owner = ?2",
-                params![self.owner, owner],
-            )
             .map_err(db_error)?;
-            // A leftover token file is harmless; removing it keeps the folder small.
-            let _ = std::fs::remove_file(self.owners.join(&owner));
-        }
-        tx.execute("DELETE FROM batches WHERE id NOT IN (SELECT DISTINCT batch FROM uploads)", []).map_err(db_error)?;
-        let batches = {
-            let mut query = tx
-                .prepare(
-                    "SELECT b.id, b.connection, b.name, b.is_folder, COUNT(u.id), COALESCE(SUM(u.size), 0),
-                            COALESCE(SUM(u.state = 'failed'), 0)
-                     FROM batches b JOIN uploads u ON u.batch = b.id
-                     WHERE u.owner = ?1 GROUP BY b.id ORDER BY b.id",
+            for owner in owners {
+                if self.owner_is_alive(&owner) {
+                    continue;
+                }
+                tx.execute(
+                    "UPDATE uploads SET owner = ?1, state = CASE state WHEN 'running' THEN 'queued' ELSE state END
+                     WHERE owner = ?2",
+                    params![self.owner, owner],
                 )
                 .map_err(db_error)?;
-            query
-                .query_map([&self.owner], batch_from_row)
-                .map_err(db_error)?
-                .collect::<rusqlite::Result<Vec<_>>>()
-                .map_err(db_error)?
-        };
-        tx.commit().map_err(db_error)?;
-        Ok(batches)
+                // A leftover token file is harmless; removing it keeps the folder small.
+                let _ = std::fs::remove_file(self.owners.join(&owner));
+            }
+            tx.execute("DELETE FROM batches WHERE id NOT IN (SELECT DISTINCT batch FROM uploads)", [])
+                .map_err(db_error)?;
+            let batches = {
+                let mut query = tx
+                    .prepare(
+                        "SELECT b.id, b.connection, b.name, b.is_folder, COUNT(u.id), COALESCE(SUM(u.size), 0),
+                                COALESCE(SUM(u.state = 'failed'), 0)
+                         FROM batches b JOIN uploads u ON u.batch = b.id
+                         WHERE u.owner = ?1 GROUP BY b.id ORDER BY b.id",
+                    )
+                    .map_err(db_error)?;
+                query
+                    .query_map([&self.owner], batch_from_row)
+                    .map_err(db_error)?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+                    .map_err(db_error)?
+            };
+            tx.commit().map_err(db_error)?;
+            Ok(batches)
+        })
     }
 
     fn owner_is_alive(&self, owner: &str) -> bool {
@@ -412,45 +472,53 @@ impl Journal {
 
     /// Marks a running entry failed, with the message to show.
     pub fn fail(&self, id: u64, error: &str) -> Result<()> {
-        self.db()
-            .execute("UPDATE uploads SET state = 'failed', error = ?2 WHERE id = ?1", params![to_i64(id), error])
-            .map(drop)
-            .map_err(db_error)
+        blocking(|| {
+            self.db()
+                .execute("UPDATE uploads SET state = 'failed', error = ?2 WHERE id = ?1", params![to_i64(id), error])
+                .map(drop)
+                .map_err(db_error)
+        })
     }
 
     /// Puts a failed entry back in the queue. A running one is refused; one that is gone is
     /// `NotFound`.
     pub fn requeue(&self, id: u64) -> Result<()> {
-        let entry = self.get(id)?.ok_or_else(gone)?;
-        if entry.state == EntryState::Running {
-            return Err(Error::invalid("That upload is running; it can be retried once it has stopped."));
-        }
-        self.db()
-            .execute(
-                "UPDATE uploads SET state = 'queued', owner = ?2 WHERE id = ?1 AND state = 'failed'",
-                params![to_i64(id), self.owner],
-            )
-            .map(drop)
-            .map_err(db_error)
+        blocking(|| {
+            let entry = self.get(id)?.ok_or_else(gone)?;
+            if entry.state == EntryState::Running {
+                return Err(Error::invalid("That upload is running; it can be retried once it has stopped."));
+            }
+            self.db()
+                .execute(
+                    "UPDATE uploads SET state = 'queued', owner = ?2 WHERE id = ?1 AND state = 'failed'",
+                    params![to_i64(id), self.owner],
+                )
+                .map(drop)
+                .map_err(db_error)
+        })
     }
 
     /// Puts every failed entry of `batch` back in the queue; returns how many.
     pub fn requeue_failed(&self, batch: u64) -> Result<u64> {
-        self.db()
-            .execute(
-                "UPDATE uploads SET state = 'queued', owner = ?2 WHERE batch = ?1 AND state = 'failed'",
-                params![to_i64(batch), self.owner],
-            )
-            .map(|n| n as u64)
-            .map_err(db_error)
+        blocking(|| {
+            self.db()
+                .execute(
+                    "UPDATE uploads SET state = 'queued', owner = ?2 WHERE batch = ?1 AND state = 'failed'",
+                    params![to_i64(batch), self.owner],
+                )
+                .map(|n| n as u64)
+                .map_err(db_error)
+        })
     }
 
     /// Removes the entries of `batch` that no run has taken (queued or failed): a cancelled batch.
     pub fn remove_waiting(&self, batch: u64) -> Result<u64> {
-        self.db()
-            .execute("DELETE FROM uploads WHERE batch = ?1 AND state != 'running'", [to_i64(batch)])
-            .map(|n| n as u64)
-            .map_err(db_error)
+        blocking(|| {
+            self.db()
+                .execute("DELETE FROM uploads WHERE batch = ?1 AND state != 'running'", [to_i64(batch)])
+                .map(|n| n as u64)
+                .map_err(db_error)
+        })
     }
 
     /// Whether `batch` has queued entries of this process.
@@ -460,85 +528,97 @@ impl Journal {
 
     /// Notes the multipart upload started for `id`; must be durable before any part is sent.
     pub fn set_upload(&self, id: u64, upload_id: &str, part_size: u64, checksum: Checksum) -> Result<()> {
-        self.db()
-            .execute(
-                "UPDATE uploads SET upload_id = ?2, part_size = ?3, algorithm = ?4 WHERE id = ?1",
-                params![to_i64(id), upload_id, to_i64(part_size), checksum.as_str()],
-            )
-            .map(drop)
-            .map_err(db_error)
+        blocking(|| {
+            self.db()
+                .execute(
+                    "UPDATE uploads SET upload_id = ?2, part_size = ?3, algorithm = ?4 WHERE id = ?1",
+                    params![to_i64(id), upload_id, to_i64(part_size), checksum.as_str()],
+                )
+                .map(drop)
+                .map_err(db_error)
+        })
     }
 
     /// Starts `id` over from nothing, for a file that changed since it was recorded or an upload
     /// the server no longer has.
     pub fn restart(&self, id: u64, size: u64, modified: SystemTime) -> Result<()> {
-        let mut db = self.db();
-        let tx = db.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db_error)?;
-        tx.execute("DELETE FROM parts WHERE upload = ?1", [to_i64(id)]).map_err(db_error)?;
-        tx.execute(
-            "UPDATE uploads SET size = ?2, modified_ns = ?3, upload_id = NULL, part_size = NULL, algorithm = NULL
-             WHERE id = ?1",
-            params![to_i64(id), to_i64(size), nanos(modified)],
-        )
-        .map_err(db_error)?;
-        tx.commit().map_err(db_error)
+        blocking(|| {
+            let mut db = self.db();
+            let tx = db.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db_error)?;
+            tx.execute("DELETE FROM parts WHERE upload = ?1", [to_i64(id)]).map_err(db_error)?;
+            tx.execute(
+                "UPDATE uploads SET size = ?2, modified_ns = ?3, upload_id = NULL, part_size = NULL, algorithm = NULL
+                 WHERE id = ?1",
+                params![to_i64(id), to_i64(size), nanos(modified)],
+            )
+            .map_err(db_error)?;
+            tx.commit().map_err(db_error)
+        })
     }
 
     /// Records a part the server acknowledged.
     pub fn record_part(&self, id: u64, part: &RecordedPart) -> Result<()> {
-        self.db()
-            .execute(
-                "INSERT OR REPLACE INTO parts (upload, number, size, etag, checksum) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![to_i64(id), part.number, to_i64(part.size), part.etag, part.checksum],
-            )
-            .map(drop)
-            .map_err(db_error)
+        blocking(|| {
+            self.db()
+                .execute(
+                    "INSERT OR REPLACE INTO parts (upload, number, size, etag, checksum) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![to_i64(id), part.number, to_i64(part.size), part.etag, part.checksum],
+                )
+                .map(drop)
+                .map_err(db_error)
+        })
     }
 
     /// The parts recorded for entry `id`, by number.
     pub fn parts(&self, id: u64) -> Result<Vec<RecordedPart>> {
-        let db = self.db();
-        let mut query = db
-            .prepare_cached("SELECT number, size, etag, checksum FROM parts WHERE upload = ?1 ORDER BY number")
-            .map_err(db_error)?;
-        query
-            .query_map([to_i64(id)], |row| {
-                Ok(RecordedPart {
-                    number: row.get(0)?,
-                    size: row.get::<_, i64>(1)? as u64,
-                    etag: row.get(2)?,
-                    checksum: row.get(3)?,
+        blocking(|| {
+            let db = self.db();
+            let mut query = db
+                .prepare_cached("SELECT number, size, etag, checksum FROM parts WHERE upload = ?1 ORDER BY number")
+                .map_err(db_error)?;
+            query
+                .query_map([to_i64(id)], |row| {
+                    Ok(RecordedPart {
+                        number: row.get(0)?,
+                        size: row.get::<_, i64>(1)? as u64,
+                        etag: row.get(2)?,
+                        checksum: row.get(3)?,
+                    })
                 })
-            })
-            .map_err(db_error)?
-            .collect::<rusqlite::Result<_>>()
-            .map_err(db_error)
+                .map_err(db_error)?
+                .collect::<rusqlite::Result<_>>()
+                .map_err(db_error)
+        })
     }
 
     /// Removes a finished, cancelled or discarded entry and its parts.
     pub fn remove(&self, id: u64) -> Result<()> {
-        self.db().execute("DELETE FROM uploads WHERE id = ?1", [to_i64(id)]).map(drop).map_err(db_error)
+        blocking(|| self.db().execute("DELETE FROM uploads WHERE id = ?1", [to_i64(id)]).map(drop).map_err(db_error))
     }
 
     /// The multipart uploads recorded for `connection` by any process: they may still be resumed.
     pub fn upload_ids(&self, connection: &str) -> Result<std::collections::HashSet<String>> {
-        let db = self.db();
-        let mut query = db
-            .prepare("SELECT upload_id FROM uploads WHERE connection = ?1 AND upload_id IS NOT NULL")
-            .map_err(db_error)?;
-        query
-            .query_map([connection], |row| row.get(0))
-            .map_err(db_error)?
-            .collect::<rusqlite::Result<_>>()
-            .map_err(db_error)
+        blocking(|| {
+            let db = self.db();
+            let mut query = db
+                .prepare("SELECT upload_id FROM uploads WHERE connection = ?1 AND upload_id IS NOT NULL")
+                .map_err(db_error)?;
+            query
+                .query_map([connection], |row| row.get(0))
+                .map_err(db_error)?
+                .collect::<rusqlite::Result<_>>()
+                .map_err(db_error)
+        })
     }
 
     /// How many entries are left unfinished, by any process (for tests and status lines).
     pub fn unfinished(&self) -> Result<u64> {
-        self.db()
-            .query_row("SELECT COUNT(*) FROM uploads", [], |row| row.get::<_, i64>(0))
-            .map(|n| n as u64)
-            .map_err(db_error)
+        blocking(|| {
+            self.db()
+                .query_row("SELECT COUNT(*) FROM uploads", [], |row| row.get::<_, i64>(0))
+                .map(|n| n as u64)
+                .map_err(db_error)
+        })
     }
 }
 
@@ -546,7 +626,9 @@ impl Drop for Journal {
     fn drop(&mut self) {
         // Entries left behind are claimed by the next process either way; the token file is not
         // needed once its lock is gone.
-        let _ = std::fs::remove_file(self.owners.join(&self.owner));
+        if self.lock.is_some() {
+            let _ = std::fs::remove_file(self.owners.join(&self.owner));
+        }
     }
 }
 
@@ -569,6 +651,9 @@ fn connect(file: &Path) -> rusqlite::Result<rusqlite::Connection> {
     if version == 0 && had_uploads {
         tx.execute_batch(MIGRATE_FROM_0)?;
     }
+    if version < 2 && had_uploads {
+        tx.execute_batch(MIGRATE_FROM_1)?;
+    }
     tx.execute_batch(INDEXES)?;
     tx.commit()?;
     Ok(db)
@@ -579,6 +664,19 @@ fn connect(file: &Path) -> rusqlite::Result<rusqlite::Connection> {
 fn damaged(e: &rusqlite::Error) -> bool {
     use rusqlite::ErrorCode::{CannotOpen, DatabaseCorrupt, NotADatabase, PermissionDenied, ReadOnly};
     matches!(e.sqlite_error_code(), Some(NotADatabase | DatabaseCorrupt | CannotOpen | PermissionDenied | ReadOnly))
+}
+
+/// Runs a journal call. SQLite blocks (on the disk, and for up to the busy timeout on another
+/// process's write lock, such as a `coffer put` beside the app); on a worker of a multi-threaded
+/// tokio runtime the call is made with `block_in_place`, so the runtime moves the worker's other
+/// tasks elsewhere meanwhile and listings and progress never wait on the journal.
+fn blocking<T>(call: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(rt) if rt.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(call)
+        }
+        _ => call(),
+    }
 }
 
 fn gone() -> Error {
@@ -616,6 +714,7 @@ fn entry_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<JournalEnt
         part_size: row.get::<_, Option<i64>>(10).unwrap_or_default().map(|s| s as u64),
         checksum: algorithm.as_deref().and_then(Checksum::parse),
         error: row.get(12).unwrap_or_default(),
+        seen: row.get::<_, Option<String>>(13).unwrap_or_default().as_deref().and_then(Seen::decode),
     }))
 }
 
@@ -678,6 +777,7 @@ mod tests {
             key: ObjectKey::new(name).unwrap(),
             size: 7,
             modified: UNIX_EPOCH + Duration::from_nanos(1_700_000_000_123_456_789),
+            seen: Seen::Absent,
         }
     }
 
@@ -786,8 +886,62 @@ mod tests {
         assert_eq!(journal.queued(batches[0].id, 0, 10).unwrap(), vec![1]);
         let entry = journal.get(1).unwrap().unwrap();
         assert_eq!((entry.sent, entry.checksum), (true, Some(Checksum::Crc32c)));
+        assert_eq!(entry.seen, None, "nothing was recorded of the destination then");
         assert_eq!(journal.parts(1).unwrap()[0].checksum, "AAAAAA==");
         drop(journal);
         Journal::open(dir.path()).expect("opening again does not migrate twice");
+    }
+
+    /// With one worker, a journal call waiting on another process's write lock would stall every
+    /// other task; run off the worker, it lets them go on.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+    async fn a_journal_waiting_on_a_lock_does_not_stall_the_runtime() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = std::sync::Arc::new(Journal::open(dir.path()).unwrap());
+        let batch = journal.new_batch("Garage", "a.pdf", false).unwrap();
+        journal.add(batch, [entry("a.pdf")]).unwrap();
+        let id = journal.queued(batch, 0, 1).unwrap()[0];
+
+        // Another process (the CLI, say) holds the write lock until it hears from another task.
+        let file = dir.path().join("transfers.sqlite3");
+        let (locked_tx, locked_rx) = std::sync::mpsc::channel();
+        let (ran_tx, ran_rx) = std::sync::mpsc::channel::<()>();
+        let other = std::thread::spawn(move || {
+            let db = rusqlite::Connection::open(file).unwrap();
+            db.execute_batch("BEGIN IMMEDIATE").unwrap();
+            locked_tx.send(()).unwrap();
+            let heard = ran_rx.recv_timeout(Duration::from_secs(5)).is_ok();
+            db.execute_batch("ROLLBACK").unwrap();
+            heard
+        });
+        locked_rx.recv().unwrap();
+
+        let (calling_tx, calling_rx) = tokio::sync::oneshot::channel();
+        let waiting = std::sync::Arc::clone(&journal);
+        let claim = tokio::spawn(async move {
+            calling_tx.send(()).unwrap();
+            waiting.claim(id)
+        });
+        calling_rx.await.unwrap();
+        // Runs only if the one worker is not held by the claim waiting for the lock.
+        tokio::spawn(async move { ran_tx.send(()).unwrap() });
+        assert!(other.join().unwrap(), "another task ran while the journal waited");
+        assert!(claim.await.unwrap().unwrap().is_some(), "the claim went through once the lock was free");
+    }
+
+    #[test]
+    fn a_journal_that_cannot_be_written_anywhere_lives_in_memory() {
+        let dir = tempfile::tempdir().unwrap();
+        // A file where the data folder should be: nothing can be created under it, even by root.
+        let data = dir.path().join("data");
+        std::fs::write(&data, b"not a folder").unwrap();
+        assert!(Journal::open(&data).is_err());
+        let journal = Journal::open_or_in_memory(&data);
+        assert!(journal.in_memory().is_some_and(|why| !why.is_empty()), "it says why");
+        let batch = journal.new_batch("Garage", "a.pdf", false).unwrap();
+        journal.add(batch, [entry("a.pdf")]).unwrap();
+        let id = journal.queued(batch, 0, 1).unwrap()[0];
+        assert!(journal.claim(id).unwrap().is_some(), "uploads still work");
+        assert!(Journal::open_or_in_memory(dir.path()).in_memory().is_none(), "a usable folder gets a file");
     }
 }

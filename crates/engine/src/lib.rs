@@ -30,6 +30,7 @@ mod multipart;
 mod open_cache;
 mod queue;
 mod retry;
+mod seen;
 mod share;
 mod stat;
 mod transfers;
@@ -52,6 +53,7 @@ pub use list::{Depth, Entry};
 pub use local_vault::{LOCAL_BUCKET, LocalVault};
 pub use open_cache::{KEEP_OPENED, OpenCache, RUNS_CODE, runs_code};
 pub use queue::{Enqueued, Item, Queue};
+pub use seen::Seen;
 pub use share::{DEFAULT_EXPIRY, MAX_EXPIRY, ShareLink};
 pub use stat::ObjectInfo;
 pub use transfers::{

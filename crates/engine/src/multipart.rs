@@ -255,6 +255,7 @@ impl Run<'_> {
             .try_collect()
             .await?;
         job.snapshot.ensure_unchanged(job.path()).await?;
+        job.ensure_destination_unchanged(bucket).await?;
 
         let mut parts = kept;
         parts.extend(sent);

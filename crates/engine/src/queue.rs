@@ -20,6 +20,7 @@ use crate::checksum::{looks_like_md5, md5_file, unquote};
 use crate::error::{Error, ErrorKind, Result};
 use crate::journal::{BatchInfo, Journal, JournalEntry, NewEntry};
 use crate::key::Prefix;
+use crate::seen::SeenKeys;
 use crate::upload::{Events, FileJob, FileOutcome, Limits, Run, Snapshot, UploadFailure, UploadOptions, Uploaded};
 use crate::walk::{Found, walk};
 
@@ -75,20 +76,31 @@ impl Queue {
         &self.journal
     }
 
-    /// Records `items` (folders with every file under them) as one batch for upload to `dest`
-    /// through `connection`: a folder goes to `dest/<its name>/…`. Files are recorded as they are
-    /// walked, a chunk at a time; nothing is sent yet.
+    /// Records `items` (folders with every file under them) as one batch for upload to `dest` in
+    /// `bucket`: a folder goes to `dest/<its name>/…`. What each destination key holds now is
+    /// recorded too, so a resumed or retried file never replaces a document changed since. Files
+    /// are recorded as they are walked, a chunk at a time; nothing is sent yet.
     pub async fn enqueue(
         &self,
-        connection: &str,
+        bucket: &Bucket,
         dest: &Prefix,
         label: &str,
         is_folder: bool,
         items: Vec<Item>,
     ) -> Result<Enqueued> {
+        let (mut folders, mut files) = (Vec::new(), Vec::new());
+        for item in &items {
+            // A name S3 cannot take is refused when recorded, with the file it belongs to.
+            if item.path.is_dir() {
+                folders.extend(dest.child(&item.name).ok());
+            } else {
+                files.extend(dest.join(&item.name).ok());
+            }
+        }
+        let seen = bucket.seen(&folders, &files).await?;
         let journal = Arc::clone(&self.journal);
-        let (connection, dest, label) = (connection.to_owned(), dest.clone(), label.to_owned());
-        tokio::task::spawn_blocking(move || record(&journal, &connection, &dest, &label, is_folder, &items))
+        let (connection, dest, label) = (bucket.connection().name.clone(), dest.clone(), label.to_owned());
+        tokio::task::spawn_blocking(move || record(&journal, &connection, &dest, &label, is_folder, &items, &seen))
             .await
             .expect("recording does not panic")
     }
@@ -270,6 +282,7 @@ fn record(
     label: &str,
     is_folder: bool,
     items: &[Item],
+    seen: &SeenKeys,
 ) -> Result<Enqueued> {
     let id = journal.new_batch(connection, label, is_folder)?;
     let mut refused = Vec::new();
@@ -287,7 +300,7 @@ fn record(
             walk(&item.path, |found| {
                 match found {
                     Found::File { path, relative, size, modified } => match base.join(&relative) {
-                        Ok(key) => chunk.push(NewEntry { path, key, size, modified }),
+                        Ok(key) => chunk.push(NewEntry { path, seen: seen.get(&key), key, size, modified }),
                         Err(error) => refused.push(UploadFailure { path, error }),
                     },
                     Found::Skipped { path, error } => refused.push(UploadFailure { path, error }),
@@ -302,7 +315,15 @@ fn record(
             // comes, with its own message.
             let modified = meta.modified().unwrap_or(std::time::UNIX_EPOCH);
             match dest.join(&item.name) {
-                Ok(key) => chunk.push(NewEntry { path: item.path.clone(), key, size: meta.len(), modified }),
+                Ok(key) => {
+                    chunk.push(NewEntry {
+                        path: item.path.clone(),
+                        seen: seen.get(&key),
+                        key,
+                        size: meta.len(),
+                        modified,
+                    });
+                }
                 Err(error) => refused.push(UploadFailure { path: item.path.clone(), error }),
             }
         }

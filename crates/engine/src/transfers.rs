@@ -179,6 +179,9 @@ pub struct Resumed {
     /// The journal was damaged and was moved to this file; its unfinished uploads are lost to
     /// resume (the documents themselves are still on this computer).
     pub journal_moved_to: Option<String>,
+    /// No journal file could be used, for this reason: uploads work, but one interrupted by a
+    /// crash cannot be resumed.
+    pub journal_in_memory: Option<String>,
 }
 
 /// One dropped item while the app runs.
@@ -321,7 +324,7 @@ impl Transfers {
                 (true, Some(ConflictChoice::Skip) | None) => continue,
             };
             let item = Item { path, name: stored.clone() };
-            let enqueued = self.queue.enqueue(&bucket.connection().name, dest, &stored, is_folder, vec![item]).await?;
+            let enqueued = self.queue.enqueue(bucket, dest, &stored, is_folder, vec![item]).await?;
             let skipped_total = enqueued.refused.len() as u64;
             let skipped = enqueued
                 .refused
@@ -373,7 +376,8 @@ impl Transfers {
         }
         self.flush(true);
         let journal_moved_to = self.queue.journal().moved_aside().map(|p| p.display().to_string());
-        Ok(Resumed { files: resumed, journal_moved_to })
+        let journal_in_memory = self.queue.journal().in_memory().map(str::to_owned);
+        Ok(Resumed { files: resumed, journal_moved_to, journal_in_memory })
     }
 
     /// Runs a failed file again. A running one is refused.

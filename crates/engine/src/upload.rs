@@ -328,6 +328,23 @@ impl FileJob<'_> {
     pub(crate) fn key(&self) -> &ObjectKey {
         &self.entry.key
     }
+
+    /// Right before the request that makes the upload visible: a file sent before (resumed after a
+    /// crash, or retried) must not replace a document that changed on the server since it was
+    /// queued. A first attempt is not checked; it goes out moments after the person decided.
+    pub(crate) async fn ensure_destination_unchanged(&self, bucket: &Bucket) -> Result<()> {
+        match (&self.entry.seen, self.entry.sent) {
+            (Some(seen), true) => {
+                let modified_ms = self
+                    .snapshot
+                    .modified
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+                bucket.ensure_still(self.key(), seen, self.snapshot.size, modified_ms).await
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 /// What every upload of a run shares: the bucket, the queue's limits, where to report, the cancel
@@ -367,6 +384,7 @@ impl Run<'_> {
         let known = bucket.integrity.get();
         let body = until_cancelled(cancel, read_body(job.path(), 0, size, known != Some(Checksum::Crc32c))).await?;
         job.snapshot.ensure_unchanged(job.path()).await?;
+        job.ensure_destination_unchanged(bucket).await?;
         let waiting = |w| self.events.waiting(id, w);
         let output = self
             .retry(cancel, &waiting)

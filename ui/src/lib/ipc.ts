@@ -375,7 +375,12 @@ files: number,
  * The journal was damaged and was moved to this file; its unfinished uploads are lost to
  * resume (the documents themselves are still on this computer).
  */
-journalMovedTo: string | null, };
+journalMovedTo: string | null, 
+/**
+ * No journal file could be used, for this reason: uploads work, but one interrupted by a
+ * crash cannot be resumed.
+ */
+journalInMemory: string | null, };
 
 /**
  * A key that could not be deleted.

@@ -140,6 +140,14 @@ describe('dropping files', () => {
       .toEqual([expect.stringContaining('transfers.sqlite3.damaged-1')]);
   });
 
+  it('starts and says so when no journal file can be used', async () => {
+    await open('journalInMemory=No space left on device');
+    await expect
+      .poll(() => page.locator('[data-testid="toast"][data-tone="error"]').allTextContents())
+      .toEqual([expect.stringContaining('Uploads cannot be recorded on disk (No space left on device)')]);
+    await row('report.pdf').waitFor();
+  });
+
   it('says so when the Local vault had to move because another program held its port', async () => {
     await open('vaultMovedFrom=49152');
     await expect

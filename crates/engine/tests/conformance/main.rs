@@ -53,4 +53,6 @@ conformance!(
     delete_removes_exactly_what_was_confirmed,
     cleanup_aborts_only_abandoned_uploads,
     a_server_with_its_own_certificate_works_once_its_authority_is_given,
+    a_resumed_upload_never_replaces_what_changed_since_it_was_queued,
+    a_multipart_upload_the_journal_cannot_record_is_aborted,
 );

@@ -109,8 +109,7 @@ async fn put_with(
 ) -> (Vec<FileOutcome>, Vec<coffer_engine::UploadFailure>, Vec<Progress>) {
     let queue = queue(f, options);
     let items = paths.into_iter().map(|p| Item::named_as_is(p).unwrap()).collect();
-    let enqueued =
-        queue.enqueue(&bucket.connection().name, &Prefix::new(dest).unwrap(), "test", true, items).await.unwrap();
+    let enqueued = queue.enqueue(bucket, &Prefix::new(dest).unwrap(), "test", true, items).await.unwrap();
     let recorder = Recorder::new(enqueued.batch.files, enqueued.batch.bytes, hook);
     let _ = queue.run(bucket, enqueued.batch.id, &recorder, cancel).await;
     let steps = recorder.steps.lock().unwrap().clone();
@@ -122,7 +121,7 @@ async fn store(f: &Fixture, bucket: &Bucket, path: &Path, k: &str) -> Result<Upl
     let k = key(k);
     let queue = queue(f, small_parts());
     let item = Item { path: path.to_owned(), name: k.name().to_owned() };
-    let enqueued = queue.enqueue(&bucket.connection().name, &k.folder(), k.name(), false, vec![item]).await?;
+    let enqueued = queue.enqueue(bucket, &k.folder(), k.name(), false, vec![item]).await?;
     if let Some(refused) = enqueued.refused.into_iter().next() {
         return Err(refused.error);
     }
@@ -778,9 +777,8 @@ async fn run_claimed(queue: &Queue, f: &Fixture, batches: &[coffer_engine::Batch
 /// entries are now orphans.
 async fn crash_during_upload(f: &Fixture, paths: Vec<PathBuf>, stop_after: u64) {
     let queue = queue(f, UploadOptions { parts_in_flight: 1, ..small_parts() });
-    let name = f.bucket.connection().name.clone();
     let items = paths.into_iter().map(|p| Item::named_as_is(p).unwrap()).collect();
-    let enqueued = queue.enqueue(&name, &Prefix::root(), "crash", true, items).await.unwrap();
+    let enqueued = queue.enqueue(&f.bucket, &Prefix::root(), "crash", true, items).await.unwrap();
     let (reached, stop) = tokio::sync::oneshot::channel::<()>();
     let reached = Mutex::new(Some(reached));
     let hook = |p: Progress| {
@@ -889,4 +887,44 @@ pub async fn a_server_with_its_own_certificate_works_once_its_authority_is_given
     let target = f.path("over-tls.back");
     trusted.download(&key("over-tls.bin"), &target, &no_progress, &CancellationToken::new()).await.unwrap();
     assert_eq!(read(&target), read(&path), "a multipart upload and a download went through TLS intact");
+}
+
+pub async fn a_resumed_upload_never_replaces_what_changed_since_it_was_queued(f: &Fixture) {
+    // Replacing a document, decided when queued: nobody touches it before the resume, so it completes.
+    upload(f, "v1.bin", 1000, "in/kept.bin").await;
+    let kept = f.file("in/kept.bin", 16 * MIB);
+    crash_during_upload(f, vec![f.path("in")], 5 * MIB as u64).await;
+    let queue = queue(f, small_parts());
+    let outcomes = run_claimed(&queue, f, &queue.claim_unfinished().unwrap()).await;
+    assert!(outcomes.iter().all(|o| o.result.is_ok()), "the replace that was decided goes through: {outcomes:?}");
+    assert_eq!(download(f, "in/kept.bin").await, read(&kept));
+
+    // A new name that a colleague takes while the upload waits to be resumed.
+    let mine = f.file("out/report.bin", 16 * MIB);
+    crash_during_upload(f, vec![mine], 5 * MIB as u64).await;
+    let theirs = upload(f, "theirs.bin", 3000, "report.bin").await;
+    let queue = self::queue(f, small_parts());
+    let outcomes = run_claimed(&queue, f, &queue.claim_unfinished().unwrap()).await;
+    let refused = outcomes.into_iter().next().expect("the resumed file reports").result.unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::AlreadyExists, "{refused}");
+    assert!(refused.message().contains("after this upload was queued"), "{refused}");
+    assert_eq!(download(f, "report.bin").await, theirs, "the colleague's document is intact");
+    assert_eq!(f.unfinished_uploads().await, 0, "the refused upload was aborted");
+    assert_eq!(queue.journal().unfinished().unwrap(), 1, "it waits in the journal, failed, for Discard");
+}
+
+pub async fn a_multipart_upload_the_journal_cannot_record_is_aborted(f: &Fixture) {
+    drop(Journal::open(&f.path("data")).unwrap());
+    // The journal refuses to record an upload ID, as a full disk would.
+    let db = rusqlite::Connection::open(f.path("data").join("transfers.sqlite3")).unwrap();
+    db.execute_batch(
+        "CREATE TRIGGER disk_full BEFORE UPDATE OF upload_id ON uploads WHEN NEW.upload_id IS NOT NULL
+         BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END;",
+    )
+    .unwrap();
+    let path = f.file("unrecorded.bin", 12 * MIB);
+    let err = store(f, &f.bucket, &path, "unrecorded.bin").await.unwrap_err();
+    assert!(err.message().contains("disk is full"), "the journal's failure is reported: {err}");
+    assert_eq!(f.unfinished_uploads().await, 0, "the upload the journal could not record was aborted");
+    assert_eq!(f.bucket.stat(&key("unrecorded.bin")).await.unwrap_err().kind(), ErrorKind::NotFound);
 }

@@ -90,6 +90,12 @@ export class Transfers {
           'error',
         );
       }
+      if (resumed.journalInMemory != null) {
+        this.#deps.toasts.show(
+          `Uploads cannot be recorded on disk (${resumed.journalInMemory}). They still work, but one interrupted by a crash or power cut cannot be resumed.`,
+          'error',
+        );
+      }
       if (resumed.files > 0) {
         this.expanded = true;
         this.#deps.toasts.show(`Resuming ${plural(resumed.files, 'unfinished upload')}`);
