@@ -254,4 +254,18 @@ fn failures_exit_non_zero_with_a_reason() {
         )
         .contains("secret")
     );
+
+    let lan = ["connection", "add", "NAS", "--endpoint", "http://10.20.30.40:9000", "--bucket", "docs"];
+    let lan = [&lan[..], &["--access-key-id", "K", "--skip-test"]].concat();
+    let err = user.fails(&lan, "secret\n");
+    assert!(err.contains("unencrypted"), "plain http to another computer needs --insecure: {err}");
+    user.ok_with_stdin(&[&lan[..], &["--insecure"]].concat(), "secret\n");
+    assert!(user.ok(&["connection", "list"]).contains("NAS"));
+    let with_password = ["connection", "add", "Pw", "--endpoint", "https://K:hunter22@nas.lan", "--bucket", "docs"];
+    let err = user.fails(&[&with_password[..], &["--access-key-id", "K", "--skip-test"]].concat(), "secret\n");
+    assert!(err.contains("user name or password") && !err.contains("hunter22"), "{err}");
+    user.write("not-a-ca.pem", b"hello");
+    let bad_ca = ["connection", "add", "Ca", "--endpoint", "https://nas.lan", "--bucket", "docs", "--skip-test"];
+    let err = user.fails(&[&bad_ca[..], &["--access-key-id", "K", "--ca-certificate", "not-a-ca.pem"]].concat(), "s\n");
+    assert!(err.contains("certificate"), "{err}");
 }
