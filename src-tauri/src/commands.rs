@@ -7,15 +7,15 @@ use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
 
 use coffer_engine::{
-    Access, AccessKey, Cleanup, ConflictChoice, Connection, ConnectionInfo, Deleted, Depth, Error, ErrorKind,
-    GroupUpdate, ObjectKey, Prefix, Resumed, Selection, ShareLink, Target,
+    AccessKey, Cleanup, ConflictChoice, Connection, ConnectionCheck, ConnectionInfo, Deleted, Depth, Error, ErrorKind,
+    ObjectKey, Prefix, Resumed, Selection, Settings, ShareLink, Target, UploadStarted, Uploader,
 };
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State, WebviewWindow};
 use tauri_plugin_clipboard_manager::ClipboardExt;
 use tauri_plugin_opener::OpenerExt;
 
-use crate::ipc::{DeleteProgress, ListEvent, PlannedDelete};
+use crate::ipc::{DeleteProgress, ListEvent, PlannedDelete, SettingsView};
 use crate::state::AppState;
 
 type Result<T> = std::result::Result<T, Error>;
@@ -47,7 +47,7 @@ pub async fn test_connection(
     access_key_id: Option<String>,
     secret: Option<String>,
     saved: Option<String>,
-) -> Result<Access> {
+) -> Result<ConnectionCheck> {
     let key = AccessKey::from_form(access_key_id, secret)?;
     state.coffer.test_connection(connection, key, saved.as_deref()).await
 }
@@ -127,8 +127,9 @@ pub fn discard_selection(state: State<'_, AppState>, id: u64) {
     state.transfers.discard_selection(id);
 }
 
-/// Queues the selection and starts it; returns its groups at once. Progress arrives as
-/// `coffer://transfers` events.
+/// Queues the selection and starts it; returns its groups at once, and the items whose names
+/// became taken since the person was asked, to ask again. Progress arrives as `coffer://transfers`
+/// events.
 #[tauri::command]
 pub async fn upload_selection(
     state: State<'_, AppState>,
@@ -136,7 +137,7 @@ pub async fn upload_selection(
     connection: String,
     folder: String,
     choices: HashMap<String, ConflictChoice>,
-) -> Result<Vec<GroupUpdate>> {
+) -> Result<UploadStarted> {
     let bucket = state.bucket(&connection).await?;
     state.transfers.upload_selection(id, &bucket, &Prefix::new(folder)?, &choices).await
 }
@@ -166,6 +167,35 @@ pub fn cancel_all(state: State<'_, AppState>) {
 #[tauri::command]
 pub fn retry_transfer(state: State<'_, AppState>, id: u64) -> Result<()> {
     state.transfers.retry(id)
+}
+
+/// Who uploaded each of `keys` (the rows the page shows), for the "Added by" column.
+#[tauri::command]
+pub async fn uploaders(state: State<'_, AppState>, connection: String, keys: Vec<String>) -> Result<Vec<Uploader>> {
+    let bucket = state.bucket(&connection).await?;
+    let keys = keys.into_iter().map(ObjectKey::new).collect::<Result<Vec<_>>>()?;
+    Ok(bucket.uploaders(keys).await)
+}
+
+/// Answers for a file whose document changed in the bucket while it was uploading.
+#[tauri::command]
+pub async fn resolve_transfer(state: State<'_, AppState>, id: u64, choice: ConflictChoice) -> Result<()> {
+    state.transfers.resolve(id, choice).await
+}
+
+/// The person's settings, with the name uploads record when none is set.
+#[tauri::command]
+pub fn get_settings(state: State<'_, AppState>) -> Result<SettingsView> {
+    let settings = state.coffer.settings().load()?;
+    Ok(SettingsView { default_name: coffer_engine::default_uploader_name(), settings })
+}
+
+/// Saves the person's settings; later uploads record the new name.
+#[tauri::command]
+pub fn save_settings(state: State<'_, AppState>, settings: Settings) -> Result<SettingsView> {
+    let settings = state.coffer.settings().save(settings)?;
+    state.transfers.set_uploaded_by(&settings.uploader());
+    Ok(SettingsView { default_name: coffer_engine::default_uploader_name(), settings })
 }
 
 #[tauri::command]

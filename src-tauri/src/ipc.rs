@@ -29,6 +29,16 @@ pub struct PlannedDelete {
     pub summary: coffer_engine::DeleteSummary,
 }
 
+/// The person's settings and what their defaults amount to, for the settings form.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct SettingsView {
+    pub settings: coffer_engine::Settings,
+    /// The name uploads record when none is set: the OS user's full name.
+    pub default_name: String,
+}
+
 /// Progress of `delete_planned`, in objects.
 #[derive(Clone, Copy, Debug, Serialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
@@ -88,9 +98,13 @@ mod tests {
         declare::<Addressing>(&mut out);
         declare::<CredentialSource>(&mut out);
         declare::<Connection>(&mut out);
+        declare::<Settings>(&mut out);
+        declare::<WriteGuard>(&mut out);
         declare::<ConnectionInfo>(&mut out);
         declare::<Access>(&mut out);
+        declare::<ConnectionCheck>(&mut out);
         declare::<Entry>(&mut out);
+        declare::<Uploader>(&mut out);
         declare::<ListEvent>(&mut out);
         declare::<SelectionItem>(&mut out);
         declare::<Selection>(&mut out);
@@ -100,6 +114,7 @@ mod tests {
         declare::<GroupState>(&mut out);
         declare::<SkippedFile>(&mut out);
         declare::<GroupUpdate>(&mut out);
+        declare::<UploadStarted>(&mut out);
         declare::<FileUpdate>(&mut out);
         declare::<TransferReport>(&mut out);
         declare::<Resumed>(&mut out);
@@ -107,6 +122,7 @@ mod tests {
         declare::<Deleted>(&mut out);
         declare::<DeleteSummary>(&mut out);
         declare::<PlannedDelete>(&mut out);
+        declare::<SettingsView>(&mut out);
         declare::<DeleteProgress>(&mut out);
         declare::<ShareLink>(&mut out);
         declare::<Cleanup>(&mut out);

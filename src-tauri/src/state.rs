@@ -33,6 +33,9 @@ impl AppState {
         // Never fatal: browsing must not depend on the journal, and uploads work without a file.
         let journal = Arc::new(Journal::open_or_in_memory(&dirs.data));
         let queue = Arc::new(Queue::new(journal, UploadOptions::default()));
+        let coffer = Coffer::new(dirs);
+        // An unreadable settings file only means the default name until it is saved again.
+        queue.set_uploaded_by(&coffer.settings().load().unwrap_or_default().uploader());
         let app = app.clone();
         // Emitting fails only when the window is gone, and then nobody is left to tell.
         let transfers = Transfers::new(queue, move |report| {
@@ -44,7 +47,7 @@ impl AppState {
             eprintln!("coffer: the Open cache was not cleaned: {e}");
         }
         Ok(Self {
-            coffer: Coffer::new(dirs),
+            coffer,
             transfers,
             open_cache,
             buckets: Mutex::default(),

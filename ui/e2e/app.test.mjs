@@ -131,6 +131,22 @@ test('add a connection, drop documents in, share, download, pick a file, delete,
   assert.equal(both.filter((line) => line.includes('Many/note-')).length, 300, 'every dropped file is stored');
   assert.equal(both.filter((line) => line.includes('cli/Side/note-')).length, 300, 'every file the CLI put is stored');
 
+  // A colleague (a second writer, here the CLI) adds a document: it appears with no action here.
+  const colleague = join(dir, 'From a colleague.pdf');
+  writeFileSync(colleague, '%PDF-1.7 from a colleague');
+  coffer('put', colleague);
+  await browser.waitUntil(async () => (await names()).includes('From a colleague.pdf'), {
+    timeout: 120_000,
+    timeoutMsg: "a colleague's new document appears in the window by itself",
+  });
+  assert.ok((await names()).includes('cli'), "the colleague's folder is there too");
+  const addedBy = browser.$('[data-testid="entry-row"][data-key="From a colleague.pdf"] [data-testid="entry-added-by"]');
+  // textContent, not getText: the row may be scrolled out of view, which WebDriver calls hidden.
+  await browser.waitUntil(async () => String(await addedBy.getProperty('textContent')).trim() !== '', {
+    timeout: 30_000,
+    timeoutMsg: 'the row says who added the document',
+  });
+
   // Share: the link is made in Rust, put on the clipboard, and serves the document to anyone.
   await browser.$('[data-testid="entry-row"][data-key="Minutes – March.docx"]').click();
   await $('share').click();
@@ -174,7 +190,7 @@ test('add a connection, drop documents in, share, download, pick a file, delete,
   // Delete everything: select all, Delete, confirm.
   await $('select-all').click();
   await $('delete').click();
-  await browser.waitUntil(async () => /605 objects/.test(await $('delete-summary').getText()), {
+  await browser.waitUntil(async () => /606 objects/.test(await $('delete-summary').getText()), {
     timeout: 20_000,
     timeoutMsg: 'the confirmation counts every object, folders included',
   });

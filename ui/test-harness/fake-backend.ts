@@ -10,10 +10,10 @@ import { mockIPC } from '@tauri-apps/api/mocks';
 import { endpointTransport } from '../src/lib/connection-form';
 import { runsCode } from '../src/lib/names';
 import type {
-  Access,
   CofferError,
   ConflictChoice,
   Connection,
+  ConnectionCheck,
   ConnectionInfo,
   DeleteFailure,
   Entry,
@@ -26,11 +26,14 @@ import type {
   SelectionItem,
   TransferReport,
   TransferState,
+  UploadStarted,
 } from '../src/lib/ipc';
 
 export interface StoredObject {
   size: number;
   lastModifiedMs: number;
+  /** Who uploaded it, as `x-amz-meta-uploaded-by` would say. */
+  uploadedBy?: string;
 }
 
 /** A file or folder on the "local disk", as a drop or the picker would hand it over. */
@@ -103,6 +106,7 @@ export class FakeBackend {
       unencrypted: false,
       insecure: false,
       caCertificate: null,
+      writeGuard: 'enforced',
     },
   ];
   buckets = new Map<string, Map<string, StoredObject>>([['Local vault', new Map()]]);
@@ -111,6 +115,12 @@ export class FakeBackend {
   unreachable = new Set<string>();
   /** Upload names that fail, and how many more times each will. */
   failUploads = new Map<string, number>();
+  /** Upload names whose document "a colleague changes" while they upload: they fail with AlreadyExists. */
+  conflictUploads = new Set<string>();
+  /** Names "a colleague" stores just before upload_selection runs (after the person was asked). */
+  takenBeforeUpload = new Set<string>();
+  /** The person's display name, as save_settings keeps it. */
+  displayName: string | null = null;
   /** Object keys whose delete fails. */
   failDeletes = new Set<string>();
   /** What the next pick_files returns (null: the user cancelled). */
@@ -158,6 +168,7 @@ export class FakeBackend {
       unencrypted: false,
       insecure: false,
       caCertificate: null,
+      writeGuard: null,
       ...info,
     });
     if (!this.buckets.has(info.name)) this.buckets.set(info.name, new Map());
@@ -236,6 +247,26 @@ export class FakeBackend {
         return null;
       case 'retry_transfer':
         return this.#retry([this.#transfer(a.id)]);
+      case 'resolve_transfer': {
+        const transfer = this.#transfer(a.id);
+        if (a.choice === 'skip') return this.#cancel(a.id);
+        if (a.choice === 'keepBoth') {
+          const slash = transfer.key.lastIndexOf('/') + 1;
+          const folder = transfer.key.slice(0, slash);
+          transfer.key = folder + this.#freeName(transfer.group.connection, folder, transfer.key.slice(slash), false);
+          transfer.name = transfer.key.split('/').pop()!;
+        }
+        return this.#retry([transfer]);
+      }
+      case 'uploaders':
+        return (a.keys as string[]).map((key) => ({ key, uploadedBy: this.#bucket(a.connection).get(key)?.uploadedBy ?? null }));
+      case 'get_settings':
+        return { settings: { displayName: this.displayName }, defaultName: 'Office User' };
+      case 'save_settings': {
+        const settings = a.settings as { displayName: string | null };
+        this.displayName = settings.displayName?.trim() || null;
+        return { settings: { displayName: this.displayName }, defaultName: 'Office User' };
+      }
       case 'retry_group':
         return this.#retry(this.#groupOf(a.id).files.filter((t) => t.state === 'failed'));
       case 'plan_delete': {
@@ -346,26 +377,42 @@ export class FakeBackend {
     return { id, items };
   }
 
-  #freeName(connection: string, folder: string, name: string, isFolder: boolean): string {
-    const names = new Set(this.entriesOf(connection, folder).map((entry) => entry.name));
+  #freeName(connection: string, folder: string, name: string, isFolder: boolean, used: Set<string> = new Set()): string {
+    const names = new Set([...this.entriesOf(connection, folder).map((entry) => entry.name), ...used]);
     const dot = isFolder ? -1 : name.lastIndexOf('.');
     const [stem, ext] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ''];
     for (let n = 1; ; n += 1) if (!names.has(`${stem} (${n})${ext}`)) return `${stem} (${n})${ext}`;
   }
 
-  /** Queues the items as groups and runs them in the background, as the engine does. */
-  async #upload(id: number, connection: string, folder: string, choices: Record<string, ConflictChoice>): Promise<GroupUpdate[]> {
+  /**
+   * Queues the items as groups and runs them in the background, as the engine does: a name taken
+   * without a choice comes back to be asked again, and two items of one name are numbered.
+   */
+  async #upload(id: number, connection: string, folder: string, choices: Record<string, ConflictChoice>): Promise<UploadStarted> {
     const held = this.#selections.get(id);
     if (!held) throw error('NotFound', `No selection ${id}`);
     this.#selections.delete(id);
+    for (const name of this.takenBeforeUpload) this.put(connection, `${folder}${name}`, 1);
+    this.takenBeforeUpload.clear();
     const existing = new Set(this.entriesOf(connection, folder).map((entry) => entry.name));
     const groups: Group[] = [];
+    const again: LocalItem[] = [];
+    const used = new Set<string>();
     for (const item of held.items) {
       const choice = choices[item.name];
       const isFolder = item.isFolder ?? item.files.some((f) => f.path !== '');
-      if (existing.has(item.name) && choice == null) throw error('InvalidInput', `No choice for existing ${item.name}`);
-      if (choice === 'skip') continue;
-      const target = existing.has(item.name) && choice === 'keepBoth' ? this.#freeName(connection, folder, item.name, isFolder) : item.name;
+      let target = item.name;
+      if (used.has(item.name)) {
+        target = this.#freeName(connection, folder, item.name, isFolder, used);
+      } else if (existing.has(item.name)) {
+        if (choice == null) {
+          again.push(item);
+          continue;
+        }
+        if (choice === 'skip') continue;
+        if (choice === 'keepBoth') target = this.#freeName(connection, folder, item.name, isFolder, used);
+      }
+      used.add(target);
       const group: Group = { id: this.#nextGroup++, connection, name: target, isFolder, files: [], bytesDone: 0, running: false, cancelled: false };
       for (const file of item.files) {
         const key = file.path ? `${folder}${target}/${file.path}` : `${folder}${target}`;
@@ -375,7 +422,8 @@ export class FakeBackend {
       groups.push(group);
     }
     for (const group of groups) void this.#runGroup(group);
-    return groups.map((group) => this.#groupUpdate(group));
+    const askAgain = again.length > 0 ? this.#inspect(this.#hold(again), connection, folder) : null;
+    return { groups: groups.map((group) => this.#groupUpdate(group)), askAgain };
   }
 
   #add(group: Group, key: string, size: number, doneNote?: string): void {
@@ -520,6 +568,13 @@ export class FakeBackend {
         return;
       }
       const bytes = Math.round((transfer.size * step) / uploadSteps);
+      if (this.conflictUploads.has(transfer.name) && step === Math.ceil(uploadSteps / 2)) {
+        this.conflictUploads.delete(transfer.name);
+        transfer.state = 'failed';
+        group.bytesDone -= sent;
+        await this.#report([group], [transfer], error('AlreadyExists', `${transfer.key} was changed by someone else meanwhile, so it was not stored.`));
+        return;
+      }
       if (failures > 0 && step === Math.ceil(uploadSteps / 2)) {
         this.failUploads.set(transfer.name, failures - 1);
         transfer.state = 'failed';
@@ -533,7 +588,7 @@ export class FakeBackend {
       if (step === 0 && this.#gate) await this.#gate.promise;
       await sleep(uploadStepMs);
     }
-    this.#bucket(group.connection).set(transfer.key, { size: transfer.size, lastModifiedMs: this.#now() });
+    this.#bucket(group.connection).set(transfer.key, { size: transfer.size, lastModifiedMs: this.#now(), uploadedBy: this.displayName ?? 'Office User' });
     transfer.state = 'done';
     await this.#report([group], [transfer]);
   }
@@ -590,6 +645,7 @@ export class FakeBackend {
       isLocalVault: false,
       movedFromPort: null,
       unencrypted: endpointTransport(connection.endpoint) === 'unencrypted',
+      writeGuard: null,
     });
     const bucket = replacing != null ? this.buckets.get(replacing) : undefined;
     if (replacing != null) this.buckets.delete(replacing);
@@ -597,7 +653,7 @@ export class FakeBackend {
     return connection;
   }
 
-  #test(connection: Connection, accessKeyId: string | null, secret: string | null, saved: string | null): Access {
+  #test(connection: Connection, accessKeyId: string | null, secret: string | null, saved: string | null): ConnectionCheck {
     const key = secret ?? (saved ? this.secrets.get(saved)?.secret : undefined);
     if (connection.endpoint.includes('unreachable')) throw error('Unreachable', 'connection refused');
     if (connection.bucket === 'missing') throw error('BucketNotFound', `The bucket ${connection.bucket} does not exist`);
@@ -605,7 +661,8 @@ export class FakeBackend {
       throw error('InvalidCredentials', 'The request signature we calculated does not match');
     }
     if (connection.bucket === 'forbidden') throw error('PermissionDenied', 'Access Denied');
-    return accessKeyId === 'READONLY' ? 'ReadOnly' : 'ReadWrite';
+    if (accessKeyId === 'READONLY') return { access: 'ReadOnly', writeGuard: null };
+    return { access: 'ReadWrite', writeGuard: connection.endpoint.includes('garage') ? 'best-effort' : 'enforced' };
   }
 
   #remove(name: string): null {

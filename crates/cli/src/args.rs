@@ -29,6 +29,10 @@ pub enum Command {
         /// The destination folder (instead of a last argument ending in '/').
         #[arg(long)]
         to: Option<String>,
+        /// What to do where a name is already taken. Without it such a file is not uploaded, the
+        /// others are, and the exit code says so: nothing is replaced unless asked.
+        #[arg(long, value_enum, value_name = "WHAT")]
+        on_conflict: Option<Conflict>,
         #[command(flatten)]
         tuning: Tuning,
     },
@@ -135,4 +139,15 @@ pub struct AddConnection {
     /// A PEM file with the certificate authority of a server that has its own certificate.
     #[arg(long, value_name = "FILE")]
     pub ca_certificate: Option<PathBuf>,
+}
+
+/// `--on-conflict`.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum Conflict {
+    /// Leave the document there and skip the file.
+    Skip,
+    /// Replace the document (only the version there now: a later change by someone else wins).
+    Replace,
+    /// Store the file beside it as "name (1).ext".
+    KeepBoth,
 }

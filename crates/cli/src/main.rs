@@ -16,10 +16,10 @@ use anyhow::{Context as _, Result, bail};
 use clap::Parser;
 use coffer_engine::{
     AccessKey, Bucket, CancellationToken, Coffer, Connection, CredentialSource, Depth, Dirs, ErrorKind, Events,
-    FileOutcome, Item, LocalVault, ObjectKey, Prefix, Queue, Tally, Target, UploadOptions,
+    FileOutcome, Item, LocalVault, ObjectKey, OnConflict, Prefix, Queue, Tally, Target, UploadOptions,
 };
 
-use crate::args::{Cli, Command, ConnectionCommand, Tuning};
+use crate::args::{Cli, Command, Conflict, ConnectionCommand, Tuning};
 use crate::output::{ProgressBar, human_size, local_time};
 
 fn main() -> ExitCode {
@@ -51,7 +51,15 @@ async fn command(coffer: &Coffer, cli: Cli) -> Result<ExitCode> {
     let name = cli.connection.as_deref();
     match cli.command {
         Command::Connection { command } => connection(coffer, command).await,
-        Command::Put { paths, to, tuning } => put(coffer, &coffer.open(name).await?, paths, to, tuning).await,
+        Command::Put { paths, to, on_conflict, tuning } => {
+            let on_conflict = match on_conflict {
+                None => OnConflict::Refuse,
+                Some(Conflict::Skip) => OnConflict::Skip,
+                Some(Conflict::Replace) => OnConflict::Replace,
+                Some(Conflict::KeepBoth) => OnConflict::KeepBoth,
+            };
+            put(coffer, &coffer.open(name).await?, paths, to, on_conflict, tuning).await
+        }
         Command::Resume { tuning } => resume(coffer, tuning).await,
         Command::Ls { prefix, recursive } => {
             let bucket = coffer.open(name).await?;
@@ -161,8 +169,8 @@ async fn connection(coffer: &Coffer, command: ConnectionCommand) -> Result<ExitC
                 CredentialSource::AwsChain { .. } => None,
             };
             if !add.skip_test {
-                let access = coffer.open_unsaved(conn.clone(), key.clone()).await?.check().await?;
-                eprintln!("Connection works: {}", output::access(access));
+                let check = coffer.check(&coffer.open_unsaved(conn.clone(), key.clone()).await?).await?;
+                eprintln!("Connection works: {}", output::check(check));
             }
             let saved = coffer.save_connection(conn, key, None).await?;
             eprintln!("Saved connection '{}'.", saved.name);
@@ -185,8 +193,8 @@ async fn connection(coffer: &Coffer, command: ConnectionCommand) -> Result<ExitC
             }
         }
         ConnectionCommand::Test { name } => {
-            let access = coffer.open(Some(&name)).await?.check().await?;
-            println!("{}", output::access(access));
+            let check = coffer.check(&coffer.open(Some(&name)).await?).await?;
+            println!("{}", output::check(check));
         }
         ConnectionCommand::Remove { name } => {
             coffer.remove_connection(&name).await?;
@@ -216,6 +224,7 @@ async fn put(
     bucket: &Bucket,
     mut paths: Vec<PathBuf>,
     to: Option<String>,
+    on_conflict: OnConflict,
     tuning: Tuning,
 ) -> Result<ExitCode> {
     // `coffer put a b dest/`: a last argument ending in '/' is the destination folder.
@@ -228,22 +237,39 @@ async fn put(
     };
     let dest = Prefix::new(dest)?;
     let items = paths.into_iter().map(Item::named_as_is).collect::<Result<Vec<_>, _>>()?;
-    let queue = Queue::new(coffer.journal().await?, options(tuning)?);
+    let queue = queue(coffer, tuning).await?;
     // Recorded before anything is sent: if this process dies, `coffer resume` finishes the job.
-    let enqueued = queue.enqueue(bucket, &dest, "coffer put", true, items).await?;
+    let enqueued = queue.enqueue(bucket, &dest, "coffer put", true, items, on_conflict).await?;
     for refused in &enqueued.refused {
         eprintln!("coffer: {}: {}", refused.path.display(), refused.error);
     }
+    for (path, key) in &enqueued.renamed {
+        eprintln!("coffer: {} goes to {key}: the name was taken", path.display());
+    }
+    if enqueued.skipped > 0 {
+        eprintln!("coffer: skipped {} file(s) whose names were taken", enqueued.skipped);
+    }
     let batch = &enqueued.batch;
-    let failures = run_queue(&queue, bucket, batch.id, batch.files, batch.bytes).await? + enqueued.refused.len() as u64;
-    if failures > 0 {
-        bail!("{failures} file(s) were not uploaded; run `coffer resume` to try them again");
+    let failed = run_queue(&queue, bucket, batch.id, batch.files, batch.bytes).await?;
+    let refused = enqueued.refused.len() as u64;
+    if failed > 0 {
+        bail!("{} file(s) were not uploaded; run `coffer resume` to try the failed ones again", failed + refused);
+    }
+    if refused > 0 {
+        bail!("{refused} file(s) were not uploaded");
     }
     Ok(ExitCode::SUCCESS)
 }
 
-async fn resume(coffer: &Coffer, tuning: Tuning) -> Result<ExitCode> {
+/// The journal-backed queue, recording the person's display name with every upload.
+async fn queue(coffer: &Coffer, tuning: Tuning) -> Result<Queue> {
     let queue = Queue::new(coffer.journal().await?, options(tuning)?);
+    queue.set_uploaded_by(&coffer.settings().load()?.uploader());
+    Ok(queue)
+}
+
+async fn resume(coffer: &Coffer, tuning: Tuning) -> Result<ExitCode> {
+    let queue = queue(coffer, tuning).await?;
     if let Some(aside) = queue.journal().moved_aside() {
         eprintln!(
             "coffer: the transfer journal was damaged and was moved to {}; what it held cannot be resumed.",

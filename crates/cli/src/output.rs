@@ -2,7 +2,7 @@
 
 use std::time::SystemTime;
 
-use coffer_engine::{Access, Progress};
+use coffer_engine::{Access, ConnectionCheck, Progress};
 
 pub fn human_size(bytes: u64) -> String {
     indicatif::HumanBytes(bytes).to_string()
@@ -12,10 +12,14 @@ pub fn local_time(t: SystemTime) -> String {
     chrono::DateTime::<chrono::Local>::from(t).format("%Y-%m-%d %H:%M").to_string()
 }
 
-pub fn access(access: Access) -> &'static str {
-    match access {
+pub fn check(check: ConnectionCheck) -> String {
+    let access = match check.access {
         Access::ReadWrite => "OK: read and write",
         Access::ReadOnly => "read-only: listing and downloading work, uploading and deleting do not",
+    };
+    match check.write_guard {
+        Some(guard) => format!("{access}\n{}", guard.describe()),
+        None => access.to_owned(),
     }
 }
 

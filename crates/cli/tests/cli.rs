@@ -113,6 +113,33 @@ fn document_workflow(user: &User, conn: &[&str]) {
     let put = user.ok(&with(&["put", "Quarterly", "memo.txt", "inbox/"]));
     assert_eq!(put.lines().count(), 3, "every uploaded key is printed: {put}");
 
+    // A taken name is never replaced unless asked: that file fails, the rest go on.
+    user.write("other.txt", b"other");
+    let args = with(&["put", "memo.txt", "other.txt", "inbox/"]);
+    let out = user.command(&args.iter().map(String::as_str).collect::<Vec<_>>()).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("already exists"), "{err}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("inbox/other.txt"), "the other file was uploaded");
+    let skipped = user
+        .command(
+            &with(&["put", "memo.txt", "inbox/", "--on-conflict", "skip"])
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
+        )
+        .output()
+        .unwrap();
+    assert!(skipped.status.success() && String::from_utf8_lossy(&skipped.stderr).contains("skipped 1"));
+    user.write("memo.txt", b"hello again from the memo");
+    user.ok(&with(&["put", "memo.txt", "inbox/", "--on-conflict", "keep-both"]));
+    user.ok(&with(&["put", "memo.txt", "inbox/", "--on-conflict", "replace"]));
+    std::fs::create_dir_all(user.path("out")).unwrap();
+    user.ok(&with(&["get", "inbox/memo (1).txt", "out"]));
+    assert_eq!(std::fs::read(user.path("out/memo (1).txt")).unwrap(), b"hello again from the memo");
+    user.ok(&with(&["rm", "inbox/memo (1).txt", "inbox/other.txt"]));
+    user.write("memo.txt", b"hello from the memo");
+    user.ok(&with(&["put", "memo.txt", "inbox/", "--on-conflict", "replace"]));
+
     let ls = user.ok(&with(&["ls", "inbox"]));
     assert!(
         ls.contains("Quarterly/") && ls.contains("memo.txt") && ls.contains("19 B"),

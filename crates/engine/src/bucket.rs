@@ -14,6 +14,7 @@ use aws_sdk_s3::config::{
 use secrecy::ExposeSecret;
 
 use crate::checksum::IntegrityMode;
+use crate::conditional::WriteGuard;
 use crate::connection::{Addressing, Connection, CredentialSource};
 use crate::error::{Context, Error, Result};
 use crate::key::{MAX_KEY_BYTES, ObjectKey, Prefix};
@@ -26,6 +27,8 @@ pub struct Bucket {
     pub(crate) conn: Connection,
     /// Shared by clones, so what one upload learns about the server serves the next.
     pub(crate) integrity: Arc<IntegrityMode>,
+    /// Whether the server enforces conditional writes, probed once (see [`crate::conditional`]).
+    pub(crate) guard: Arc<tokio::sync::OnceCell<WriteGuard>>,
 }
 
 impl Bucket {
@@ -84,7 +87,7 @@ impl Bucket {
             config = config.http_client(https_trusting(pem));
         }
         let integrity = Arc::new(if conn.is_aws() { IntegrityMode::crc32c() } else { IntegrityMode::default() });
-        Ok(Self { client: aws_sdk_s3::Client::from_conf(config.build()), conn, integrity })
+        Ok(Self { client: aws_sdk_s3::Client::from_conf(config.build()), conn, integrity, guard: Arc::default() })
     }
 
     /// The connection this bucket was opened with.

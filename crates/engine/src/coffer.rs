@@ -11,11 +11,13 @@ use tokio::sync::OnceCell;
 
 use crate::bucket::Bucket;
 use crate::check::Access;
+use crate::conditional::{WriteGuard, WriteGuards};
 use crate::connection::{Connection, ConnectionStore, CredentialSource, LOCAL_VAULT};
 use crate::error::{Error, ErrorKind, Result};
 use crate::journal::Journal;
 use crate::keychain::{AccessKey, KeychainEntry};
 use crate::local_vault::LocalVault;
+use crate::settings::SettingsFile;
 
 /// Where Coffer keeps its configuration (no secrets) and its data (the Local vault).
 #[derive(Clone, Debug)]
@@ -71,12 +73,27 @@ pub struct ConnectionInfo {
     /// Requests travel unencrypted over a network (an insecure `http://` connection): the window
     /// warns while it is in use.
     pub unencrypted: bool,
+    /// Whether the server refuses overwrites of changed documents, as probed when a connection to
+    /// this server and bucket was last tested; `None` before that.
+    pub write_guard: Option<WriteGuard>,
+}
+
+/// The outcome of testing a connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionCheck {
+    /// What the key may do.
+    pub access: Access,
+    /// How overwrites are guarded; `None` for a key that may only read.
+    pub write_guard: Option<WriteGuard>,
 }
 
 /// Coffer for one user: their connections, keychain entries, Local vault and transfer journal.
 pub struct Coffer {
     dirs: Dirs,
     store: ConnectionStore,
+    guards: WriteGuards,
+    settings: SettingsFile,
     local: OnceCell<LocalVault>,
     journal: OnceCell<Arc<Journal>>,
 }
@@ -84,12 +101,24 @@ pub struct Coffer {
 impl Coffer {
     /// Nothing is read or started until first needed.
     pub fn new(dirs: Dirs) -> Self {
-        Self { store: ConnectionStore::new(&dirs.config), dirs, local: OnceCell::new(), journal: OnceCell::new() }
+        Self {
+            store: ConnectionStore::new(&dirs.config),
+            guards: WriteGuards::new(&dirs.config),
+            settings: SettingsFile::new(&dirs.config),
+            dirs,
+            local: OnceCell::new(),
+            journal: OnceCell::new(),
+        }
     }
 
     /// Where this Coffer keeps its settings and data.
     pub fn dirs(&self) -> &Dirs {
         &self.dirs
+    }
+
+    /// The person's settings file.
+    pub fn settings(&self) -> &SettingsFile {
+        &self.settings
     }
 
     /// The Local vault, started on first use.
@@ -111,6 +140,11 @@ impl Coffer {
     /// The Local vault first, then the configured connections in file order.
     pub async fn connections(&self) -> Result<Vec<ConnectionInfo>> {
         let local = self.local_vault().await?;
+        let local_guard = match self.guards.get(&local.connection()) {
+            Some(guard) => Some(guard),
+            // Its own server, on this computer: asking costs a few milliseconds.
+            None => self.check(&local.bucket().await?).await.ok().and_then(|check| check.write_guard),
+        };
         let mut all = vec![ConnectionInfo {
             connection: local.connection(),
             secret_stored: true,
@@ -118,6 +152,7 @@ impl Coffer {
             is_local_vault: true,
             moved_from_port: local.moved_from(),
             unencrypted: false,
+            write_guard: local_guard,
         }];
         for connection in self.store.list()? {
             let key = match connection.credentials {
@@ -128,6 +163,7 @@ impl Coffer {
                 secret_stored: key.is_some(),
                 access_key_id: key.map(|k| k.access_key_id),
                 unencrypted: connection.is_unencrypted(),
+                write_guard: self.guards.get(&connection),
                 connection,
                 is_local_vault: false,
                 moved_from_port: None,
@@ -184,17 +220,22 @@ impl Coffer {
 
     /// Opens the connection called `name`; `None` or [`LOCAL_VAULT`] opens the Local vault.
     pub async fn open(&self, name: Option<&str>) -> Result<Bucket> {
-        match name {
-            None | Some(LOCAL_VAULT) => self.local_vault().await?.bucket().await,
+        let bucket = match name {
+            None | Some(LOCAL_VAULT) => self.local_vault().await?.bucket().await?,
             Some(name) => {
                 let conn = self.store.get(name)?;
                 let key = match conn.credentials {
                     CredentialSource::Keychain => KeychainEntry::for_connection(name).load().await?,
                     CredentialSource::AwsChain { .. } => None,
                 };
-                Bucket::open(conn, key).await
+                Bucket::open(conn, key).await?
             }
+        };
+        // Probed when the connection was tested; otherwise the first upload probes.
+        if let Some(guard) = self.guards.get(bucket.connection()) {
+            bucket.set_write_guard(guard);
         }
+        Ok(bucket)
     }
 
     /// Opens an unsaved connection, to test it before saving.
@@ -209,13 +250,29 @@ impl Coffer {
         conn: Connection,
         key: Option<AccessKey>,
         saved: Option<&str>,
-    ) -> Result<Access> {
+    ) -> Result<ConnectionCheck> {
         let key = match (key, saved) {
             (Some(key), _) => Some(key),
             (None, Some(saved)) => KeychainEntry::for_connection(saved).load().await?,
             (None, None) => None,
         };
-        self.open_unsaved(conn, key).await?.check().await
+        let bucket = self.open_unsaved(conn, key).await?;
+        self.check(&bucket).await
+    }
+
+    /// Checks what `bucket`'s key may do and, where it may write, probes how overwrites are
+    /// guarded and remembers that for the server and bucket.
+    pub async fn check(&self, bucket: &Bucket) -> Result<ConnectionCheck> {
+        let access = bucket.check().await?;
+        let write_guard = match access {
+            Access::ReadWrite => {
+                let guard = bucket.probe_write_guard().await?;
+                self.guards.set(bucket.connection(), guard)?;
+                Some(guard)
+            }
+            Access::ReadOnly => None,
+        };
+        Ok(ConnectionCheck { access, write_guard })
     }
 }
 

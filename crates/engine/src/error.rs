@@ -219,6 +219,14 @@ impl Context<'_> {
                     "The bucket '{bucket}' does not exist on the server for '{conn}' — check the bucket name in Connections."
                 ),
             ),
+            // A conditional write (If-None-Match / If-Match) found the document changed.
+            (Some("PreconditionFailed" | "ConditionalRequestConflict"), _) | (None, 412) => Error::new(
+                ErrorKind::AlreadyExists,
+                format!(
+                    "{} was changed in '{conn}' by someone else meanwhile, so it was not stored.",
+                    capitalise(&what)
+                ),
+            ),
             (Some("NoSuchKey" | "NotFound" | "NoSuchUpload"), _) | (None, 404) => {
                 Error::new(ErrorKind::NotFound, format!("{} does not exist in '{conn}'.", capitalise(&what)))
             }

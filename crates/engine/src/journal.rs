@@ -46,7 +46,8 @@ CREATE TABLE IF NOT EXISTS uploads (
     part_size INTEGER,
     algorithm TEXT,
     error TEXT,
-    seen TEXT
+    seen TEXT,
+    error_kind TEXT
 );
 CREATE TABLE IF NOT EXISTS parts (
     upload INTEGER NOT NULL REFERENCES uploads (id) ON DELETE CASCADE,
@@ -75,11 +76,16 @@ const MIGRATE_FROM_1: &str = "
 ALTER TABLE uploads ADD COLUMN seen TEXT;
 ";
 
+/// Journals from before a failure's kind was kept beside its message.
+const MIGRATE_FROM_2: &str = "
+ALTER TABLE uploads ADD COLUMN error_kind TEXT;
+";
+
 const INDEXES: &str = "
 DROP INDEX IF EXISTS uploads_by_owner;
 CREATE INDEX IF NOT EXISTS uploads_by_batch ON uploads (batch, state, id);
 CREATE INDEX IF NOT EXISTS uploads_by_owner_batch ON uploads (owner, batch);
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;
 ";
 
 /// Where an entry stands. Finished and cancelled entries are deleted, not kept.
@@ -131,7 +137,7 @@ pub struct JournalEntry {
     /// The checksum the multipart upload was created with.
     pub checksum: Option<Checksum>,
     /// Why it failed, for a failed entry.
-    pub error: Option<String>,
+    pub error: Option<Error>,
     /// What the destination held when the file was queued (`None` in journals from before this
     /// was recorded).
     pub seen: Option<Seen>,
@@ -203,8 +209,7 @@ impl std::fmt::Debug for Journal {
     }
 }
 
-const ENTRY_COLUMNS: &str =
-    "id, batch, connection, key, path, size, modified_ns, state, sent, upload_id, part_size, algorithm, error, seen";
+const ENTRY_COLUMNS: &str = "id, batch, connection, key, path, size, modified_ns, state, sent, upload_id, part_size, algorithm, error, seen, error_kind";
 
 impl Journal {
     /// Opens (or creates) `<data>/transfers.sqlite3` and registers this process as an owner. A
@@ -471,10 +476,13 @@ impl Journal {
     }
 
     /// Marks a running entry failed, with the message to show.
-    pub fn fail(&self, id: u64, error: &str) -> Result<()> {
+    pub fn fail(&self, id: u64, error: &Error) -> Result<()> {
         blocking(|| {
             self.db()
-                .execute("UPDATE uploads SET state = 'failed', error = ?2 WHERE id = ?1", params![to_i64(id), error])
+                .execute(
+                    "UPDATE uploads SET state = 'failed', error = ?2, error_kind = ?3 WHERE id = ?1",
+                    params![to_i64(id), error.message(), format!("{:?}", error.kind())],
+                )
                 .map(drop)
                 .map_err(db_error)
         })
@@ -495,6 +503,28 @@ impl Journal {
                 )
                 .map(drop)
                 .map_err(db_error)
+        })
+    }
+
+    /// Puts a failed entry back in the queue as a fresh upload to `key`, insisting on `seen` there:
+    /// the person decided what to do about a document that changed while it was uploading.
+    pub fn requeue_to(&self, id: u64, key: &ObjectKey, seen: &Seen) -> Result<()> {
+        blocking(|| {
+            let mut db = self.db();
+            let tx = db.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db_error)?;
+            let changed = tx
+                .execute(
+                    "UPDATE uploads SET state = 'queued', owner = ?2, key = ?3, seen = ?4, sent = 0, upload_id = NULL,
+                       part_size = NULL, algorithm = NULL, error = NULL
+                     WHERE id = ?1 AND state = 'failed'",
+                    params![to_i64(id), self.owner, key.as_str(), seen.encode()],
+                )
+                .map_err(db_error)?;
+            if changed == 0 {
+                return Err(Error::invalid("That upload is not waiting for an answer any more."));
+            }
+            tx.execute("DELETE FROM parts WHERE upload = ?1", [to_i64(id)]).map_err(db_error)?;
+            tx.commit().map_err(db_error)
         })
     }
 
@@ -654,6 +684,9 @@ fn connect(file: &Path) -> rusqlite::Result<rusqlite::Connection> {
     if version < 2 && had_uploads {
         tx.execute_batch(MIGRATE_FROM_1)?;
     }
+    if version < 3 && had_uploads {
+        tx.execute_batch(MIGRATE_FROM_2)?;
+    }
     tx.execute_batch(INDEXES)?;
     tx.commit()?;
     Ok(db)
@@ -713,7 +746,11 @@ fn entry_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<JournalEnt
         upload_id: row.get(9).unwrap_or_default(),
         part_size: row.get::<_, Option<i64>>(10).unwrap_or_default().map(|s| s as u64),
         checksum: algorithm.as_deref().and_then(Checksum::parse),
-        error: row.get(12).unwrap_or_default(),
+        error: row.get::<_, Option<String>>(12).unwrap_or_default().map(|message| {
+            let kind = row.get::<_, Option<String>>(14).unwrap_or_default();
+            let kind = ErrorKind::ALL.into_iter().find(|k| Some(format!("{k:?}")) == kind).unwrap_or(ErrorKind::Io);
+            Error::new(kind, message)
+        }),
         seen: row.get::<_, Option<String>>(13).unwrap_or_default().as_deref().and_then(Seen::decode),
     }))
 }
@@ -814,10 +851,11 @@ mod tests {
         assert!(journal.parts(ids[0]).unwrap().is_empty(), "a restart forgets the parts");
         assert_eq!(journal.get(ids[0]).unwrap().unwrap().upload_id, None);
 
-        journal.fail(ids[0], "boom").unwrap();
+        journal.fail(ids[0], &Error::new(ErrorKind::AlreadyExists, "boom")).unwrap();
         let info = journal.batch(batch).unwrap().unwrap();
         assert_eq!((info.name.as_str(), info.is_folder, info.files, info.failed), ("Reports", true, 2, 1));
-        assert_eq!(journal.failed(batch, 0, 10).unwrap()[0].error.as_deref(), Some("boom"));
+        let failed = journal.failed(batch, 0, 10).unwrap()[0].error.clone().unwrap();
+        assert_eq!((failed.kind(), failed.message()), (ErrorKind::AlreadyExists, "boom"), "the kind survives too");
         journal.requeue(ids[0]).unwrap();
         assert_eq!(journal.queued(batch, 0, 10).unwrap(), ids, "a retried entry is queued again");
         journal.claim(ids[0]).unwrap();

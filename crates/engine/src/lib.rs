@@ -17,6 +17,7 @@ mod check;
 mod checksum;
 mod cleanup;
 mod coffer;
+mod conditional;
 mod connection;
 mod delete;
 mod download;
@@ -31,17 +32,20 @@ mod open_cache;
 mod queue;
 mod retry;
 mod seen;
+mod settings;
 mod share;
 mod stat;
 mod transfers;
 mod upload;
+mod uploader;
 mod walk;
 
 pub use bucket::Bucket;
 pub use check::Access;
 pub use checksum::Checksum;
 pub use cleanup::Cleanup;
-pub use coffer::{Coffer, ConnectionInfo, Dirs};
+pub use coffer::{Coffer, ConnectionCheck, ConnectionInfo, Dirs};
+pub use conditional::{WriteGuard, WriteGuards};
 pub use connection::{Addressing, Connection, ConnectionStore, CredentialSource, LOCAL_VAULT};
 pub use delete::{DeleteFailure, DeletePlan, DeleteSummary, Deleted, Target};
 pub use download::safe_path;
@@ -52,15 +56,17 @@ pub use keychain::{AccessKey, KeychainEntry};
 pub use list::{Depth, Entry};
 pub use local_vault::{LOCAL_BUCKET, LocalVault};
 pub use open_cache::{KEEP_OPENED, OpenCache, RUNS_CODE, runs_code};
-pub use queue::{Enqueued, Item, Queue};
+pub use queue::{Enqueued, Item, OnConflict, Queue};
 pub use seen::Seen;
+pub use settings::{Settings, SettingsFile};
 pub use share::{DEFAULT_EXPIRY, MAX_EXPIRY, ShareLink};
-pub use stat::ObjectInfo;
+pub use stat::{ObjectInfo, Uploader};
 pub use transfers::{
     ConflictChoice, FileUpdate, GroupState, GroupUpdate, Resumed, Selection, SelectionItem, SkippedFile,
-    TransferReport, TransferState, Transfers,
+    TransferReport, TransferState, Transfers, UploadStarted,
 };
 pub use upload::{Events, FileOutcome, Progress, Tally, UploadFailure, UploadOptions, Uploaded, content_type};
+pub use uploader::default_name as default_uploader_name;
 
 /// Re-exported so callers can cancel uploads and downloads without naming another crate.
 pub use tokio_util::sync::CancellationToken;

@@ -16,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::bucket::Bucket;
 use crate::checksum::{Checksum, composite, looks_like_md5, unquote};
+use crate::conditional::Precondition;
 use crate::error::{Error, ErrorKind, Result};
 use crate::journal::RecordedPart;
 use crate::retry::until_cancelled;
@@ -153,6 +154,7 @@ impl Run<'_> {
                     .key(full_key)
                     .content_type(content_type(job.path()))
                     .metadata("mtime", job.snapshot.mtime_metadata())
+                    .metadata(crate::uploader::UPLOADED_BY, crate::uploader::encode(self.uploaded_by))
                     .set_checksum_algorithm(algorithm.clone());
                 async move { request.send().await.map_err(|e| ctx.sdk(e)) }
             })
@@ -255,7 +257,7 @@ impl Run<'_> {
             .try_collect()
             .await?;
         job.snapshot.ensure_unchanged(job.path()).await?;
-        job.ensure_destination_unchanged(bucket).await?;
+        let precondition = job.precondition(bucket).await?;
 
         let mut parts = kept;
         parts.extend(sent);
@@ -272,17 +274,29 @@ impl Run<'_> {
             .collect();
         let output = retry
             .send(|| {
-                let request = bucket
+                let mut request = bucket
                     .client
                     .complete_multipart_upload()
                     .bucket(&bucket.conn.bucket)
                     .key(full_key)
                     .upload_id(upload_id)
                     .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(completed.clone())).build());
+                match &precondition {
+                    Some(Precondition::Absent) => request = request.if_none_match("*"),
+                    Some(Precondition::Etag(etag)) => request = request.if_match(etag),
+                    None => {}
+                }
                 async move { request.send().await.map_err(|e| ctx.sdk(e)) }
             })
-            .await?;
-        let etag = output.e_tag.clone().unwrap_or_default();
+            .await;
+        let etag = match output {
+            Ok(output) => output.e_tag.unwrap_or_default(),
+            // A retried completion can find its own first try, whose answer was lost.
+            Err(e) if e.kind() == ErrorKind::AlreadyExists && precondition.is_some() => {
+                job.stored_by_an_earlier_attempt(bucket).await?.ok_or(e)?
+            }
+            Err(e) => return Err(e),
+        };
         self.verify(job, full_key, &parts, checksum, &etag, retry).await?;
         Ok(Uploaded { key: job.key().clone(), size, etag, parts_resumed, restarted: false })
     }

@@ -11,16 +11,18 @@
 use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use futures::StreamExt;
+use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
 use crate::bucket::Bucket;
 use crate::checksum::{looks_like_md5, md5_file, unquote};
 use crate::error::{Error, ErrorKind, Result};
 use crate::journal::{BatchInfo, Journal, JournalEntry, NewEntry};
-use crate::key::Prefix;
-use crate::seen::SeenKeys;
+use crate::key::{ObjectKey, Prefix};
+use crate::seen::{Seen, SeenKeys};
 use crate::upload::{Events, FileJob, FileOutcome, Limits, Run, Snapshot, UploadFailure, UploadOptions, Uploaded};
 use crate::walk::{Found, walk};
 
@@ -46,14 +48,34 @@ impl Item {
     }
 }
 
+/// What to do with a file whose name is already taken in the bucket when it is queued.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum OnConflict {
+    /// Refuse that file with a message; the others go on. Nothing is replaced unasked.
+    #[default]
+    Refuse,
+    /// Replace the document, but only the version seen now: a later change by someone else wins.
+    Replace,
+    /// Store it beside the document as "name (1).ext".
+    KeepBoth,
+    /// Leave the document alone and skip the file.
+    Skip,
+}
+
 /// What [`Queue::enqueue`] recorded, and what it could not.
 #[derive(Clone, Debug)]
 pub struct Enqueued {
     /// The batch, with its files and bytes.
     pub batch: BatchInfo,
     /// Files that will not be uploaded (unreadable, a link out of the folder, a name S3 cannot
-    /// take), each with the reason.
+    /// take, a taken name under [`OnConflict::Refuse`]), each with the reason.
     pub refused: Vec<UploadFailure>,
+    /// Files left out because their name was taken, under [`OnConflict::Skip`].
+    pub skipped: u64,
+    /// Files stored under another name than their own (two of one name in the batch, or
+    /// [`OnConflict::KeepBoth`]): the file and the key it goes to.
+    pub renamed: Vec<(PathBuf, ObjectKey)>,
 }
 
 /// The journal plus the limits every upload of this process shares.
@@ -63,12 +85,25 @@ pub struct Queue {
     limits: Limits,
     /// The cancel switch of each file in flight; nothing else is kept per file.
     running: Mutex<HashMap<u64, CancellationToken>>,
+    /// Recorded with every document as its uploader; a run takes the name current when it starts.
+    uploaded_by: std::sync::RwLock<String>,
 }
 
 impl Queue {
     /// A queue over `journal` with these limits, shared by every run of this process.
     pub fn new(journal: Arc<Journal>, options: UploadOptions) -> Self {
-        Self { limits: Limits::new(&options), journal, options, running: Mutex::default() }
+        Self {
+            limits: Limits::new(&options),
+            journal,
+            options,
+            running: Mutex::default(),
+            uploaded_by: std::sync::RwLock::new(crate::uploader::default_name()),
+        }
+    }
+
+    /// Who later runs record as the uploader (the person's display name).
+    pub fn set_uploaded_by(&self, name: &str) {
+        *self.uploaded_by.write().unwrap_or_else(std::sync::PoisonError::into_inner) = name.to_owned();
     }
 
     /// The journal the queue reads and writes.
@@ -78,16 +113,32 @@ impl Queue {
 
     /// Records `items` (folders with every file under them) as one batch for upload to `dest` in
     /// `bucket`: a folder goes to `dest/<its name>/…`. What each destination key holds now is
-    /// recorded too, so a resumed or retried file never replaces a document changed since. Files
-    /// are recorded as they are walked, a chunk at a time; nothing is sent yet.
+    /// recorded too, and every write insists on it, so nothing changed since is overwritten; a name
+    /// taken now is handled as `on_conflict` says. Two items of one name never overwrite each
+    /// other: the later ones are numbered. Files are recorded as they are walked, a chunk at a
+    /// time; nothing is sent yet.
     pub async fn enqueue(
         &self,
         bucket: &Bucket,
         dest: &Prefix,
         label: &str,
         is_folder: bool,
-        items: Vec<Item>,
+        mut items: Vec<Item>,
+        on_conflict: OnConflict,
     ) -> Result<Enqueued> {
+        let mut renamed = Vec::new();
+        let mut names = std::collections::HashSet::new();
+        for item in &mut items {
+            let folder = item.path.is_dir();
+            let mut n = 0;
+            while !names.insert(if n == 0 { item.name.clone() } else { numbered(&item.name, n, folder) }) {
+                n += 1;
+            }
+            if n > 0 {
+                item.name = numbered(&item.name, n, folder);
+                renamed.extend(dest.join(&item.name).ok().map(|key| (item.path.clone(), key)));
+            }
+        }
         let (mut folders, mut files) = (Vec::new(), Vec::new());
         for item in &items {
             // A name S3 cannot take is refused when recorded, with the file it belongs to.
@@ -97,12 +148,18 @@ impl Queue {
                 files.extend(dest.join(&item.name).ok());
             }
         }
-        let seen = bucket.seen(&folders, &files).await?;
+        // Numbering needs every name of the folder, not just the files' own.
+        let seen = bucket.seen(&folders, &files, on_conflict == OnConflict::KeepBoth).await?;
         let journal = Arc::clone(&self.journal);
         let (connection, dest, label) = (bucket.connection().name.clone(), dest.clone(), label.to_owned());
-        tokio::task::spawn_blocking(move || record(&journal, &connection, &dest, &label, is_folder, &items, &seen))
-            .await
-            .expect("recording does not panic")
+        let mut enqueued = tokio::task::spawn_blocking(move || {
+            record(&journal, &connection, &dest, &label, is_folder, &items, &Placing::new(&seen, on_conflict))
+        })
+        .await
+        .expect("recording does not panic")?;
+        renamed.append(&mut enqueued.renamed);
+        enqueued.renamed = renamed;
+        Ok(enqueued)
     }
 
     /// Takes over the entries of processes that died (crashed, killed, switched off) and returns the
@@ -149,7 +206,8 @@ impl Queue {
         events: &dyn Events,
         cancel: &CancellationToken,
     ) -> Result<()> {
-        let run = Run { bucket, options: &self.options, limits: &self.limits, events };
+        let uploaded_by = self.uploaded_by.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        let run = Run { bucket, uploaded_by: &uploaded_by, options: &self.options, limits: &self.limits, events };
         let run = &run;
         let in_flight = self.options.files_in_flight.max(1);
         let mut page = VecDeque::new();
@@ -203,7 +261,7 @@ impl Queue {
         let recorded = match &result {
             Ok(_) => self.journal.remove(id),
             Err(e) if e.kind() == ErrorKind::Cancelled => self.journal.remove(id),
-            Err(e) => self.journal.fail(id, e.message()),
+            Err(e) => self.journal.fail(id, e),
         };
         let journal_failed = recorded.as_ref().err().cloned();
         let result = match recorded {
@@ -274,6 +332,57 @@ async fn already_stored(bucket: &Bucket, entry: &JournalEntry, snapshot: Snapsho
     Ok(unquote(&info.etag) == digest)
 }
 
+/// Where a file goes, given what its key holds and the batch's policy.
+enum Placed {
+    Record(ObjectKey, Seen),
+    Skip,
+    Refuse(Error),
+    Renamed(ObjectKey),
+}
+
+struct Placing<'a> {
+    seen: &'a SeenKeys,
+    on_conflict: OnConflict,
+    /// Keys given to renamed files, so two renamed files never get the same number.
+    given: Mutex<std::collections::HashSet<String>>,
+}
+
+impl<'a> Placing<'a> {
+    fn new(seen: &'a SeenKeys, on_conflict: OnConflict) -> Self {
+        Self { seen, on_conflict, given: Mutex::default() }
+    }
+
+    fn place(&self, key: ObjectKey) -> Placed {
+        let seen = self.seen.get(&key);
+        // A key given to a renamed file of this batch is as taken as one in the bucket.
+        let given = self.given.lock().unwrap_or_else(std::sync::PoisonError::into_inner).contains(key.as_str());
+        if seen == Seen::Absent && !given {
+            return Placed::Record(key, seen);
+        }
+        match self.on_conflict {
+            OnConflict::Replace => Placed::Record(key, seen),
+            OnConflict::Skip => Placed::Skip,
+            OnConflict::Refuse => Placed::Refuse(Error::new(
+                ErrorKind::AlreadyExists,
+                format!("'{key}' already exists, so it was not replaced; choose replace, keep-both or skip."),
+            )),
+            OnConflict::KeepBoth => {
+                let mut given = self.given.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                let folder = key.folder();
+                // "a (1).txt" taken goes on as "a (2).txt", not "a (1) (1).txt".
+                let name = unnumbered(key.name());
+                for n in 1..10_000 {
+                    let Ok(candidate) = folder.join(&numbered(&name, n, false)) else { break };
+                    if self.seen.get(&candidate) == Seen::Absent && given.insert(candidate.as_str().to_owned()) {
+                        return Placed::Renamed(candidate);
+                    }
+                }
+                Placed::Refuse(Error::invalid(format!("No free name like '{key}' is left in its folder.")))
+            }
+        }
+    }
+}
+
 /// Walks `items` and records every file in chunks, so nothing the size of a folder is held.
 fn record(
     journal: &Journal,
@@ -282,16 +391,34 @@ fn record(
     label: &str,
     is_folder: bool,
     items: &[Item],
-    seen: &SeenKeys,
+    placing: &Placing<'_>,
 ) -> Result<Enqueued> {
     let id = journal.new_batch(connection, label, is_folder)?;
     let mut refused = Vec::new();
+    let mut renamed = Vec::new();
+    let mut skipped = 0;
     let mut chunk = Vec::with_capacity(CHUNK);
+    let mut add =
+        |path: PathBuf, key: Result<ObjectKey>, size: u64, modified: SystemTime, chunk: &mut Vec<NewEntry>| {
+            let key = match key {
+                Ok(key) => key,
+                Err(error) => return refused.push(UploadFailure { path, error }),
+            };
+            match placing.place(key) {
+                Placed::Record(key, seen) => chunk.push(NewEntry { path, key, size, modified, seen }),
+                Placed::Renamed(key) => {
+                    renamed.push((path.clone(), key.clone()));
+                    chunk.push(NewEntry { path, key, size, modified, seen: Seen::Absent });
+                }
+                Placed::Skip => skipped += 1,
+                Placed::Refuse(error) => refused.push(UploadFailure { path, error }),
+            }
+        };
     for item in items {
         let meta = match std::fs::metadata(&item.path) {
             Ok(meta) => meta,
             Err(e) => {
-                refused.push(UploadFailure { path: item.path.clone(), error: Error::local_io(&item.path, &e) });
+                add(item.path.clone(), Err(Error::local_io(&item.path, &e)), 0, UNIX_EPOCH, &mut chunk);
                 continue;
             }
         };
@@ -299,11 +426,10 @@ fn record(
             let base = dest.child(&item.name)?;
             walk(&item.path, |found| {
                 match found {
-                    Found::File { path, relative, size, modified } => match base.join(&relative) {
-                        Ok(key) => chunk.push(NewEntry { path, seen: seen.get(&key), key, size, modified }),
-                        Err(error) => refused.push(UploadFailure { path, error }),
-                    },
-                    Found::Skipped { path, error } => refused.push(UploadFailure { path, error }),
+                    Found::File { path, relative, size, modified } => {
+                        add(path, base.join(&relative), size, modified, &mut chunk);
+                    }
+                    Found::Skipped { path, error } => add(path, Err(error), 0, UNIX_EPOCH, &mut chunk),
                 }
                 if chunk.len() == CHUNK {
                     journal.add(id, chunk.drain(..))?;
@@ -313,24 +439,35 @@ fn record(
         } else {
             // A file that cannot be read now is still recorded: it fails on its own when its turn
             // comes, with its own message.
-            let modified = meta.modified().unwrap_or(std::time::UNIX_EPOCH);
-            match dest.join(&item.name) {
-                Ok(key) => {
-                    chunk.push(NewEntry {
-                        path: item.path.clone(),
-                        seen: seen.get(&key),
-                        key,
-                        size: meta.len(),
-                        modified,
-                    });
-                }
-                Err(error) => refused.push(UploadFailure { path: item.path.clone(), error }),
-            }
+            let modified = meta.modified().unwrap_or(UNIX_EPOCH);
+            add(item.path.clone(), dest.join(&item.name), meta.len(), modified, &mut chunk);
         }
     }
     journal.add(id, chunk.drain(..))?;
     let batch = journal.batch(id)?.ok_or_else(|| Error::new(ErrorKind::Io, "The batch vanished from the journal."))?;
-    Ok(Enqueued { batch, refused })
+    Ok(Enqueued { batch, refused, skipped, renamed })
+}
+
+/// "report (2).pdf" → "report.pdf": the name a numbered copy was numbered from.
+fn unnumbered(name: &str) -> String {
+    let (stem, ext) = match name.rfind('.').filter(|&i| i > 0) {
+        Some(dot) => name.split_at(dot),
+        None => (name, ""),
+    };
+    let base = stem
+        .strip_suffix(')')
+        .and_then(|s| s.rsplit_once(" ("))
+        .filter(|(_, n)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+        .map_or(stem, |(base, _)| base);
+    format!("{base}{ext}")
+}
+
+/// "report.pdf" → "report (n).pdf"; folders and names without an extension get the number at the end.
+pub(crate) fn numbered(name: &str, n: u32, is_folder: bool) -> String {
+    match name.rfind('.').filter(|&i| i > 0 && !is_folder) {
+        Some(dot) => format!("{} ({n}){}", &name[..dot], &name[dot..]),
+        None => format!("{name} ({n})"),
+    }
 }
 
 /// A dropped or picked path's own name (for a folder given as `.` or `dir/..`, its real name).
@@ -342,4 +479,19 @@ pub(crate) fn local_name(path: &Path) -> Result<String> {
     named.and_then(|n| n.to_str().map(str::to_owned)).ok_or_else(|| {
         Error::invalid(format!("'{}' has no usable name; upload what is inside it instead.", path.display()))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unnumbered;
+
+    #[test]
+    fn numbered_copies_are_numbered_from_their_original() {
+        assert_eq!(unnumbered("a (1).txt"), "a.txt");
+        assert_eq!(unnumbered("report (12).pdf"), "report.pdf");
+        assert_eq!(unnumbered("README (3)"), "README");
+        assert_eq!(unnumbered("plan (draft).pdf"), "plan (draft).pdf");
+        assert_eq!(unnumbered("a ().txt"), "a ().txt");
+        assert_eq!(unnumbered("plain.txt"), "plain.txt");
+    }
 }

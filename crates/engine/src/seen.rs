@@ -3,8 +3,9 @@
 //!
 //! The design decision that matters: the state is taken **at queue time** with as few requests as
 //! possible (one listing per dropped folder, one HEAD per dropped file, one listing for many
-//! files) and checked only when a file is sent a second time, right before the request that would
-//! make it visible. A first attempt costs nothing extra.
+//! files), and every write insists on it: as a precondition the server enforces, or where it does
+//! not, by a check right before the request that would make the upload visible
+//! ([`crate::conditional`]).
 
 use std::collections::HashMap;
 
@@ -101,15 +102,16 @@ impl SeenKeys {
 }
 
 impl Bucket {
-    /// What is stored now where `folders` (each with everything under it) and `files` would go.
-    pub(crate) async fn seen(&self, folders: &[Prefix], files: &[ObjectKey]) -> Result<SeenKeys> {
+    /// What is stored now where `folders` (each with everything under it) and `files` would go;
+    /// with `siblings`, also everything beside the files (to choose free names among).
+    pub(crate) async fn seen(&self, folders: &[Prefix], files: &[ObjectKey], siblings: bool) -> Result<SeenKeys> {
         let mut seen = HashMap::new();
         for folder in folders {
             for entry in self.list(folder, Depth::Recursive).await? {
                 seen.insert(entry.key.clone(), Seen::from_entry(&entry));
             }
         }
-        if files.len() > LOOKUPS {
+        if siblings || files.len() > LOOKUPS {
             let mut parents: Vec<Prefix> = files.iter().map(ObjectKey::folder).collect();
             parents.sort_by(|a, b| a.as_str().cmp(b.as_str()));
             parents.dedup();
@@ -134,7 +136,7 @@ impl Bucket {
         Ok(SeenKeys(seen))
     }
 
-    async fn seen_now(&self, key: &ObjectKey) -> Result<Seen> {
+    pub(crate) async fn seen_now(&self, key: &ObjectKey) -> Result<Seen> {
         match self.stat(key).await {
             Ok(info) => Ok(Seen::from_info(&info)),
             Err(e) if e.kind() == ErrorKind::NotFound => Ok(Seen::Absent),
@@ -142,18 +144,24 @@ impl Bucket {
         }
     }
 
-    /// Refuses to complete an upload of `key` if what is stored there is no longer what was seen
-    /// when it was queued, unless it is this very file (an earlier attempt that got through:
-    /// same size and the file's own modification time in the metadata).
-    pub(crate) async fn ensure_still(&self, key: &ObjectKey, seen: &Seen, size: u64, modified_ms: i64) -> Result<()> {
+    /// What is stored at `key` now, or an `AlreadyExists` error if it is no longer what was seen
+    /// when the upload was queued. `ours` (size, file modification time in ms) recognises this very
+    /// file stored by an earlier attempt, which is no change by anyone else.
+    pub(crate) async fn ensure_still(&self, key: &ObjectKey, seen: &Seen, ours: Option<(u64, i64)>) -> Result<Seen> {
         let now = match self.stat(key).await {
-            Ok(info) if info.size == size && info.file_modified_ms == Some(modified_ms) => return Ok(()),
-            Ok(info) => Seen::from_info(&info),
+            Ok(info) => {
+                let mine = ours.is_some_and(|(size, ms)| info.size == size && info.file_modified_ms == Some(ms));
+                let now = Seen::from_info(&info);
+                if mine {
+                    return Ok(now);
+                }
+                now
+            }
             Err(e) if e.kind() == ErrorKind::NotFound => Seen::Absent,
             Err(e) => return Err(e),
         };
         if seen.same_as(&now) {
-            return Ok(());
+            return Ok(now);
         }
         let what = if now == Seen::Absent { "was deleted" } else { "was changed or added by someone else" };
         Err(Error::new(

@@ -23,6 +23,8 @@ pub struct ObjectInfo {
     /// The local file's modification time when it was uploaded (`x-amz-meta-mtime`), in
     /// milliseconds since the epoch.
     pub file_modified_ms: Option<i64>,
+    /// Who uploaded it, where Coffer (or anyone setting `x-amz-meta-uploaded-by`) recorded it.
+    pub uploaded_by: Option<String>,
 }
 
 impl Bucket {
@@ -44,6 +46,12 @@ impl Bucket {
             .and_then(|v| v.trim().parse::<f64>().ok())
             .filter(|s| s.is_finite())
             .map(|s| (s * 1000.0) as i64);
+        let uploaded_by = head
+            .metadata
+            .as_ref()
+            .and_then(|m| m.get(crate::uploader::UPLOADED_BY))
+            .map(|v| crate::uploader::decode(v))
+            .filter(|v| !v.is_empty());
         Ok(ObjectInfo {
             key: key.clone(),
             size: head.content_length.unwrap_or(0).max(0) as u64,
@@ -51,6 +59,39 @@ impl Bucket {
             etag: head.e_tag.unwrap_or_default(),
             last_modified_ms: head.last_modified.and_then(|t| t.to_millis().ok()),
             file_modified_ms,
+            uploaded_by,
         })
+    }
+}
+
+/// Who uploaded one document, for the dashboard's "Added by" column.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Uploader {
+    /// The key asked about.
+    pub key: String,
+    /// The recorded uploader; `None` where nobody was recorded or the document is gone.
+    pub uploaded_by: Option<String>,
+}
+
+/// HEAD requests in flight at once for [`Bucket::uploaders`].
+const HEADS_IN_FLIGHT: usize = 8;
+
+impl Bucket {
+    /// Who uploaded each of `keys`. Listings carry no metadata, so this asks for each document
+    /// (a few at a time); the page asks only for the rows it shows.
+    pub async fn uploaders(&self, keys: Vec<ObjectKey>) -> Vec<Uploader> {
+        use futures::StreamExt;
+        futures::stream::iter(keys)
+            .map(|key| {
+                let bucket = self.clone();
+                async move {
+                    let uploaded_by = bucket.stat(&key).await.ok().and_then(|info| info.uploaded_by);
+                    Uploader { key: String::from(key), uploaded_by }
+                }
+            })
+            .buffered(HEADS_IN_FLIGHT)
+            .collect()
+            .await
     }
 }

@@ -22,7 +22,8 @@ use crate::bucket::Bucket;
 use crate::error::{Error, ErrorKind, Result};
 use crate::journal::{BatchInfo, JournalEntry};
 use crate::key::{ObjectKey, Prefix};
-use crate::queue::{Item, Queue, local_name};
+use crate::queue::{Item, OnConflict, Queue, local_name};
+use crate::seen::Seen;
 use crate::upload::{Events, FileOutcome, Progress, Tally};
 use crate::walk::{Found, walk};
 
@@ -184,6 +185,17 @@ pub struct Resumed {
     pub journal_in_memory: Option<String>,
 }
 
+/// What [`Transfers::upload_selection`] started, and what it must ask about again.
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct UploadStarted {
+    /// One group per item that was queued.
+    pub groups: Vec<GroupUpdate>,
+    /// Items whose names were free when the person was asked and are taken now: not uploaded,
+    /// to be asked about again.
+    pub ask_again: Option<Selection>,
+}
+
 /// One dropped item while the app runs.
 struct Group {
     info: BatchInfo,
@@ -304,27 +316,43 @@ impl Transfers {
     }
 
     /// Queues selection `id` for `dest`, one group per item, and starts uploading; returns the
-    /// groups at once. Items whose names are taken follow `choices` (keyed by item name); a taken
-    /// name without a choice is skipped, never overwritten. The selection is let go of.
+    /// groups at once. Items whose names are taken follow `choices` (keyed by item name). A name
+    /// that became taken after the person answered (no choice for it) is not uploaded: it comes
+    /// back as a new selection to ask about again. Two items of one name in one drop never
+    /// overwrite each other: the later ones are numbered. The selection is let go of.
     pub async fn upload_selection(
         self: &Arc<Self>,
         id: u64,
         bucket: &Bucket,
         dest: &Prefix,
         choices: &HashMap<String, ConflictChoice>,
-    ) -> Result<Vec<GroupUpdate>> {
+    ) -> Result<UploadStarted> {
         let paths = lock(&self.selections).remove(&id).ok_or_else(selection_gone)?;
-        let mut started = Vec::new();
+        let mut groups = Vec::new();
+        let mut ask_again = Vec::new();
+        let mut used = std::collections::HashSet::new();
         for path in paths {
             let name = local_name(&path)?;
             let is_folder = path.is_dir();
-            let stored = match (taken(bucket, dest, &name, is_folder).await?, choices.get(&name)) {
-                (false, _) | (true, Some(ConflictChoice::Replace)) => name,
-                (true, Some(ConflictChoice::KeepBoth)) => free_name(bucket, dest, &name, is_folder).await?,
-                (true, Some(ConflictChoice::Skip) | None) => continue,
+            let (stored, on_conflict) = if used.contains(&name) {
+                (free_name(bucket, dest, &name, is_folder, &used).await?, OnConflict::Refuse)
+            } else {
+                match (taken(bucket, dest, &name, is_folder).await?, choices.get(&name)) {
+                    (false, _) => (name, OnConflict::Refuse),
+                    (true, Some(ConflictChoice::Replace)) => (name, OnConflict::Replace),
+                    (true, Some(ConflictChoice::KeepBoth)) => {
+                        (free_name(bucket, dest, &name, is_folder, &used).await?, OnConflict::Refuse)
+                    }
+                    (true, Some(ConflictChoice::Skip)) => continue,
+                    (true, None) => {
+                        ask_again.push(path);
+                        continue;
+                    }
+                }
             };
+            used.insert(stored.clone());
             let item = Item { path, name: stored.clone() };
-            let enqueued = self.queue.enqueue(bucket, dest, &stored, is_folder, vec![item]).await?;
+            let enqueued = self.queue.enqueue(bucket, dest, &stored, is_folder, vec![item], on_conflict).await?;
             let skipped_total = enqueued.refused.len() as u64;
             let skipped = enqueued
                 .refused
@@ -334,10 +362,16 @@ impl Transfers {
                 .collect();
             let group = self.add_group(enqueued.batch, bucket.clone());
             *lock(&group.skipped) = (skipped, skipped_total);
-            started.push(group.update());
+            groups.push(group.update());
             self.start(group);
         }
-        Ok(started)
+        let ask_again = if ask_again.is_empty() {
+            None
+        } else {
+            let again = self.add_selection(ask_again);
+            Some(self.inspect(again, bucket, dest).await?)
+        };
+        Ok(UploadStarted { groups, ask_again })
     }
 
     /// Takes over uploads that an earlier run of Coffer (or a `coffer put`) left, and runs the
@@ -385,6 +419,35 @@ impl Transfers {
         let entry = self.queue.journal().get(id)?.ok_or_else(transfer_gone)?;
         let group = self.group(entry.batch)?;
         self.queue.retry(id)?;
+        group.tally.retried(1);
+        self.start_again(group);
+        Ok(())
+    }
+
+    /// Who later uploads record as the uploader.
+    pub fn set_uploaded_by(&self, name: &str) {
+        self.queue.set_uploaded_by(name);
+    }
+
+    /// Answers for a file that failed because its document changed in the bucket while it was
+    /// uploading (or its name was taken): replace the version there now, store it beside it under
+    /// a free name, or skip it.
+    pub async fn resolve(self: &Arc<Self>, id: u64, choice: ConflictChoice) -> Result<()> {
+        let journal = self.queue.journal();
+        let entry = journal.get(id)?.ok_or_else(transfer_gone)?;
+        let group = self.group(entry.batch)?;
+        match choice {
+            ConflictChoice::Skip => return self.cancel(id),
+            ConflictChoice::Replace => {
+                let seen = group.bucket.seen_now(&entry.key).await?;
+                journal.requeue_to(id, &entry.key, &seen)?;
+            }
+            ConflictChoice::KeepBoth => {
+                let folder = entry.key.folder();
+                let name = free_name(&group.bucket, &folder, entry.key.name(), false, &Default::default()).await?;
+                journal.requeue_to(id, &folder.join(&name)?, &Seen::Absent)?;
+            }
+        }
         group.tally.retried(1);
         self.start_again(group);
         Ok(())
@@ -530,9 +593,8 @@ impl Transfers {
             let Some(last) = failed.last() else { return Ok(()) };
             after = last.id;
             for entry in &failed {
-                // The journal keeps the message, not the kind, of why a file failed.
                 let error = (state == TransferState::Failed)
-                    .then(|| Error::new(ErrorKind::Io, entry.error.clone().unwrap_or_default()));
+                    .then(|| entry.error.clone().unwrap_or_else(|| Error::new(ErrorKind::Io, "It failed.")));
                 self.note_file(file_update(entry, state, error, None));
             }
             self.flush(true);
@@ -689,25 +751,21 @@ async fn exists(bucket: &Bucket, key: &ObjectKey) -> Result<bool> {
     }
 }
 
-/// The first of "name (1).ext", "name (2).ext", … that is free in `dest`.
-async fn free_name(bucket: &Bucket, dest: &Prefix, name: &str, is_folder: bool) -> Result<String> {
+/// The first of "name (1).ext", "name (2).ext", … that is free in `dest` and not among `used`.
+async fn free_name(
+    bucket: &Bucket,
+    dest: &Prefix,
+    name: &str,
+    is_folder: bool,
+    used: &std::collections::HashSet<String>,
+) -> Result<String> {
     for n in 1..10_000 {
-        let candidate = numbered(name, n, is_folder);
-        if !taken(bucket, dest, &candidate, is_folder).await? {
+        let candidate = crate::queue::numbered(name, n, is_folder);
+        if !used.contains(&candidate) && !taken(bucket, dest, &candidate, is_folder).await? {
             return Ok(candidate);
         }
     }
     Err(Error::invalid(format!("No free name like '{name}' is left in this folder.")))
-}
-
-/// "report.pdf" → "report (n).pdf"; folders and names without an extension get the number at the end.
-///
-/// A leading dot (".env") is part of the name, not an extension.
-fn numbered(name: &str, n: u32, is_folder: bool) -> String {
-    match name.rfind('.').filter(|&i| i > 0 && !is_folder) {
-        Some(dot) => format!("{} ({n}){}", &name[..dot], &name[dot..]),
-        None => format!("{name} ({n})"),
-    }
 }
 
 fn selection_gone() -> Error {
@@ -724,7 +782,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 #[cfg(test)]
 mod tests {
-    use super::numbered;
+    use crate::queue::numbered;
 
     #[test]
     fn keep_both_names_number_before_the_extension() {

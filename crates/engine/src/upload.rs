@@ -19,10 +19,12 @@ use tokio_util::sync::CancellationToken;
 
 use crate::bucket::Bucket;
 use crate::checksum::{Body, Checksum, looks_like_md5, unquote};
+use crate::conditional::Precondition;
 use crate::error::{Error, ErrorKind, Result};
 use crate::journal::{Journal, JournalEntry};
 use crate::key::ObjectKey;
 use crate::retry::{Retry, until_cancelled};
+use crate::uploader::UPLOADED_BY;
 
 pub(crate) const MIB: u64 = 1024 * 1024;
 
@@ -329,21 +331,31 @@ impl FileJob<'_> {
         &self.entry.key
     }
 
-    /// Right before the request that makes the upload visible: a file sent before (resumed after a
-    /// crash, or retried) must not replace a document that changed on the server since it was
-    /// queued. A first attempt is not checked; it goes out moments after the person decided.
-    pub(crate) async fn ensure_destination_unchanged(&self, bucket: &Bucket) -> Result<()> {
-        match (&self.entry.seen, self.entry.sent) {
-            (Some(seen), true) => {
-                let modified_ms = self
-                    .snapshot
-                    .modified
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-                bucket.ensure_still(self.key(), seen, self.snapshot.size, modified_ms).await
-            }
-            _ => Ok(()),
+    /// After a conditional write was refused: whether what is there is this very file, stored by
+    /// an attempt whose answer was lost (a retried request then finds its own first try), with its
+    /// ETag. Same size and the file's own modification time in the metadata.
+    pub(crate) async fn stored_by_an_earlier_attempt(&self, bucket: &Bucket) -> Result<Option<String>> {
+        let modified = self.snapshot.modified.duration_since(UNIX_EPOCH).unwrap_or_default();
+        let ms = i64::try_from(modified.as_millis()).unwrap_or(i64::MAX);
+        match bucket.stat(self.key()).await {
+            Ok(info) if info.size == self.snapshot.size && info.file_modified_ms == Some(ms) => Ok(Some(info.etag)),
+            Ok(_) => Ok(None),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
         }
+    }
+
+    /// Right before the request that makes the upload visible: what the destination must hold for
+    /// the write to go ahead, so a document a colleague changed since the file was queued is never
+    /// replaced. `None` for entries of journals from before this was recorded.
+    pub(crate) async fn precondition(&self, bucket: &Bucket) -> Result<Option<Precondition>> {
+        let Some(seen) = &self.entry.seen else { return Ok(None) };
+        // Resumed or retried: an earlier attempt may have stored this very file.
+        let ours = self.entry.sent.then(|| {
+            let modified = self.snapshot.modified.duration_since(UNIX_EPOCH).unwrap_or_default();
+            (self.snapshot.size, i64::try_from(modified.as_millis()).unwrap_or(i64::MAX))
+        });
+        bucket.precondition(self.key(), seen, ours).await
     }
 }
 
@@ -351,6 +363,8 @@ impl FileJob<'_> {
 /// switch.
 pub(crate) struct Run<'a> {
     pub(crate) bucket: &'a Bucket,
+    /// Recorded with every document as its uploader.
+    pub(crate) uploaded_by: &'a str,
     pub(crate) options: &'a UploadOptions,
     pub(crate) limits: &'a Limits,
     pub(crate) events: &'a dyn Events,
@@ -384,7 +398,7 @@ impl Run<'_> {
         let known = bucket.integrity.get();
         let body = until_cancelled(cancel, read_body(job.path(), 0, size, known != Some(Checksum::Crc32c))).await?;
         job.snapshot.ensure_unchanged(job.path()).await?;
-        job.ensure_destination_unchanged(bucket).await?;
+        let precondition = job.precondition(bucket).await?;
         let waiting = |w| self.events.waiting(id, w);
         let output = self
             .retry(cancel, &waiting)
@@ -396,14 +410,32 @@ impl Run<'_> {
                     .key(full_key)
                     .content_type(content_type(job.path()))
                     .metadata("mtime", job.snapshot.mtime_metadata())
+                    .metadata(UPLOADED_BY, crate::uploader::encode(self.uploaded_by))
                     .set_content_md5(body.md5_base64())
                     .body(ByteStream::from(body.bytes.clone()));
                 if known != Some(Checksum::Md5) {
                     request = request.checksum_crc32_c(body.crc_base64());
                 }
+                match &precondition {
+                    Some(Precondition::Absent) => request = request.if_none_match("*"),
+                    Some(Precondition::Etag(etag)) => request = request.if_match(etag),
+                    None => {}
+                }
                 async move { request.customize().disable_payload_signing().send().await.map_err(|e| ctx.sdk(e)) }
             })
-            .await?;
+            .await;
+        let output = match output {
+            Err(e) if e.kind() == ErrorKind::AlreadyExists && precondition.is_some() => {
+                return match job.stored_by_an_earlier_attempt(bucket).await? {
+                    Some(etag) => {
+                        self.events.bytes(id, size);
+                        Ok(Uploaded { key: job.key().clone(), size, etag, parts_resumed: 0, restarted: false })
+                    }
+                    None => Err(e),
+                };
+            }
+            other => other?,
+        };
         if known.is_none() {
             bucket.integrity.learn(&body.crc_base64(), output.checksum_crc32_c.as_deref());
         }

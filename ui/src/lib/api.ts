@@ -9,23 +9,26 @@ import { Channel, invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import { toCofferError } from './errors';
 import type {
-  Access,
   Cleanup,
   ConflictChoice,
   Connection,
+  ConnectionCheck,
   ConnectionInfo,
   DeleteProgress,
   Deleted,
   Drag,
   DragState,
   Dropped,
-  GroupUpdate,
   ListEvent,
   PlannedDelete,
   Resumed,
   Selection,
+  Settings,
+  SettingsView,
   ShareLink,
   TransferReport,
+  UploadStarted,
+  Uploader,
 } from './ipc';
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
@@ -63,8 +66,17 @@ export function testConnection(
   accessKeyId: string | null,
   secret: string | null,
   saved: string | null,
-): Promise<Access> {
+): Promise<ConnectionCheck> {
   return call('test_connection', { connection, accessKeyId, secret, saved });
+}
+
+/** The person's settings (their display name) and what the defaults amount to. */
+export function getSettings(): Promise<SettingsView> {
+  return call('get_settings');
+}
+
+export function saveSettings(settings: Settings): Promise<SettingsView> {
+  return call('save_settings', { settings });
 }
 
 /** Aborts the connection's multipart uploads that nothing will finish (old, and not in the journal). */
@@ -102,15 +114,16 @@ export function discardSelection(id: number): Promise<null> {
 }
 
 /**
- * Queues the selection (one group per item) and starts it; resolves at once with the groups. What
- * happens next arrives through `onTransfers`.
+ * Queues the selection (one group per item) and starts it; resolves at once with the groups, and
+ * the items whose names were taken since the person was asked (to ask again). What happens next
+ * arrives through `onTransfers`.
  */
 export function uploadSelection(
   id: number,
   connection: string,
   folder: string,
   choices: Record<string, ConflictChoice>,
-): Promise<GroupUpdate[]> {
+): Promise<UploadStarted> {
   return call('upload_selection', { id, connection, folder, choices });
 }
 
@@ -135,6 +148,16 @@ export function cancelAll(): Promise<null> {
 
 export function retryTransfer(id: number): Promise<null> {
   return call('retry_transfer', { id });
+}
+
+/** Who uploaded each of `keys`, for the "Added by" column (one HEAD per key, on the Rust side). */
+export function uploaders(connection: string, keys: string[]): Promise<Uploader[]> {
+  return call('uploaders', { connection, keys });
+}
+
+/** The person's answer for a file whose document changed in the bucket while it was uploading. */
+export function resolveTransfer(id: number, choice: ConflictChoice): Promise<null> {
+  return call('resolve_transfer', { id, choice });
 }
 
 /** Every failed file of a dropped item. */

@@ -2,7 +2,7 @@
  * Turning whatever a command rejects with into a `CofferError`, and the plain words staff read for
  * a connection test. Branches on `kind`, never on message text.
  */
-import { ERROR_KINDS, type Access, type CofferError, type ErrorKind } from './ipc';
+import { ERROR_KINDS, type Access, type CofferError, type ErrorKind, type WriteGuard } from './ipc';
 
 /**
  * Commands reject with `{kind, message}`, but Tauri itself rejects with a bare string (an unknown
@@ -34,6 +34,18 @@ export function describeAccess(access: Access): string {
   return access === 'ReadWrite'
     ? 'OK — read and write'
     : 'Read-only: you can browse and download but not upload or delete';
+}
+
+/** How the server guards documents against unseen overwrites, in plain words. */
+export function describeWriteGuard(guard: WriteGuard | null): string {
+  switch (guard) {
+    case 'enforced':
+      return 'Nothing is overwritten unseen: this server refuses to overwrite a document someone else changed meanwhile.';
+    case 'best-effort':
+      return 'This server does not enforce conditional writes, so Coffer checks each document just before writing it. Protection is best effort.';
+    case null:
+      return 'Overwrite protection is checked when the connection is tested.';
+  }
 }
 
 export function describeTestFailure(error: CofferError): string {

@@ -69,6 +69,20 @@ insecure?: boolean,
 caCertificate?: string | null, };
 
 /**
+ * What the person chose; `None` means the default.
+ */
+export type Settings = { 
+/**
+ * Recorded as the uploader of every document; by default the OS user's full name.
+ */
+displayName?: string | null, };
+
+/**
+ * How well the server protects a document from being overwritten unseen.
+ */
+export type WriteGuard = "enforced" | "best-effort";
+
+/**
  * A connection as the UI shows it: its settings and whether a secret is stored (never the secret).
  */
 export type ConnectionInfo = { 
@@ -94,6 +108,11 @@ movedFromPort: number | null,
  * warns while it is in use.
  */
 unencrypted: boolean, 
+/**
+ * Whether the server refuses overwrites of changed documents, as probed when a connection to
+ * this server and bucket was last tested; `None` before that.
+ */
+writeGuard: WriteGuard | null, 
 /**
  * What the person calls it; unique, and the keychain entry's name.
  */
@@ -139,6 +158,19 @@ caCertificate?: string | null, };
 export type Access = "ReadWrite" | "ReadOnly";
 
 /**
+ * The outcome of testing a connection.
+ */
+export type ConnectionCheck = { 
+/**
+ * What the key may do.
+ */
+access: Access, 
+/**
+ * How overwrites are guarded; `None` for a key that may only read.
+ */
+writeGuard: WriteGuard | null, };
+
+/**
  * One row of a listing: a document or a folder.
  */
 export type Entry = { 
@@ -166,6 +198,19 @@ lastModifiedMs: number | null,
  * Empty for folders.
  */
 etag: string, };
+
+/**
+ * Who uploaded one document, for the dashboard's "Added by" column.
+ */
+export type Uploader = { 
+/**
+ * The key asked about.
+ */
+key: string, 
+/**
+ * The recorded uploader; `None` where nobody was recorded or the document is gone.
+ */
+uploadedBy: string | null, };
 
 /**
  * What a listing's Channel carries: each page as the server sends it, then the end.
@@ -309,6 +354,20 @@ skippedTotal: number,
 note: string | null, };
 
 /**
+ * What [`Transfers::upload_selection`] started, and what it must ask about again.
+ */
+export type UploadStarted = { 
+/**
+ * One group per item that was queued.
+ */
+groups: Array<GroupUpdate>, 
+/**
+ * Items whose names were free when the person was asked and are taken now: not uploaded,
+ * to be asked about again.
+ */
+askAgain: Selection | null, };
+
+/**
  * One file of a group, sent when it starts and when it ends.
  */
 export type FileUpdate = { 
@@ -433,6 +492,15 @@ id: number,
  * What it will remove.
  */
 summary: DeleteSummary, };
+
+/**
+ * The person's settings and what their defaults amount to, for the settings form.
+ */
+export type SettingsView = { settings: Settings, 
+/**
+ * The name uploads record when none is set: the OS user's full name.
+ */
+defaultName: string, };
 
 /**
  * Progress of `delete_planned`, in objects.

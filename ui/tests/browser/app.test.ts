@@ -47,6 +47,34 @@ const drop = (items: LocalItem[]) => fake((f, items: LocalItem[]) => f.drop(item
 const file = (name: string, size: number): LocalItem => ({ name, files: [{ path: '', size }] });
 
 describe('dropping files', () => {
+  it('never overwrites unseen: names taken meanwhile are asked again, same names are numbered, changed documents ask', async () => {
+    await open('uploadStepMs=40');
+    // A colleague stores "memo.pdf" after the drop was checked and before it was queued.
+    await fake((f) => f.takenBeforeUpload.add('memo.pdf'));
+    await drop([file('memo.pdf', 100)]);
+    await page.getByTestId('conflict-dialog').waitFor();
+    expect(await page.getByTestId('conflict-name').textContent()).toBe('memo.pdf');
+    await page.getByTestId('conflict-keep-both').click();
+    await row('memo (1).pdf').waitFor();
+
+    // Two files of one name in one drop: neither overwrites the other.
+    await drop([file('scan.pdf', 10), file('scan.pdf', 20)]);
+    await row('scan (1).pdf').waitFor();
+    await row('scan.pdf').waitFor();
+
+    // The document changes in the bucket while it uploads: the person decides.
+    await fake((f) => f.conflictUploads.add('offer.docx'));
+    await drop([file('offer.docx', 500)]);
+    const failed = page.locator('[data-testid="transfer-row"][data-key="offer.docx"][data-state="failed"]');
+    const group = page.locator('[data-testid="transfer-group"][data-name="offer.docx"]');
+    await group.getByTestId('transfer-expand').click();
+    await failed.waitFor();
+    expect(await failed.getByTestId('transfer-error').textContent()).toContain('changed by someone else');
+    expect(await failed.getByTestId('transfer-retry').count()).toBe(0);
+    await failed.getByTestId('transfer-keep-both').click();
+    await row('offer (1).docx').waitFor();
+  });
+
   it('shows the drop target, uploads with progress, and the list refreshes by itself', async () => {
     await open('uploadStepMs=120&uploadSteps=5');
     await fake((f) => f.dragOver('over'));
@@ -328,6 +356,21 @@ describe('a folder of 100,000 entries', () => {
 });
 
 describe('browsing and row actions', () => {
+  it("shows colleagues' changes by themselves, keeping the selection", async () => {
+    await open('pollMs=250');
+    await row('notes.txt').click();
+    await page.getByTestId('updated-at').waitFor();
+    await fake((f) => {
+      f.put('Local vault', 'from colleague.pdf', 4096);
+      f.buckets.get('Local vault')!.get('from colleague.pdf')!.uploadedBy = 'Bob Colleague';
+      f.buckets.get('Local vault')!.delete('minutes.docx');
+    });
+    await page.locator('[data-testid="entry-row"][data-key="from colleague.pdf"][data-mark="new"]').waitFor();
+    await row('minutes.docx').waitFor({ state: 'detached' });
+    expect(await row('notes.txt').getAttribute('aria-selected')).toBe('true');
+    await expect.poll(() => row('from colleague.pdf').getByTestId('entry-added-by').textContent()).toContain('Bob Colleague');
+  });
+
   it('opens folders with double-click and Enter, goes up with Backspace, and sorts by column', async () => {
     await open();
     await row('Invoices/').dblclick();
@@ -443,6 +486,22 @@ describe('browsing and row actions', () => {
     expect(await banner.textContent()).toContain('“Office NAS” is not encrypted');
     await page.getByTestId('connection-switcher').selectOption('Local vault');
     await banner.waitFor({ state: 'detached' });
+  });
+
+  it("records the person's name for uploads, and says how each server guards overwrites", async () => {
+    await open();
+    await page.getByTestId('connections-button').click();
+    expect(await page.getByTestId('display-name').getAttribute('placeholder')).toBe('Office User');
+    await page.getByTestId('display-name').fill('Alice Martin');
+    await page.getByTestId('display-name-save').click();
+    await expect
+      .poll(() => page.getByTestId('toast').allTextContents())
+      .toEqual(expect.arrayContaining([expect.stringContaining('added by Alice Martin')]));
+    expect(await fake((f) => f.displayName)).toBe('Alice Martin');
+    const vault = page.locator('[data-testid="connection-item"][data-name="Local vault"]');
+    expect(await vault.getByTestId('connection-guard').textContent()).toContain('Nothing is overwritten unseen');
+    await page.getByTestId('connections-close').click();
+    expect(await page.getByTestId('guard-note').count()).toBe(0);
   });
 
   it('cleans up abandoned uploads from the Connections panel', async () => {

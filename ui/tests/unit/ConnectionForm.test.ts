@@ -25,6 +25,7 @@ const saved: ConnectionInfo = {
   isLocalVault: false,
   movedFromPort: null,
   unencrypted: false,
+  writeGuard: null,
 };
 
 describe('ConnectionForm', () => {

@@ -23,6 +23,7 @@ const saved: ConnectionInfo = {
   isLocalVault: false,
   movedFromPort: null,
   unencrypted: false,
+  writeGuard: null,
 };
 
 const filled = (changes: Partial<ConnectionFields> = {}): ConnectionFields => ({

@@ -1,16 +1,80 @@
-import { describe, expect, it, vi } from 'vitest';
-import { FolderView } from '../../src/lib/state/folder-view.svelte';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { changesBetween, FolderView, pollInterval, type PollSettings } from '../../src/lib/state/folder-view.svelte';
 import type { CofferError } from '../../src/lib/ipc';
 import { FakeBackend } from '../../test-harness/fake-backend';
 
-function setup(configure: (fake: FakeBackend) => void = () => {}) {
+const views: FolderView[] = [];
+afterEach(() => views.splice(0).forEach((view) => view.stop()));
+
+function setup(configure: (fake: FakeBackend) => void = () => {}, poll?: PollSettings, visible = () => true) {
   const fake = new FakeBackend();
   configure(fake);
   fake.install();
   const errors: CofferError[] = [];
-  const view = new FolderView((error) => errors.push(error));
+  const view = new FolderView((error) => errors.push(error), poll, visible);
+  views.push(view);
   return { fake, view, errors };
 }
+
+describe('keeping the folder live', () => {
+  it('polls less often when hidden, and in proportion to a slow listing', () => {
+    const poll = { visibleMs: 15_000, hiddenMs: 300_000 };
+    expect(pollInterval(poll, true, 40)).toBe(15_000);
+    expect(pollInterval(poll, false, 40)).toBe(300_000);
+    expect(pollInterval(poll, true, 3_000)).toBe(60_000);
+  });
+
+  it('marks what appeared or changed, not what stayed', () => {
+    const entry = (key: string, etag: string) => ({ key, name: key, isFolder: false, size: 1, lastModifiedMs: 1, etag });
+    const marks = changesBetween([entry('a', '1'), entry('b', '1'), entry('gone', '1')], [entry('a', '1'), entry('b', '2'), entry('c', '1')]);
+    expect([...marks]).toEqual([
+      ['b', 'changed'],
+      ['c', 'new'],
+    ]);
+  });
+
+  it("shows a colleague's new document by itself, keeps the selection, and drops what they deleted", async () => {
+    const { fake, view } = setup(
+      (fake) => {
+        fake.put('Local vault', 'mine.pdf', 1);
+        fake.put('Local vault', 'old.pdf', 1);
+      },
+      { visibleMs: 30, hiddenMs: 30 },
+    );
+    await view.show('Local vault');
+    const firstUpdate = view.updatedAt;
+    expect(firstUpdate).not.toBeNull();
+    expect(view.marks.size).toBe(0);
+    view.selection = { selected: new Set(['mine.pdf']), anchor: 'mine.pdf', focus: 'mine.pdf' };
+    view.filter = '.pdf';
+    fake.put('Local vault', 'from colleague.pdf', 5);
+    fake.buckets.get('Local vault')!.delete('old.pdf');
+    await vi.waitFor(() => expect(view.entries.map((e) => e.key).sort()).toEqual(['from colleague.pdf', 'mine.pdf']));
+    expect(view.marks.get('from colleague.pdf')).toBe('new');
+    expect([...view.selection.selected]).toEqual(['mine.pdf']);
+    expect(view.selection.focus).toBe('mine.pdf');
+    expect(view.filter).toBe('.pdf');
+    expect(view.updatedAt).toBeGreaterThanOrEqual(firstUpdate!);
+  });
+
+  it('re-lists when poked, but never while a listing runs', async () => {
+    const { fake, view } = setup(() => {}, { visibleMs: 3_600_000, hiddenMs: 3_600_000 });
+    await view.show('Local vault');
+    const before = fake.listings;
+    view.poke();
+    await vi.waitFor(() => expect(fake.listings).toBe(before + 1));
+    for (let i = 0; i < 3; i += 1) fake.put('Local vault', `f${i}.pdf`, 1);
+    fake.options.pageSize = 1;
+    fake.options.pageDelayMs = 50;
+    const navigating = view.show('Local vault');
+    expect(view.loading).toBe(true);
+    view.poke();
+    await navigating;
+    // Longer than the coalescer's pause: a refresh asked for during the listing would have run.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(fake.listings).toBe(before + 2);
+  });
+});
 
 describe('FolderView', () => {
   it('shows the first page before the listing is complete, then all of it', async () => {

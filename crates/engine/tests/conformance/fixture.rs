@@ -17,6 +17,9 @@ pub struct Fixture {
     pub checks_region: bool,
     /// Whether listings carry each object's ETag (the Local vault's server leaves it out).
     pub lists_etags: bool,
+    /// Whether the server refuses a PutObject or CompleteMultipartUpload whose If-None-Match /
+    /// If-Match fails (s3s-fs does; Garage 2.x ignores both).
+    pub enforces_conditional_writes: bool,
     /// Local files for the case.
     pub dir: TempDir,
     unfinished: Unfinished,
@@ -44,6 +47,7 @@ impl Fixture {
             read_only: None,
             checks_region: false,
             lists_etags: false,
+            enforces_conditional_writes: true,
             unfinished: Unfinished::Files(root),
             dir,
             _vault: Some(vault),
@@ -75,6 +79,7 @@ impl Fixture {
             read_only: Some(read_only),
             checks_region: true,
             lists_etags: true,
+            enforces_conditional_writes: false,
             unfinished: Unfinished::Listed,
             dir: tempfile::tempdir().expect("a temp dir"),
             _vault: None,

@@ -55,4 +55,9 @@ conformance!(
     a_server_with_its_own_certificate_works_once_its_authority_is_given,
     a_resumed_upload_never_replaces_what_changed_since_it_was_queued,
     a_multipart_upload_the_journal_cannot_record_is_aborted,
+    a_colleagues_document_is_seen_by_the_next_listing,
+    the_server_is_asked_whether_it_guards_overwrites,
+    nothing_is_overwritten_unseen,
+    taken_names_are_refused_skipped_or_kept_beside,
+    a_document_changed_while_uploading_is_asked_about,
 );

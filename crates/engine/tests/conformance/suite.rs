@@ -10,8 +10,8 @@ use std::collections::HashMap;
 
 use coffer_engine::{
     AccessKey, Bucket, CancellationToken, ConflictChoice, Depth, Entry, ErrorKind, Events, FileOutcome, FileUpdate,
-    GroupState, GroupUpdate, Item, Journal, JournalEntry, ObjectKey, Prefix, Progress, Queue, Result, Tally, Target,
-    TransferReport, TransferState, Transfers, UploadOptions, Uploaded, content_type,
+    GroupState, GroupUpdate, Item, Journal, JournalEntry, ObjectKey, OnConflict, Prefix, Progress, Queue, Result,
+    Tally, Target, TransferReport, TransferState, Transfers, UploadOptions, Uploaded, WriteGuard, content_type,
 };
 
 use crate::fixture::{Fixture, read};
@@ -109,7 +109,8 @@ async fn put_with(
 ) -> (Vec<FileOutcome>, Vec<coffer_engine::UploadFailure>, Vec<Progress>) {
     let queue = queue(f, options);
     let items = paths.into_iter().map(|p| Item::named_as_is(p).unwrap()).collect();
-    let enqueued = queue.enqueue(bucket, &Prefix::new(dest).unwrap(), "test", true, items).await.unwrap();
+    let enqueued =
+        queue.enqueue(bucket, &Prefix::new(dest).unwrap(), "test", true, items, OnConflict::Replace).await.unwrap();
     let recorder = Recorder::new(enqueued.batch.files, enqueued.batch.bytes, hook);
     let _ = queue.run(bucket, enqueued.batch.id, &recorder, cancel).await;
     let steps = recorder.steps.lock().unwrap().clone();
@@ -121,7 +122,7 @@ async fn store(f: &Fixture, bucket: &Bucket, path: &Path, k: &str) -> Result<Upl
     let k = key(k);
     let queue = queue(f, small_parts());
     let item = Item { path: path.to_owned(), name: k.name().to_owned() };
-    let enqueued = queue.enqueue(bucket, &k.folder(), k.name(), false, vec![item]).await?;
+    let enqueued = queue.enqueue(bucket, &k.folder(), k.name(), false, vec![item], OnConflict::Replace).await?;
     if let Some(refused) = enqueued.refused.into_iter().next() {
         return Err(refused.error);
     }
@@ -628,10 +629,15 @@ pub async fn dropped_files_resolve_name_conflicts(f: &Fixture) {
         selection.items.iter().map(|i| (i.name.as_str(), i.is_folder, i.exists, i.size)).collect();
     assert_eq!(seen, vec![("report.pdf", false, true, 20), ("new.txt", false, false, 30), ("Team", true, true, 40)]);
 
-    // No choice for a taken name means skip: nothing is ever overwritten silently.
-    let groups = transfers.upload_selection(id, &f.bucket, &Prefix::root(), &HashMap::new()).await.unwrap();
+    // A taken name without a choice is never overwritten: it comes back to be asked about.
+    let started = transfers.upload_selection(id, &f.bucket, &Prefix::root(), &HashMap::new()).await.unwrap();
+    let groups = started.groups;
     let names_of = |groups: &[GroupUpdate]| groups.iter().map(|g| g.name.clone()).collect::<Vec<_>>();
     assert_eq!(names_of(&groups), vec!["new.txt"], "one group per item that is sent");
+    let again = started.ask_again.expect("the taken names are asked about again");
+    let asked: Vec<(&str, bool)> = again.items.iter().map(|i| (i.name.as_str(), i.exists)).collect();
+    assert_eq!(asked, vec![("report.pdf", true), ("Team", true)]);
+    transfers.discard_selection(again.id);
     wait_for_groups(&reports, &groups).await;
     assert_eq!(reports.outcomes(), vec![("new.txt".into(), TransferState::Done)]);
     assert_eq!(download(f, "report.pdf").await, old);
@@ -644,9 +650,13 @@ pub async fn dropped_files_resolve_name_conflicts(f: &Fixture) {
     let choices =
         HashMap::from([("report.pdf".to_owned(), ConflictChoice::KeepBoth), ("Team".to_owned(), ConflictChoice::Skip)]);
     let id = transfers.add_selection(paths.clone());
-    let groups = transfers.upload_selection(id, &f.bucket, &Prefix::root(), &choices).await.unwrap();
-    // new.txt is taken now (by the first round) and has no choice, so it is skipped too.
+    let started = transfers.upload_selection(id, &f.bucket, &Prefix::root(), &choices).await.unwrap();
+    let groups = started.groups;
+    // new.txt is taken now (by the first round) and has no choice, so it is asked about again.
     assert_eq!(names_of(&groups), vec!["report (1).pdf"]);
+    let again = started.ask_again.expect("new.txt is asked about");
+    assert_eq!(again.items.iter().map(|i| i.name.as_str()).collect::<Vec<_>>(), vec!["new.txt"]);
+    transfers.discard_selection(again.id);
     wait_for_groups(&reports, &groups).await;
     assert_eq!(
         download(f, "report (1).pdf").await,
@@ -661,7 +671,7 @@ pub async fn dropped_files_resolve_name_conflicts(f: &Fixture) {
         ("Team".to_owned(), ConflictChoice::KeepBoth),
     ]);
     let id = transfers.add_selection(paths);
-    let groups = transfers.upload_selection(id, &f.bucket, &Prefix::root(), &choices).await.unwrap();
+    let groups = transfers.upload_selection(id, &f.bucket, &Prefix::root(), &choices).await.unwrap().groups;
     assert_eq!(names_of(&groups), vec!["report.pdf", "Team (1)"]);
     assert!(groups[1].is_folder && groups[1].progress.files_total == 1 && groups[1].progress.bytes_total == 40);
     wait_for_groups(&reports, &groups).await;
@@ -682,7 +692,7 @@ pub async fn transfers_cancel_and_retry(f: &Fixture) {
     let path = f.file("drop/big.bin", 12 * MIB);
     let (transfers, reports) = transfers(f, UploadOptions { parts_in_flight: 1, ..small_parts() });
     let id = transfers.add_selection(vec![path.clone()]);
-    let groups = transfers.upload_selection(id, &f.bucket, &Prefix::root(), &HashMap::new()).await.unwrap();
+    let groups = transfers.upload_selection(id, &f.bucket, &Prefix::root(), &HashMap::new()).await.unwrap().groups;
     reports.wait_for("the file start", |all| files_of(all).iter().any(|u| u.state == TransferState::Running)).await;
     let file = reports.files()[0].id;
     transfers.cancel(file).unwrap();
@@ -700,7 +710,7 @@ pub async fn transfers_cancel_and_retry(f: &Fixture) {
     assert!(made.success(), "mkfifo works");
     let id = transfers.add_selection(vec![gone.clone()]);
     let before = reports.files().len();
-    let groups = transfers.upload_selection(id, &f.bucket, &Prefix::root(), &HashMap::new()).await.unwrap();
+    let groups = transfers.upload_selection(id, &f.bucket, &Prefix::root(), &HashMap::new()).await.unwrap().groups;
     wait_for_groups(&reports, &groups).await;
     let failed = reports.files().into_iter().skip(before).rfind(|u| u.state == TransferState::Failed);
     let failed = failed.expect("the pipe fails");
@@ -726,7 +736,7 @@ pub async fn transfers_cancel_and_retry(f: &Fixture) {
     let missing = f.file("drop/missing.txt", 5);
     let id = transfers.add_selection(vec![missing.clone()]);
     std::fs::remove_file(&missing).unwrap();
-    let groups = transfers.upload_selection(id, &f.bucket, &Prefix::root(), &HashMap::new()).await.unwrap();
+    let groups = transfers.upload_selection(id, &f.bucket, &Prefix::root(), &HashMap::new()).await.unwrap().groups;
     assert_eq!((groups[0].skipped_total, groups[0].progress.files_total), (1, 0));
     assert_eq!(groups[0].skipped[0].error.kind(), ErrorKind::NotFound);
     wait_for_groups(&reports, &groups).await;
@@ -735,7 +745,7 @@ pub async fn transfers_cancel_and_retry(f: &Fixture) {
     let pipe = f.path("drop/pipe");
     assert!(std::process::Command::new("mkfifo").arg(&pipe).status().unwrap().success());
     let id = transfers.add_selection(vec![pipe]);
-    let groups = transfers.upload_selection(id, &f.bucket, &Prefix::root(), &HashMap::new()).await.unwrap();
+    let groups = transfers.upload_selection(id, &f.bucket, &Prefix::root(), &HashMap::new()).await.unwrap().groups;
     wait_for_groups(&reports, &groups).await;
     assert_eq!(reports.group(groups[0].id).unwrap().state, GroupState::Failed);
     transfers.cancel_group(groups[0].id).unwrap();
@@ -778,7 +788,7 @@ async fn run_claimed(queue: &Queue, f: &Fixture, batches: &[coffer_engine::Batch
 async fn crash_during_upload(f: &Fixture, paths: Vec<PathBuf>, stop_after: u64) {
     let queue = queue(f, UploadOptions { parts_in_flight: 1, ..small_parts() });
     let items = paths.into_iter().map(|p| Item::named_as_is(p).unwrap()).collect();
-    let enqueued = queue.enqueue(&f.bucket, &Prefix::root(), "crash", true, items).await.unwrap();
+    let enqueued = queue.enqueue(&f.bucket, &Prefix::root(), "crash", true, items, OnConflict::Replace).await.unwrap();
     let (reached, stop) = tokio::sync::oneshot::channel::<()>();
     let reached = Mutex::new(Some(reached));
     let hook = |p: Progress| {
@@ -927,4 +937,152 @@ pub async fn a_multipart_upload_the_journal_cannot_record_is_aborted(f: &Fixture
     assert!(err.message().contains("disk is full"), "the journal's failure is reported: {err}");
     assert_eq!(f.unfinished_uploads().await, 0, "the upload the journal could not record was aborted");
     assert_eq!(f.bucket.stat(&key("unrecorded.bin")).await.unwrap_err().kind(), ErrorKind::NotFound);
+}
+
+/// Stores `bytes` at `k` the way another program would: one plain PutObject, no Coffer involved.
+async fn colleague_puts(f: &Fixture, k: &str, bytes: &[u8]) {
+    let colleague = f.variant(|_| {}, None).await;
+    let path = f.file(&format!("colleague/{k}"), 0);
+    std::fs::write(&path, bytes).unwrap();
+    store(f, &colleague, &path, k).await.unwrap();
+}
+
+pub async fn a_colleagues_document_is_seen_by_the_next_listing(f: &Fixture) {
+    // Two engines on one bucket: each with its own client and journal.
+    let mine = f.variant(|_| {}, None).await;
+    assert!(mine.list(&Prefix::root(), Depth::OneLevel).await.unwrap().is_empty());
+    colleague_puts(f, "minutes.docx", b"from a colleague").await;
+    let listed = mine.list(&Prefix::root(), Depth::OneLevel).await.unwrap();
+    assert_eq!(listed.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(), vec!["minutes.docx"]);
+}
+
+pub async fn the_server_is_asked_whether_it_guards_overwrites(f: &Fixture) {
+    let guard = f.bucket.probe_write_guard().await.unwrap();
+    let expected = if f.enforces_conditional_writes { WriteGuard::Enforced } else { WriteGuard::BestEffort };
+    assert_eq!(guard, expected);
+    assert!(names(f, "", Depth::Recursive).await.is_empty(), "the probe leaves nothing behind");
+    assert_eq!(f.unfinished_uploads().await, 0, "nor an open upload");
+}
+
+pub async fn nothing_is_overwritten_unseen(f: &Fixture) {
+    // Queued for a free name; a colleague stores a document there before the file is sent.
+    for (name, len) in [("small.pdf", 1000), ("large.bin", 6 * MIB)] {
+        let queue = queue(f, small_parts());
+        let path = f.file(&format!("mine/{name}"), len);
+        let enqueued = queue
+            .enqueue(
+                &f.bucket,
+                &Prefix::root(),
+                name,
+                false,
+                vec![Item::named_as_is(path).unwrap()],
+                OnConflict::Refuse,
+            )
+            .await
+            .unwrap();
+        colleague_puts(f, name, b"the colleague's version").await;
+        let recorder = Recorder::new(1, 0, &no_progress);
+        queue.run(&f.bucket, enqueued.batch.id, &recorder, &CancellationToken::new()).await.unwrap();
+        let refused = recorder.outcomes().remove(0).result.unwrap_err();
+        assert_eq!(refused.kind(), ErrorKind::AlreadyExists, "{name}: {refused}");
+        assert_eq!(download(f, name).await, b"the colleague's version", "{name}: their document is intact");
+    }
+    assert_eq!(f.unfinished_uploads().await, 0, "the refused multipart upload was aborted");
+
+    // Replace was decided for the version seen; a colleague saves a newer one before it is sent.
+    let queue = queue(f, small_parts());
+    let path = f.file("mine/small.pdf", 2000);
+    let enqueued = queue
+        .enqueue(
+            &f.bucket,
+            &Prefix::root(),
+            "small.pdf",
+            false,
+            vec![Item::named_as_is(path.clone()).unwrap()],
+            OnConflict::Replace,
+        )
+        .await
+        .unwrap();
+    colleague_puts(f, "small.pdf", b"an even newer version").await;
+    let recorder = Recorder::new(1, 0, &no_progress);
+    queue.run(&f.bucket, enqueued.batch.id, &recorder, &CancellationToken::new()).await.unwrap();
+    assert_eq!(recorder.outcomes().remove(0).result.unwrap_err().kind(), ErrorKind::AlreadyExists);
+    assert_eq!(download(f, "small.pdf").await, b"an even newer version");
+
+    // Replace of the version that is still there goes through, and says who uploaded it.
+    queue.set_uploaded_by("Jürgen Müller");
+    let enqueued = queue
+        .enqueue(
+            &f.bucket,
+            &Prefix::root(),
+            "small.pdf",
+            false,
+            vec![Item::named_as_is(path.clone()).unwrap()],
+            OnConflict::Replace,
+        )
+        .await
+        .unwrap();
+    let recorder = Recorder::new(1, 0, &no_progress);
+    queue.run(&f.bucket, enqueued.batch.id, &recorder, &CancellationToken::new()).await.unwrap();
+    recorder.outcomes().remove(0).result.expect("an unchanged document is replaced as decided");
+    assert_eq!(download(f, "small.pdf").await, read(&path));
+    assert_eq!(f.bucket.stat(&key("small.pdf")).await.unwrap().uploaded_by.as_deref(), Some("Jürgen Müller"));
+}
+
+pub async fn taken_names_are_refused_skipped_or_kept_beside(f: &Fixture) {
+    let original = upload(f, "old/a.txt", 10, "in/a.txt").await;
+    let a = f.file("new/a.txt", 20);
+    let b = f.file("new/b.txt", 30);
+    let other_a = f.file("elsewhere/a.txt", 40);
+    let dest = Prefix::new("in").unwrap();
+    let items = || vec![Item::named_as_is(a.clone()).unwrap(), Item::named_as_is(b.clone()).unwrap()];
+
+    let queue = queue(f, small_parts());
+    let refused = queue.enqueue(&f.bucket, &dest, "put", true, items(), OnConflict::Refuse).await.unwrap();
+    assert_eq!(refused.refused.len(), 1, "the taken name is refused, the other queued");
+    assert_eq!(refused.refused[0].error.kind(), ErrorKind::AlreadyExists);
+    assert_eq!(refused.batch.files, 1);
+    let skipped = queue.enqueue(&f.bucket, &dest, "put", true, items(), OnConflict::Skip).await.unwrap();
+    assert_eq!((skipped.skipped, skipped.batch.files), (1, 1));
+
+    // Keep both, with a second file of the same name in the same batch: three documents in the end.
+    let all = vec![Item::named_as_is(a.clone()).unwrap(), Item::named_as_is(other_a.clone()).unwrap()];
+    let kept = queue.enqueue(&f.bucket, &dest, "put", true, all, OnConflict::KeepBoth).await.unwrap();
+    let recorder = Recorder::new(2, 0, &no_progress);
+    queue.run(&f.bucket, kept.batch.id, &recorder, &CancellationToken::new()).await.unwrap();
+    assert!(recorder.outcomes().iter().all(|o| o.result.is_ok()));
+    let mut stored = names(f, "in", Depth::OneLevel).await;
+    stored.sort();
+    assert_eq!(stored, vec!["in/a (1).txt", "in/a (2).txt", "in/a.txt"]);
+    assert_eq!(download(f, "in/a.txt").await, original, "the original is untouched");
+}
+
+pub async fn a_document_changed_while_uploading_is_asked_about(f: &Fixture) {
+    // An earlier session queued the file, and a colleague saved the document before it was sent.
+    let path = f.file("drop/offer.docx", 500);
+    {
+        let queue = queue(f, small_parts());
+        let item = Item::named_as_is(path.clone()).unwrap();
+        let enqueued = queue
+            .enqueue(&f.bucket, &Prefix::root(), "offer.docx", false, vec![item], OnConflict::Refuse)
+            .await
+            .unwrap();
+        colleague_puts(f, "offer.docx", b"their offer").await;
+        let recorder = Recorder::new(1, 0, &no_progress);
+        queue.run(&f.bucket, enqueued.batch.id, &recorder, &CancellationToken::new()).await.unwrap();
+        assert_eq!(recorder.outcomes()[0].result.as_ref().unwrap_err().kind(), ErrorKind::AlreadyExists);
+    }
+    // The app shows it failed, waiting for an answer; Keep both stores it beside theirs.
+    let (transfers, reports) = transfers(f, small_parts());
+    let bucket = f.bucket.clone();
+    transfers.resume(|_| std::future::ready(Ok(bucket.clone()))).await.unwrap();
+    reports
+        .wait_for("the failed file is shown", |all| files_of(all).iter().any(|u| u.state == TransferState::Failed))
+        .await;
+    let failed = reports.files().into_iter().find(|u| u.state == TransferState::Failed).unwrap();
+    assert_eq!(failed.error.as_ref().map(coffer_engine::Error::kind), Some(ErrorKind::AlreadyExists));
+    transfers.resolve(failed.id, ConflictChoice::KeepBoth).await.unwrap();
+    reports.wait_for("it is stored beside", |all| files_of(all).iter().any(|u| u.state == TransferState::Done)).await;
+    assert_eq!(download(f, "offer (1).docx").await, read(&path));
+    assert_eq!(download(f, "offer.docx").await, b"their offer", "nothing of theirs was overwritten");
 }

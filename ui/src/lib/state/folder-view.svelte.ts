@@ -2,6 +2,11 @@
  * The folder the dashboard shows: its entries as they stream in, the sort, the filter and the
  * selection. Listings are numbered; pages from a listing that is no longer the latest are dropped,
  * so a slow listing of the folder just left never overwrites the one just opened.
+ *
+ * The folder is kept live: after each listing the next background re-list is scheduled (see
+ * `pollInterval`), and `poke()` (the window gaining focus) re-lists at once. A re-list replaces the
+ * rows only when complete and keeps the selection, focus, filter and scroll position; rows that
+ * appeared or changed since the previous listing are marked for a moment.
  */
 import * as api from '../api';
 import { coalesce } from '../refresh';
@@ -26,6 +31,46 @@ import type { CofferError, Entry, ListEvent } from '../ipc';
 export const PUBLISH_MS = 200;
 export const PUBLISH_MS_PER_1000 = 10;
 
+/** How long a new or changed row stays marked after a background re-list. */
+export const MARK_MS = 4000;
+
+export interface PollSettings {
+  /** Between re-lists while the window is visible. */
+  visibleMs: number;
+  /** Between re-lists while it is hidden or minimised. */
+  hiddenMs: number;
+}
+
+export const DEFAULT_POLL: PollSettings = { visibleMs: 15_000, hiddenMs: 300_000 };
+
+/**
+ * The pause before the next background re-list. A big folder takes long to list, so the pause
+ * grows with the last listing's duration: listing never takes more than a twentieth of the time.
+ */
+export function pollInterval(settings: PollSettings, visible: boolean, lastListingMs: number): number {
+  return Math.max(visible ? settings.visibleMs : settings.hiddenMs, lastListingMs * 20);
+}
+
+export type Mark = 'new' | 'changed';
+
+/** Uploaders asked for in one call, and the pause that lets a scroll settle first. */
+const UPLOADERS_PER_CALL = 60;
+const UPLOADERS_DELAY_MS = 150;
+
+/** Rows of `next` that were not in `previous`, or are there with other content. */
+export function changesBetween(previous: readonly Entry[], next: readonly Entry[]): Map<string, Mark> {
+  const before = new Map(previous.map((entry) => [entry.key, entry]));
+  const marks = new Map<string, Mark>();
+  for (const entry of next) {
+    const old = before.get(entry.key);
+    if (old === undefined) marks.set(entry.key, 'new');
+    else if (!entry.isFolder && (old.etag !== entry.etag || old.size !== entry.size || old.lastModifiedMs !== entry.lastModifiedMs)) {
+      marks.set(entry.key, 'changed');
+    }
+  }
+  return marks;
+}
+
 export class FolderView {
   connection = $state<string | null>(null);
   folder = $state('');
@@ -40,6 +85,12 @@ export class FolderView {
   sort = $state.raw<SortOrder>({ column: 'name', direction: 'asc' });
   filter = $state('');
   selection = $state.raw<SelectionState>(emptySelection);
+  /** When the rows were last brought up to date by a complete listing (ms since the epoch). */
+  updatedAt = $state<number | null>(null);
+  /** Rows that appeared or changed in the last background re-list, for a moment. */
+  marks = $state.raw<Map<string, Mark>>(new Map());
+  /** Who uploaded each document asked about so far, by key (null: nobody recorded). */
+  addedBy = $state.raw<Map<string, string | null>>(new Map());
 
   // Sorted first, then filtered (which keeps the order): typing in the filter never re-sorts.
   sorted = $derived(sortEntries(this.entries, this.sort));
@@ -55,9 +106,92 @@ export class FolderView {
   #pendingFocus: string | null = null;
   #refresher = coalesce(() => this.#list(false));
   #onError: (error: CofferError) => void;
+  #poll: PollSettings;
+  #pollTimer: ReturnType<typeof setTimeout> | null = null;
+  #markTimer: ReturnType<typeof setTimeout> | null = null;
+  #stopped = false;
+  /** Keys whose uploader is being asked for, or waiting to be. */
+  #askedUploaders = new Set<string>();
+  #uploaderTimer: ReturnType<typeof setTimeout> | null = null;
+  #visible: () => boolean;
 
-  constructor(onError: (error: CofferError) => void) {
+  constructor(
+    onError: (error: CofferError) => void,
+    poll: PollSettings = DEFAULT_POLL,
+    visible: () => boolean = () => typeof document === 'undefined' || document.visibilityState === 'visible',
+  ) {
     this.#onError = onError;
+    this.#poll = poll;
+    this.#visible = visible;
+  }
+
+  /**
+   * The window gained focus or became visible: re-list now, unless a listing is under way (never
+   * two at once). The pause before the next one follows the new visibility.
+   */
+  poke(): void {
+    if (this.loading || this.#refresher.busy || this.connection == null) return;
+    this.refresh();
+  }
+
+  /** Stops background re-lists (the page is going away). */
+  stop(): void {
+    // A listing still in flight must not schedule the next one when it ends.
+    this.#stopped = true;
+    if (this.#uploaderTimer != null) clearTimeout(this.#uploaderTimer);
+    this.#refresher.cancelPending();
+    if (this.#pollTimer != null) clearTimeout(this.#pollTimer);
+    if (this.#markTimer != null) clearTimeout(this.#markTimer);
+    this.#pollTimer = this.#markTimer = null;
+  }
+
+  /**
+   * The rows on screen want their uploaders: asked for in one batch shortly after scrolling stops,
+   * only for documents not known yet. Listings carry no metadata, so this costs a HEAD per row.
+   */
+  wantUploaders(keys: readonly string[]): void {
+    for (const key of keys) {
+      if (!key.endsWith('/') && !this.addedBy.has(key)) this.#askedUploaders.add(key);
+    }
+    if (this.#askedUploaders.size === 0 || this.#uploaderTimer != null || this.connection == null) return;
+    this.#uploaderTimer = setTimeout(() => {
+      this.#uploaderTimer = null;
+      const connection = this.connection;
+      const keys = [...this.#askedUploaders].filter((key) => !this.addedBy.has(key)).slice(0, UPLOADERS_PER_CALL);
+      if (connection == null || keys.length === 0) return;
+      api.uploaders(connection, keys).then(
+        (found) => {
+          if (connection !== this.connection) return;
+          const next = new Map(this.addedBy);
+          for (const { key, uploadedBy } of found) next.set(key, uploadedBy);
+          this.addedBy = next;
+          for (const key of keys) this.#askedUploaders.delete(key);
+          // More rows may have been asked for meanwhile.
+          this.wantUploaders([]);
+        },
+        // Not worth a toast: the column stays empty, and the next scroll asks again.
+        () => keys.forEach((key) => this.#askedUploaders.delete(key)),
+      );
+    }, UPLOADERS_DELAY_MS);
+  }
+
+  #schedulePoll(lastListingMs: number): void {
+    if (this.#stopped) return;
+    if (this.#pollTimer != null) clearTimeout(this.#pollTimer);
+    this.#pollTimer = setTimeout(() => {
+      this.#pollTimer = null;
+      if (!this.loading) this.refresh();
+    }, pollInterval(this.#poll, this.#visible(), lastListingMs));
+  }
+
+  #mark(marks: Map<string, Mark>): void {
+    if (marks.size === 0) return;
+    this.marks = marks;
+    if (this.#markTimer != null) clearTimeout(this.#markTimer);
+    this.#markTimer = setTimeout(() => {
+      this.#markTimer = null;
+      this.marks = new Map();
+    }, MARK_MS);
   }
 
   /**
@@ -71,6 +205,8 @@ export class FolderView {
     this.selection = emptySelection;
     this.#pendingFocus = focus;
     this.#refresher.cancelPending();
+    this.addedBy = new Map();
+    this.#askedUploaders.clear();
     return this.#list(true);
   }
 
@@ -107,7 +243,7 @@ export class FolderView {
 
   #list(navigate: boolean): Promise<void> {
     const connection = this.connection;
-    if (connection == null) return Promise.resolve();
+    if (connection == null || this.#stopped) return Promise.resolve();
     const folder = this.folder;
     const generation = ++this.#generation;
     const current = () => generation === this.#generation;
@@ -122,6 +258,9 @@ export class FolderView {
     }
 
     const received: Entry[] = [];
+    const startedAt = Date.now();
+    // Only a background re-list of a folder already shown marks what changed.
+    const previous = !navigate && this.listed ? this.entries : null;
     let finished = false;
     let answered = false;
     let publishTimer: ReturnType<typeof setTimeout> | null = null;
@@ -166,8 +305,20 @@ export class FolderView {
         publish();
         this.loading = false;
         this.listed = true;
+        this.updatedAt = Date.now();
+        if (previous != null) {
+          const marks = changesBetween(previous, received);
+          this.#mark(marks);
+          // A changed document may have a new uploader.
+          if (marks.size > 0 && this.addedBy.size > 0) {
+            const next = new Map(this.addedBy);
+            for (const key of marks.keys()) next.delete(key);
+            this.addedBy = next;
+          }
+        }
         const keys = new Set(received.map((entry) => entry.key));
         this.selection = retain(this.selection, (key) => keys.has(key));
+        this.#schedulePoll(this.updatedAt - startedAt);
         end();
       };
 
@@ -183,6 +334,8 @@ export class FolderView {
           if (current()) {
             this.loading = false;
             this.failure = error;
+            // Keep trying in the background: the banner clears by itself once the server answers.
+            this.#schedulePoll(Date.now() - startedAt);
             this.unreachable = error.kind === 'Unreachable';
             // Unreachable gets the banner; anything else a toast.
             if (!this.unreachable) this.#onError(error);

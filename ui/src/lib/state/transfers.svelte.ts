@@ -53,21 +53,35 @@ export class Transfers {
     return api.onTransfers((report) => this.apply(report));
   }
 
-  /** The rest of a pick or a drop: conflicts, then the groups. Resolves once they are queued. */
+  /**
+   * The rest of a pick or a drop: conflicts, then the groups. Resolves once they are queued. Names
+   * that a colleague took while the person was answering come back and are asked about again.
+   */
   async upload(selection: Selection, connection: string, folder: string): Promise<void> {
-    if (selection.items.length === 0) return;
-    const choices = await this.#resolve(selection);
-    if (choices == null) {
-      this.#deps.toasts.show('Upload cancelled');
-      await api.discardSelection(selection.id).catch(() => null);
-      return;
+    let next: Selection | null = selection;
+    while (next != null && next.items.length > 0) {
+      const current: Selection = next;
+      next = null;
+      const choices = await this.#resolve(current);
+      if (choices == null) {
+        this.#deps.toasts.show('Upload cancelled');
+        await api.discardSelection(current.id).catch(() => null);
+        return;
+      }
+      if (itemsToUpload(current, choices).length > 0) this.expanded = true;
+      try {
+        const started = await api.uploadSelection(current.id, connection, folder, choices);
+        this.#adopt(started.groups);
+        next = started.askAgain;
+      } catch (error) {
+        this.#deps.toasts.error(error as CofferError, 'Upload failed');
+      }
     }
-    if (itemsToUpload(selection, choices).length > 0) this.expanded = true;
-    try {
-      this.#adopt(await api.uploadSelection(selection.id, connection, folder, choices));
-    } catch (error) {
-      this.#deps.toasts.error(error as CofferError, 'Upload failed');
-    }
+  }
+
+  /** The person's answer for a file whose document changed in the bucket while it uploaded. */
+  resolve(id: number, choice: ConflictChoice): Promise<void> {
+    return this.#act(() => api.resolveTransfer(id, choice), 'Could not do that');
   }
 
   /**
