@@ -214,7 +214,7 @@ set_tuned() {
 #   put_dir  DIR  PREFIX   -> PREFIX/<dir name>/<files>
 #   get      KEY  OUT
 #   ls       PREFIX        (recursive)
-#   rm       PREFIX        (everything under PREFIX/)
+#   rm       PREFIX        (everything under PREFIX/, for good: the other tools have no trash)
 # ---------------------------------------------------------------------------------------------
 tool_label() {
   local name=${1%+} setting=defaults
@@ -247,7 +247,7 @@ tool_cmd() {
         put_file | put_dir) CMD=("$COFFER" -c bench put "${x[@]}" "$1" --to "$2/") ;;
         get) CMD=("$COFFER" -c bench get "${x[@]}" "$1" "$2") ;;
         ls) CMD=("$COFFER" -c bench ls -r "${x[@]}" "$1") ;;
-        rm) CMD=("$COFFER" -c bench rm -r "${x[@]}" "$1") ;;
+        rm) CMD=("$COFFER" -c bench rm -r --permanent "${x[@]}" "$1") ;;
       esac ;;
     s5cmd)
       local -a g=(--endpoint-url "$ENDPOINT") c=()

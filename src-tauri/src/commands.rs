@@ -8,14 +8,14 @@ use std::time::{Duration, SystemTime};
 
 use coffer_engine::{
     AccessKey, Cleanup, ConflictChoice, Connection, ConnectionCheck, ConnectionInfo, Deleted, Depth, Error, ErrorKind,
-    ObjectKey, Prefix, Resumed, Selection, Settings, ShareLink, Target, UploadStarted, Uploader,
+    ObjectKey, Prefix, Restored, Resumed, Selection, Settings, ShareLink, Target, TrashItem, UploadStarted, Uploader,
 };
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State, WebviewWindow};
 use tauri_plugin_clipboard_manager::ClipboardExt;
 use tauri_plugin_opener::OpenerExt;
 
-use crate::ipc::{DeleteProgress, ListEvent, PlannedDelete, SettingsView};
+use crate::ipc::{DeleteOutcome, DeleteProgress, ListEvent, PlannedDelete, SettingsView};
 use crate::state::AppState;
 
 type Result<T> = std::result::Result<T, Error>;
@@ -212,18 +212,67 @@ pub async fn plan_delete(state: State<'_, AppState>, connection: String, keys: V
     Ok(state.keep_plan(connection, plan))
 }
 
-/// Deletes exactly what plan `id` counted.
+/// Deletes exactly what plan `id` counted: to the trash (the batch is returned for Undo), or for
+/// good when `permanent` (after the page's stronger confirmation).
 #[tauri::command]
 pub async fn delete_planned(
     state: State<'_, AppState>,
     id: u64,
+    permanent: bool,
     on_progress: Channel<DeleteProgress>,
-) -> Result<Deleted> {
+) -> Result<DeleteOutcome> {
     let (connection, plan) = state.take_plan(id)?;
     let progress = |done, total| {
         let _ = on_progress.send(DeleteProgress { done, total });
     };
-    state.bucket(&connection).await?.delete(plan, &progress).await
+    let bucket = state.bucket(&connection).await?;
+    if permanent {
+        return Ok(DeleteOutcome { deleted: bucket.delete(plan, &progress).await?, trash_batch: None });
+    }
+    let by = state.coffer.settings().load().unwrap_or_default().uploader();
+    let trashed = bucket.move_to_trash(plan, &by, now_ms(), &progress).await?;
+    Ok(DeleteOutcome { deleted: trashed.deleted, trash_batch: Some(trashed.batch) })
+}
+
+/// What the trash of `connection` holds, newest delete first.
+#[tauri::command]
+pub async fn list_trash(state: State<'_, AppState>, connection: String) -> Result<Vec<TrashItem>> {
+    state.bucket(&connection).await?.trash().await
+}
+
+/// Puts documents of a delete back (all of `batch` when `keys` is empty); a place taken by a newer
+/// document is left alone and reported.
+#[tauri::command]
+pub async fn restore_trash(
+    state: State<'_, AppState>,
+    connection: String,
+    batch: String,
+    keys: Vec<String>,
+) -> Result<Restored> {
+    state.bucket(&connection).await?.restore(&batch, &keys).await
+}
+
+/// Deletes documents of one delete from the trash for good.
+#[tauri::command]
+pub async fn purge_trash_items(
+    state: State<'_, AppState>,
+    connection: String,
+    batch: String,
+    keys: Vec<String>,
+) -> Result<Deleted> {
+    state.bucket(&connection).await?.delete_from_trash(&batch, &keys).await
+}
+
+/// Deletes for good everything in the trash of `connection`; returns how many documents went.
+#[tauri::command]
+pub async fn empty_trash(state: State<'_, AppState>, connection: String) -> Result<u64> {
+    state.bucket(&connection).await?.empty_trash(None).await
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// Lets go of a plan the person did not confirm.

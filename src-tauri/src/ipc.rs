@@ -39,6 +39,16 @@ pub struct SettingsView {
     pub default_name: String,
 }
 
+/// What `delete_planned` did: what went, and the trash batch that Undo restores (none for a
+/// permanent delete).
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct DeleteOutcome {
+    pub deleted: coffer_engine::Deleted,
+    pub trash_batch: Option<String>,
+}
+
 /// Progress of `delete_planned`, in objects.
 #[derive(Clone, Copy, Debug, Serialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
@@ -122,6 +132,9 @@ mod tests {
         declare::<Deleted>(&mut out);
         declare::<DeleteSummary>(&mut out);
         declare::<PlannedDelete>(&mut out);
+        declare::<DeleteOutcome>(&mut out);
+        declare::<TrashItem>(&mut out);
+        declare::<Restored>(&mut out);
         declare::<SettingsView>(&mut out);
         declare::<DeleteProgress>(&mut out);
         declare::<ShareLink>(&mut out);

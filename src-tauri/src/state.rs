@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError};
+use std::time::SystemTime;
 
 use coffer_engine::{
     Bucket, Coffer, DeletePlan, Dirs, Error, ErrorKind, Journal, KEEP_OPENED, OpenCache, Queue, Result, Transfers,
@@ -63,6 +64,23 @@ impl AppState {
         }
         let bucket = self.coffer.open(Some(connection)).await?;
         buckets.insert(connection.to_owned(), bucket.clone());
+        // Once per connection and run: finish deletes a crash interrupted, then purge what has
+        // been in the trash longer than the person's setting. Bounded by the trash's size; a
+        // failure only leaves it for the next start.
+        let days = self.coffer.settings().load().unwrap_or_default().trash_days();
+        let tidy = bucket.clone();
+        tauri::async_runtime::spawn(async move {
+            let now = SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+            let limit = i64::try_from(now.as_millis()).unwrap_or(i64::MAX) - i64::from(days) * 86_400_000;
+            if let Err(e) = async {
+                tidy.finish_trash_moves().await?;
+                tidy.empty_trash(Some(limit)).await
+            }
+            .await
+            {
+                eprintln!("coffer: the trash of '{}' was not tidied: {e}", tidy.connection().name);
+            }
+        });
         Ok(bucket)
     }
 

@@ -198,5 +198,8 @@ test('add a connection, drop documents in, share, download, pick a file, delete,
   await $('empty-state').waitForDisplayed({ timeout: 30_000 });
   assert.deepEqual(await names(), [], 'the rows are gone');
   assert.equal(coffer('ls', '--recursive'), '', 'and so are the objects in Garage');
+  const trash = coffer('trash', 'ls');
+  assert.equal(trash.trim().split('\n').length, 606, 'every deleted document waits in the trash');
+  assert.ok(trash.includes('Budget 2026.xlsx'), trash.slice(0, 500));
   assert.ok(!readFileSync(join(root, 'docs/screenshot.png')).includes(garage.secret), 'sanity: nothing secret in the screenshot file');
 });

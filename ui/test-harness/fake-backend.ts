@@ -26,6 +26,7 @@ import type {
   SelectionItem,
   TransferReport,
   TransferState,
+  TrashItem,
   UploadStarted,
 } from '../src/lib/ipc';
 
@@ -280,7 +281,22 @@ export class FakeBackend {
         const plan = this.plans.get(a.id);
         if (!plan) throw error('NotFound', 'That delete is no longer on hand');
         this.plans.delete(a.id);
-        return this.#delete(plan.connection, plan.objects, a.onProgress);
+        return this.#delete(plan.connection, plan.objects, a.permanent, a.onProgress);
+      }
+      case 'list_trash':
+        return structuredClone(this.trash.get(a.connection) ?? []);
+      case 'restore_trash':
+        return this.#restore(a.connection, a.batch, a.keys);
+      case 'purge_trash_items': {
+        const trash = this.trash.get(a.connection) ?? [];
+        const gone = trash.filter((i) => i.batch === a.batch && (a.keys as string[]).includes(i.key));
+        this.trash.set(a.connection, trash.filter((i) => !gone.includes(i)));
+        return { deleted: gone.map((i) => i.key), failed: [] };
+      }
+      case 'empty_trash': {
+        const count = this.trash.get(a.connection)?.length ?? 0;
+        this.trash.set(a.connection, []);
+        return count;
       }
       case 'discard_delete':
         this.plans.delete(a.id);
@@ -609,20 +625,51 @@ export class FakeBackend {
   }
 
   /** Deletes exactly `objects`, the keys a plan counted. */
-  async #delete(connection: string, objects: string[], onProgress: Channel<{ done: number; total: number }>) {
+  /** What each connection's trash holds, as the engine keeps it under `.coffer-trash/`. */
+  trash = new Map<string, TrashItem[]>();
+  #nextBatch = 1;
+
+  async #delete(connection: string, objects: string[], permanent: boolean, onProgress: Channel<{ done: number; total: number }>) {
     const bucket = this.#bucket(connection);
     const deleted: string[] = [];
     const failed: DeleteFailure[] = [];
+    const batch = `batch-${this.#nextBatch++}`;
+    const trash = this.trash.get(connection) ?? [];
+    this.trash.set(connection, trash);
     for (const [index, key] of objects.entries()) {
       if (this.failDeletes.has(key)) failed.push({ key, error: error('PermissionDenied', 'Access denied by the bucket policy') });
       else {
+        const object = bucket.get(key)!;
         bucket.delete(key);
         deleted.push(key);
+        if (!permanent) {
+          trash.push({ batch, key, size: object.size, deletedAtMs: this.#now(), deletedBy: this.displayName ?? 'Office User' });
+          this.#trashed.set(`${batch}/${key}`, object);
+        }
       }
       this.#send(onProgress, { done: index + 1, total: objects.length });
       if (this.options.deleteStepMs) await sleep(this.options.deleteStepMs);
     }
-    return { deleted, failed };
+    return { deleted: { deleted, failed }, trashBatch: permanent ? null : batch };
+  }
+
+  #trashed = new Map<string, StoredObject>();
+
+  #restore(connection: string, batch: string, keys: string[]) {
+    const bucket = this.#bucket(connection);
+    const trash = this.trash.get(connection) ?? [];
+    const restored: string[] = [];
+    const taken: string[] = [];
+    for (const item of trash.filter((i) => i.batch === batch && (keys.length === 0 || keys.includes(i.key)))) {
+      if (bucket.has(item.key)) {
+        taken.push(item.key);
+        continue;
+      }
+      bucket.set(item.key, this.#trashed.get(`${batch}/${item.key}`)!);
+      trash.splice(trash.indexOf(item), 1);
+      restored.push(item.key);
+    }
+    return { restored, taken, failed: [] };
   }
 
   #save(connection: Connection, accessKeyId: string | null, secret: string | null, replacing: string | null): Connection {

@@ -49,12 +49,22 @@ pub enum Command {
         recursive: bool,
     },
     /// Delete documents, or whole folders with --recursive.
+    /// Move documents (or whole folders, with --recursive) to the trash, where
+    /// `coffer trash restore` brings them back.
     Rm {
         #[arg(required = true)]
         keys: Vec<String>,
         /// Treat the arguments as folders and delete everything in them.
         #[arg(long, short)]
         recursive: bool,
+        /// Delete for good, without the trash: this cannot be undone.
+        #[arg(long)]
+        permanent: bool,
+    },
+    /// What was deleted: list it, bring it back, or empty the trash.
+    Trash {
+        #[command(subcommand)]
+        command: TrashCommand,
     },
     /// Download a document.
     Get {
@@ -77,6 +87,21 @@ pub enum Command {
         /// Leave uploads started more recently than this, like 1h or 2d.
         #[arg(long, default_value = "1d")]
         older_than: humantime::Duration,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum TrashCommand {
+    /// Deleted documents, newest first, with the delete (batch) each belongs to.
+    Ls,
+    /// Put a delete's documents back where they were (all of them, or the keys given). A place
+    /// taken by a newer document is left alone and reported.
+    Restore { batch: String, keys: Vec<String> },
+    /// Delete what the trash holds for good.
+    Empty {
+        /// Only deletes made longer ago than this, like 30d.
+        #[arg(long)]
+        older_than: Option<humantime::Duration>,
     },
 }
 

@@ -10,7 +10,7 @@ mod output;
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context as _, Result, bail};
 use clap::Parser;
@@ -19,7 +19,7 @@ use coffer_engine::{
     FileOutcome, Item, LocalVault, ObjectKey, OnConflict, Prefix, Queue, Tally, Target, UploadOptions,
 };
 
-use crate::args::{Cli, Command, Conflict, ConnectionCommand, Tuning};
+use crate::args::{Cli, Command, Conflict, ConnectionCommand, TrashCommand, Tuning};
 use crate::output::{ProgressBar, human_size, local_time};
 
 fn main() -> ExitCode {
@@ -74,7 +74,11 @@ async fn command(coffer: &Coffer, cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Rm { keys, recursive } => rm(&coffer.open(name).await?, keys, recursive).await,
+        Command::Rm { keys, recursive, permanent } => {
+            let by = coffer.settings().load()?.uploader();
+            rm(&coffer.open(name).await?, keys, recursive, (!permanent).then_some(by)).await
+        }
+        Command::Trash { command } => trash(&coffer.open(name).await?, command).await,
         Command::Get { key, path } => {
             let bucket = coffer.open(name).await?;
             let key = ObjectKey::new(key)?;
@@ -378,7 +382,8 @@ fn options(tuning: Tuning) -> Result<UploadOptions> {
     Ok(options.validate()?)
 }
 
-async fn rm(bucket: &Bucket, keys: Vec<String>, recursive: bool) -> Result<ExitCode> {
+/// Deletes `keys`: to the trash as `by`, or for good with `None`.
+async fn rm(bucket: &Bucket, keys: Vec<String>, recursive: bool, by: Option<String>) -> Result<ExitCode> {
     let targets = keys
         .into_iter()
         .map(
@@ -388,10 +393,25 @@ async fn rm(bucket: &Bucket, keys: Vec<String>, recursive: bool) -> Result<ExitC
         )
         .collect::<Result<Vec<_>, _>>()?;
     let plan = bucket.plan_delete(&targets).await?;
-    let report = bucket.delete(plan, &|_, _| {}).await?;
-    for key in &report.deleted {
-        println!("deleted {key}");
-    }
+    let report = match by {
+        Some(by) => {
+            let trashed = bucket.move_to_trash(plan, &by, now_ms(), &|_, _| {}).await?;
+            for key in &trashed.deleted.deleted {
+                println!("moved to the trash: {key}");
+            }
+            if !trashed.deleted.deleted.is_empty() {
+                eprintln!("Undo with: coffer trash restore {}", trashed.batch);
+            }
+            trashed.deleted
+        }
+        None => {
+            let report = bucket.delete(plan, &|_, _| {}).await?;
+            for key in &report.deleted {
+                println!("deleted {key}");
+            }
+            report
+        }
+    };
     for failed in &report.failed {
         eprintln!("coffer: {}", failed.error);
     }
@@ -399,6 +419,52 @@ async fn rm(bucket: &Bucket, keys: Vec<String>, recursive: bool) -> Result<ExitC
         bail!("{} object(s) were not deleted", report.failed.len());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+async fn trash(bucket: &Bucket, command: TrashCommand) -> Result<ExitCode> {
+    // A move a crash interrupted is finished before anything else looks at the trash.
+    let finished = bucket.finish_trash_moves().await?;
+    if finished > 0 {
+        eprintln!("Finished moving {finished} document(s) to the trash that an interrupted delete left behind.");
+    }
+    match command {
+        TrashCommand::Ls => {
+            for item in bucket.trash().await? {
+                let when =
+                    local_time(UNIX_EPOCH + Duration::from_millis(u64::try_from(item.deleted_at_ms).unwrap_or(0)));
+                println!("{}  {when:16}  {:>10}  {}  {}", item.batch, human_size(item.size), item.deleted_by, item.key);
+            }
+        }
+        TrashCommand::Restore { batch, keys } => {
+            let restored = bucket.restore(&batch, &keys).await?;
+            for key in &restored.restored {
+                println!("restored {key}");
+            }
+            for key in &restored.taken {
+                eprintln!("coffer: {key}: a newer document has that name now; it stays in the trash");
+            }
+            for failed in &restored.failed {
+                eprintln!("coffer: {}", failed.error);
+            }
+            if restored.restored.is_empty() && restored.taken.is_empty() && restored.failed.is_empty() {
+                bail!("nothing of '{batch}' is in the trash");
+            }
+            if !restored.taken.is_empty() || !restored.failed.is_empty() {
+                bail!("{} document(s) were not restored", restored.taken.len() + restored.failed.len());
+            }
+        }
+        TrashCommand::Empty { older_than } => {
+            let limit =
+                older_than.map(|age| now_ms() - i64::try_from(Duration::from(age).as_millis()).unwrap_or(i64::MAX));
+            let gone = bucket.empty_trash(limit).await?;
+            eprintln!("Deleted {gone} document(s) from the trash for good.");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// Part buffers are megabytes each. glibc raises its mmap threshold after the first one is freed,

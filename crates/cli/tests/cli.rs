@@ -171,6 +171,22 @@ fn document_workflow(user: &User, conn: &[&str]) {
     user.ok(&with(&["rm", "inbox/memo.txt"]));
     user.ok(&with(&["rm", "--recursive", "inbox/Quarterly"]));
     assert_eq!(user.ok(&with(&["ls", "--recursive"])), "", "everything was deleted");
+
+    // Deleted documents wait in the trash, with the batch that brings them back.
+    let trash = user.ok(&with(&["trash", "ls"]));
+    assert_eq!(trash.lines().count(), 5, "the earlier deletes too: {trash}");
+    let batch = trash.lines().find(|l| l.ends_with("inbox/memo.txt")).unwrap().split_whitespace().next().unwrap();
+    let mut restore = with(&["trash", "restore"]);
+    restore.push(batch.to_owned());
+    assert!(user.ok(&restore).contains("restored inbox/memo.txt"));
+    assert_eq!(std::fs::read(user.path("memo.txt")).unwrap(), b"hello from the memo");
+    user.ok(&with(&["get", "inbox/memo.txt", "out"]));
+    assert_eq!(std::fs::read(user.path("out/memo.txt")).unwrap(), b"hello from the memo", "restored intact");
+    user.ok(&with(&["rm", "--permanent", "inbox/memo.txt"]));
+    assert_eq!(user.ok(&with(&["trash", "ls"])).lines().count(), 4, "a permanent delete skips the trash");
+    user.ok(&with(&["trash", "empty"]));
+    assert_eq!(user.ok(&with(&["trash", "ls"])), "", "the trash is empty");
+    assert_eq!(user.ok(&with(&["ls", "--recursive"])), "");
 }
 
 #[test]

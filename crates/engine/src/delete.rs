@@ -70,7 +70,7 @@ pub struct DeleteSummary {
 #[derive(Clone, Debug, Default)]
 pub struct DeletePlan {
     /// Full bucket keys, folder markers included.
-    keys: Vec<String>,
+    pub(crate) keys: Vec<String>,
     /// What the keys add up to.
     pub summary: DeleteSummary,
 }

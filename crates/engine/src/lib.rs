@@ -36,6 +36,7 @@ mod settings;
 mod share;
 mod stat;
 mod transfers;
+mod trash;
 mod upload;
 mod uploader;
 mod walk;
@@ -65,6 +66,7 @@ pub use transfers::{
     ConflictChoice, FileUpdate, GroupState, GroupUpdate, Resumed, Selection, SelectionItem, SkippedFile,
     TransferReport, TransferState, Transfers, UploadStarted,
 };
+pub use trash::{Restored, TRASH, TrashItem, Trashed};
 pub use upload::{Events, FileOutcome, Progress, Tally, UploadFailure, UploadOptions, Uploaded, content_type};
 pub use uploader::default_name as default_uploader_name;
 

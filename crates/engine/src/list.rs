@@ -46,6 +46,12 @@ pub enum Depth {
     Recursive,
 }
 
+/// Coffer's own objects at the top of a connection (the trash, probes): never shown, counted or
+/// searched as documents.
+pub(crate) fn is_internal(relative_key: &str) -> bool {
+    relative_key.starts_with(".coffer-")
+}
+
 impl Bucket {
     /// Lists `folder`: folders first, then documents, each sorted by key.
     pub async fn list(&self, folder: &Prefix, depth: Depth) -> Result<Vec<Entry>> {
@@ -73,6 +79,9 @@ impl Bucket {
             for p in page.common_prefixes.unwrap_or_default() {
                 let Some(full) = p.prefix else { continue };
                 let key = self.relative(&full).to_owned();
+                if is_internal(&key) {
+                    continue;
+                }
                 let name = key.trim_end_matches('/').rsplit('/').next().unwrap_or_default().to_owned();
                 entries.push(Entry {
                     key,
@@ -90,6 +99,9 @@ impl Bucket {
                     continue;
                 }
                 let key = self.relative(&full).to_owned();
+                if is_internal(&key) {
+                    continue;
+                }
                 let name = key.rsplit('/').next().unwrap_or_default().to_owned();
                 entries.push(Entry {
                     name,

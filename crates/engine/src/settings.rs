@@ -17,9 +17,20 @@ pub struct Settings {
     /// Recorded as the uploader of every document; by default the OS user's full name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
+    /// Days deleted documents stay in the trash before they are purged; by default 30.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trash_days: Option<u32>,
 }
 
+/// How long deleted documents stay in the trash unless the person chose otherwise.
+pub const TRASH_DAYS: u32 = 30;
+
 impl Settings {
+    /// Days deleted documents stay in the trash.
+    pub fn trash_days(&self) -> u32 {
+        self.trash_days.unwrap_or(TRASH_DAYS)
+    }
+
     /// The name uploads record.
     pub fn uploader(&self) -> String {
         self.display_name.clone().unwrap_or_else(crate::uploader::default_name)
@@ -77,11 +88,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = SettingsFile::new(dir.path());
         assert_eq!(file.load().unwrap(), Settings::default());
-        let saved = file.save(Settings { display_name: Some("  Alice Martin ".into()) }).unwrap();
+        let saved =
+            file.save(Settings { display_name: Some("  Alice Martin ".into()), ..Settings::default() }).unwrap();
+        assert_eq!(saved.trash_days(), TRASH_DAYS);
         assert_eq!(saved.uploader(), "Alice Martin");
         assert_eq!(file.load().unwrap(), saved);
-        assert!(file.save(Settings { display_name: Some("a\nb".into()) }).is_err());
-        let blank = file.save(Settings { display_name: Some(" ".into()) }).unwrap();
+        assert!(file.save(Settings { display_name: Some("a\nb".into()), ..Settings::default() }).is_err());
+        let blank = file.save(Settings { display_name: Some(" ".into()), ..Settings::default() }).unwrap();
         assert_eq!(blank.uploader(), crate::uploader::default_name());
     }
 }

@@ -14,6 +14,7 @@ import type {
   Connection,
   ConnectionCheck,
   ConnectionInfo,
+  DeleteOutcome,
   DeleteProgress,
   Deleted,
   Drag,
@@ -21,12 +22,14 @@ import type {
   Dropped,
   ListEvent,
   PlannedDelete,
+  Restored,
   Resumed,
   Selection,
   Settings,
   SettingsView,
   ShareLink,
   TransferReport,
+  TrashItem,
   UploadStarted,
   Uploader,
 } from './ipc';
@@ -173,8 +176,32 @@ export function planDelete(connection: string, keys: string[]): Promise<PlannedD
   return call('plan_delete', { connection, keys });
 }
 
-export function deletePlanned(id: number, onProgress: (progress: DeleteProgress) => void): Promise<Deleted> {
-  return call('delete_planned', { id, onProgress: channel(onProgress) });
+/**
+ * Deletes exactly what plan `id` counted: to the trash (the outcome names the batch Undo restores),
+ * or for good with `permanent`.
+ */
+export function deletePlanned(id: number, permanent: boolean, onProgress: (progress: DeleteProgress) => void): Promise<DeleteOutcome> {
+  return call('delete_planned', { id, permanent, onProgress: channel(onProgress) });
+}
+
+/** What the trash of `connection` holds, newest delete first. */
+export function listTrash(connection: string): Promise<TrashItem[]> {
+  return call('list_trash', { connection });
+}
+
+/** Puts a delete's documents back (all of `batch` when `keys` is empty); taken places are reported, not overwritten. */
+export function restoreTrash(connection: string, batch: string, keys: string[]): Promise<Restored> {
+  return call('restore_trash', { connection, batch, keys });
+}
+
+/** Deletes documents of one delete from the trash for good. */
+export function purgeTrashItems(connection: string, batch: string, keys: string[]): Promise<Deleted> {
+  return call('purge_trash_items', { connection, batch, keys });
+}
+
+/** Deletes everything in the trash for good; resolves with how many documents went. */
+export function emptyTrash(connection: string): Promise<number> {
+  return call('empty_trash', { connection });
 }
 
 export function discardDelete(id: number): Promise<null> {

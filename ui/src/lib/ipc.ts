@@ -75,7 +75,11 @@ export type Settings = {
 /**
  * Recorded as the uploader of every document; by default the OS user's full name.
  */
-displayName?: string | null, };
+displayName?: string | null, 
+/**
+ * Days deleted documents stay in the trash before they are purged; by default 30.
+ */
+trashDays?: number | null, };
 
 /**
  * How well the server protects a document from being overwritten unseen.
@@ -492,6 +496,54 @@ id: number,
  * What it will remove.
  */
 summary: DeleteSummary, };
+
+/**
+ * What `delete_planned` did: what went, and the trash batch that Undo restores (none for a
+ * permanent delete).
+ */
+export type DeleteOutcome = { deleted: Deleted, trashBatch: string | null, };
+
+/**
+ * A document in the trash.
+ */
+export type TrashItem = { 
+/**
+ * The delete it belongs to (what Undo and Restore name).
+ */
+batch: string, 
+/**
+ * Where it was, relative to the connection's prefix.
+ */
+key: string, 
+/**
+ * Its size.
+ */
+size: number, 
+/**
+ * When it was deleted, in milliseconds since the epoch.
+ */
+deletedAtMs: number, 
+/**
+ * Who deleted it, as recorded.
+ */
+deletedBy: string, };
+
+/**
+ * What a restore did.
+ */
+export type Restored = { 
+/**
+ * Keys back where they were.
+ */
+restored: Array<string>, 
+/**
+ * Keys whose place is taken by a newer document: left in the trash, to ask about.
+ */
+taken: Array<string>, 
+/**
+ * Keys that could not be restored, with the reason.
+ */
+failed: Array<DeleteFailure>, };
 
 /**
  * The person's settings and what their defaults amount to, for the settings form.

@@ -12,6 +12,8 @@ export const SHORTCUTS = {
   download: 'Mod+S',
   share: 'Mod+Shift+C',
   delete: 'Delete',
+  deletePermanently: 'Shift+Delete',
+  undo: 'Mod+Z',
   up: 'Alt+ArrowUp',
   refresh: 'F5',
   filter: 'Mod+F',

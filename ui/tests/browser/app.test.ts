@@ -250,6 +250,58 @@ describe('deleting', () => {
     expect(await fake((f) => f.keys('Local vault').filter((k) => k.startsWith('Contracts/')))).toEqual(['Contracts/lease.pdf']);
   });
 
+  it('moves to the trash with Undo (and Ctrl+Z), and the Trash restores or empties', async () => {
+    await open();
+    await row('report.pdf').click();
+    await page.keyboard.press('Delete');
+    await expect.poll(() => page.getByTestId('delete-summary').textContent()).toContain('1 object');
+    await page.getByTestId('delete-confirm').click();
+    await row('report.pdf').waitFor({ state: 'detached' });
+    const undo = page.locator('[data-testid="toast"]', { hasText: 'Moved 1 item to the trash' }).getByTestId('toast-action');
+    await undo.click();
+    await row('report.pdf').waitFor();
+
+    await row('notes.txt').click();
+    await page.keyboard.press('Delete');
+    await expect.poll(() => page.getByTestId('delete-summary').textContent()).toContain('1 object');
+    await page.getByTestId('delete-confirm').click();
+    await row('notes.txt').waitFor({ state: 'detached' });
+    await page.getByTestId('file-grid').focus();
+    await page.keyboard.press('Control+z');
+    await row('notes.txt').waitFor();
+
+    // Shift+Delete asks for a second confirmation and skips the trash.
+    await row('minutes.docx').click();
+    await page.keyboard.press('Shift+Delete');
+    await expect.poll(() => page.getByTestId('delete-summary').textContent()).toContain('1 object');
+    expect(await page.getByTestId('delete-confirm').isDisabled()).toBe(true);
+    await page.getByTestId('delete-understood').check();
+    await page.getByTestId('delete-confirm').click();
+    await row('minutes.docx').waitFor({ state: 'detached' });
+
+    // The Trash: restore one document, empty the rest after a confirmation.
+    await row('budget 2024.xlsx').click();
+    await page.keyboard.press('Delete');
+    await expect.poll(() => page.getByTestId('delete-summary').textContent()).toContain('1 object');
+    await page.getByTestId('delete-confirm').click();
+    await row('team photo.jpg').click();
+    await page.keyboard.press('Delete');
+    await expect.poll(() => page.getByTestId('delete-summary').textContent()).toContain('1 object');
+    await page.getByTestId('delete-confirm').click();
+    await row('team photo.jpg').waitFor({ state: 'detached' });
+    await page.getByTestId('trash').click();
+    const item = (key: string) => page.locator(`[data-testid="trash-item"][data-key="${key}"]`);
+    await item('budget 2024.xlsx').waitFor();
+    expect(await item('minutes.docx').count(), 'a permanent delete is not in the trash').toBe(0);
+    await item('budget 2024.xlsx').getByTestId('trash-restore').click();
+    await row('budget 2024.xlsx').waitFor();
+    await item('budget 2024.xlsx').waitFor({ state: 'detached' });
+    await page.getByTestId('trash-empty-button').click();
+    await page.getByTestId('trash-empty-confirm').click();
+    await page.getByTestId('trash-empty').waitFor();
+    expect(await fake((f) => f.trash.get('Local vault')?.length)).toBe(0);
+  });
+
   it('Cancel and Escape delete nothing', async () => {
     await open();
     await row('report.pdf').click();

@@ -6,7 +6,7 @@ import { FakeBackend } from '../../test-harness/fake-backend';
 
 const KB = 1024;
 
-function setup() {
+function setup(permanent = false) {
   const fake = new FakeBackend();
   fake.put('Local vault', 'a.pdf', 100 * KB);
   fake.put('Local vault', 'b.pdf', 20 * KB);
@@ -17,7 +17,7 @@ function setup() {
   const entries: Entry[] = fake.entriesOf('Local vault', '').sort((x, y) => x.key.localeCompare(y.key));
   const onclose = vi.fn();
   const ondeleted = vi.fn();
-  render(DeleteDialog, { connection: 'Local vault', entries, onclose, ondeleted });
+  render(DeleteDialog, { connection: 'Local vault', entries, permanent, onclose, ondeleted });
   return { fake, onclose, ondeleted };
 }
 
@@ -36,6 +36,29 @@ describe('DeleteDialog', () => {
     await fireEvent.click(screen.getByTestId('delete-confirm'));
     await waitFor(() => expect(onclose).toHaveBeenCalled());
     expect(fake.keys('Local vault')).toEqual(['Old/added by a colleague.pdf']);
+  });
+
+  it('moves to the trash by default, and deletes for good only once the person says they understand', async () => {
+    const trashing = setup();
+    await waitFor(() => expect(screen.getByTestId('delete-confirm')).toBeEnabled());
+    expect(screen.getByTestId('delete-confirm')).toHaveTextContent('Move to trash');
+    await fireEvent.click(screen.getByTestId('delete-confirm'));
+    await waitFor(() => expect(trashing.ondeleted).toHaveBeenCalled());
+    expect(trashing.ondeleted.mock.calls[0][1].trashBatch).not.toBeNull();
+    expect(trashing.fake.calls.find((c) => c.cmd === 'delete_planned')?.args.permanent).toBe(false);
+  });
+
+  it('asks twice before deleting for good', async () => {
+    const { fake, ondeleted } = setup(true);
+    await waitFor(() => expect(screen.getByTestId('delete-summary')).toHaveTextContent('5 objects'));
+    expect(screen.getByTestId('delete-confirm')).toBeDisabled();
+    await fireEvent.click(screen.getByTestId('delete-understood'));
+    expect(screen.getByTestId('delete-confirm')).toBeEnabled();
+    await fireEvent.click(screen.getByTestId('delete-confirm'));
+    await waitFor(() => expect(ondeleted).toHaveBeenCalled());
+    expect(ondeleted.mock.calls[0][1].trashBatch).toBeNull();
+    expect(fake.calls.find((c) => c.cmd === 'delete_planned')?.args.permanent).toBe(true);
+    expect(fake.trash.get('Local vault') ?? []).toEqual([]);
   });
 
   it('lets go of the counted list when cancelled', async () => {
@@ -65,7 +88,7 @@ describe('DeleteDialog', () => {
     expect(screen.getByTestId('delete-partial')).toHaveTextContent('Deleted 4 objects. 1 item could not be deleted');
     expect(screen.getByTestId('delete-failure')).toHaveTextContent('Old/deep/3.pdf — Access denied by the bucket policy');
     expect(onclose).not.toHaveBeenCalled();
-    expect(ondeleted.mock.calls[0][1].failed).toHaveLength(1);
+    expect(ondeleted.mock.calls[0][1].deleted.failed).toHaveLength(1);
   });
 
   it('Cancel deletes nothing', async () => {

@@ -60,4 +60,7 @@ conformance!(
     nothing_is_overwritten_unseen,
     taken_names_are_refused_skipped_or_kept_beside,
     a_document_changed_while_uploading_is_asked_about,
+    delete_moves_to_the_trash_and_restore_asks_before_overwriting,
+    a_big_document_is_copied_to_the_trash_in_parts,
+    a_crash_in_the_middle_of_a_delete_loses_nothing,
 );

@@ -1086,3 +1086,95 @@ pub async fn a_document_changed_while_uploading_is_asked_about(f: &Fixture) {
     assert_eq!(download(f, "offer (1).docx").await, read(&path));
     assert_eq!(download(f, "offer.docx").await, b"their offer", "nothing of theirs was overwritten");
 }
+
+pub async fn delete_moves_to_the_trash_and_restore_asks_before_overwriting(f: &Fixture) {
+    let a = upload(f, "t/a.pdf", 1000, "docs/a.pdf").await;
+    let b = upload(f, "t/b.txt", 10, "docs/sub/b.txt").await;
+    let plan = f.bucket.plan_delete(&[Target::Folder(Prefix::new("docs").unwrap())]).await.unwrap();
+    let trashed = f.bucket.move_to_trash(plan, "Alice Martin", 1_700_000_000_000, &|_, _| {}).await.unwrap();
+    assert_eq!(trashed.deleted.deleted, vec!["docs/a.pdf", "docs/sub/b.txt"]);
+    assert!(trashed.deleted.failed.is_empty());
+    assert!(names(f, "", Depth::Recursive).await.is_empty(), "the trash never shows in listings");
+    assert!(names(f, "", Depth::OneLevel).await.is_empty());
+
+    let trash = f.bucket.trash().await.unwrap();
+    let seen: Vec<(&str, u64, &str, i64)> =
+        trash.iter().map(|i| (i.key.as_str(), i.size, i.deleted_by.as_str(), i.deleted_at_ms)).collect();
+    assert_eq!(
+        seen,
+        vec![
+            ("docs/a.pdf", 1000, "Alice Martin", 1_700_000_000_000),
+            ("docs/sub/b.txt", 10, "Alice Martin", 1_700_000_000_000)
+        ]
+    );
+
+    // A colleague saved a new a.pdf meanwhile: restoring asks instead of overwriting it.
+    let newer = upload(f, "t/newer.pdf", 5, "docs/a.pdf").await;
+    let restored = f.bucket.restore(&trashed.batch, &[]).await.unwrap();
+    assert_eq!(
+        (restored.restored.clone(), restored.taken.clone()),
+        (vec!["docs/sub/b.txt".to_owned()], vec!["docs/a.pdf".to_owned()])
+    );
+    assert_eq!(download(f, "docs/sub/b.txt").await, b);
+    assert_eq!(
+        f.bucket.stat(&key("docs/sub/b.txt")).await.unwrap().content_type.as_deref(),
+        Some("text/plain"),
+        "type kept"
+    );
+    assert_eq!(download(f, "docs/a.pdf").await, newer, "the newer document is untouched");
+    assert_eq!(f.bucket.trash().await.unwrap().len(), 1, "the old a.pdf waits in the trash");
+
+    // Once the place is free it comes back; an emptied trash holds nothing.
+    let plan = f.bucket.plan_delete(&[Target::Object(key("docs/a.pdf"))]).await.unwrap();
+    f.bucket.delete(plan, &|_, _| {}).await.unwrap();
+    let restored = f.bucket.restore(&trashed.batch, &["docs/a.pdf".to_owned()]).await.unwrap();
+    assert_eq!(restored.restored, vec!["docs/a.pdf"]);
+    assert_eq!(download(f, "docs/a.pdf").await, a);
+    assert!(f.bucket.trash().await.unwrap().is_empty());
+
+    let plan = f.bucket.plan_delete(&[Target::Object(key("docs/a.pdf"))]).await.unwrap();
+    f.bucket.move_to_trash(plan, "Bob", 1_700_000_500_000, &|_, _| {}).await.unwrap();
+    assert_eq!(f.bucket.empty_trash(Some(1_700_000_000_000)).await.unwrap(), 0, "a newer delete is kept");
+    assert_eq!(f.bucket.empty_trash(None).await.unwrap(), 1);
+    assert!(f.bucket.trash().await.unwrap().is_empty());
+    assert_eq!(names(f, "", Depth::Recursive).await, vec!["docs/sub/b.txt"]);
+}
+
+pub async fn a_big_document_is_copied_to_the_trash_in_parts(f: &Fixture) {
+    let sent = upload(f, "t/big.bin", 12 * MIB, "big.bin").await;
+    f.bucket.copy(&key("big.bin"), &key("copy-of-big.bin"), Some(5 * MIB as u64)).await.unwrap();
+    assert_eq!(download(f, "copy-of-big.bin").await, sent, "UploadPartCopy in 3 parts is byte-identical");
+    assert_eq!(f.unfinished_uploads().await, 0);
+}
+
+pub async fn a_crash_in_the_middle_of_a_delete_loses_nothing(f: &Fixture) {
+    let mut keys = Vec::new();
+    for i in 0..40 {
+        upload(f, &format!("t/{i}.txt"), 100 + i, &format!("many/{i:02}.txt")).await;
+        keys.push(format!("many/{i:02}.txt"));
+    }
+    let plan = f.bucket.plan_delete(&[Target::Folder(Prefix::new("many").unwrap())]).await.unwrap();
+    let (reached, stop) = tokio::sync::oneshot::channel::<()>();
+    let reached = Mutex::new(Some(reached));
+    let progress = |done: u64, _| {
+        if let Some(tx) = reached.lock().unwrap().take_if(|_| done >= 10) {
+            let _ = tx.send(());
+        }
+    };
+    tokio::select! {
+        result = f.bucket.move_to_trash(plan, "Alice", 1_700_000_000_000, &progress) => {
+            panic!("the delete was meant to be interrupted, but ended: {result:?}")
+        }
+        _ = stop => {}
+    }
+    // The next start finishes the move: every document is in exactly one place, none lost.
+    f.bucket.finish_trash_moves().await.unwrap();
+    let left = names(f, "many", Depth::Recursive).await;
+    let trashed: Vec<String> = f.bucket.trash().await.unwrap().into_iter().map(|i| i.key).collect();
+    for key in &keys {
+        let here = left.contains(key);
+        let there = trashed.contains(key);
+        assert!(here != there, "{key}: in its place {here}, in the trash {there}");
+    }
+    assert!(trashed.len() >= 10, "what was moved stays moved ({} documents)", trashed.len());
+}

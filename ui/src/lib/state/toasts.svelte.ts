@@ -6,11 +6,18 @@ import type { CofferError } from '../ipc';
 
 export type ToastTone = 'info' | 'success' | 'error';
 
+export interface ToastAction {
+  label: string;
+  run: () => void;
+}
+
 export interface Toast {
   id: number;
   tone: ToastTone;
   text: string;
   details: string[];
+  /** A button on the toast, such as Undo; the toast goes once it is used. */
+  action?: ToastAction;
 }
 
 const LIFETIME_MS: Record<ToastTone, number> = { info: 5000, success: 5000, error: 12000 };
@@ -19,10 +26,12 @@ export class Toasts {
   items = $state<Toast[]>([]);
   #next = 1;
 
-  show(text: string, tone: ToastTone = 'info', details: string[] = []): number {
+  show(text: string, tone: ToastTone = 'info', details: string[] = [], action?: ToastAction): number {
     const id = this.#next++;
-    this.items.push({ id, tone, text, details });
-    setTimeout(() => this.dismiss(id), LIFETIME_MS[tone] + 1000 * Math.min(details.length, 10));
+    this.items.push({ id, tone, text, details, action });
+    // A toast with an action stays longer, so there is time to use it.
+    const lifetime = LIFETIME_MS[tone] + 1000 * Math.min(details.length, 10) + (action ? 5000 : 0);
+    setTimeout(() => this.dismiss(id), lifetime);
     return id;
   }
 

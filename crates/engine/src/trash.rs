@@ -1,0 +1,462 @@
+//! The trash: a delete moves documents under `.coffer-trash/` inside the connection's prefix, so it
+//! can be undone on every store, with or without versioning.
+//!
+//! Layout: one batch per delete, `.coffer-trash/<batch>/<original key>`, with the batch's manifest
+//! at `.coffer-trash/<batch>.json` (who deleted, when, the keys, and whether the move finished).
+//! The design decision that matters: **the manifest is written before anything moves, and every
+//! document is copied before its original is deleted.** A crash in the middle leaves originals
+//! that still exist beside their copies; [`Bucket::finish_trash_moves`] (run at the next start, by
+//! whoever opens the bucket) deletes those originals, so nothing is lost and nothing is left half
+//! moved.
+
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart, MetadataDirective};
+use futures::{StreamExt, TryStreamExt};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde::{Deserialize, Serialize};
+
+use crate::bucket::Bucket;
+use crate::delete::{DeleteFailure, DeletePlan, Deleted};
+use crate::error::{Error, ErrorKind, Result};
+use crate::key::{ObjectKey, Prefix};
+
+/// The trash's folder, relative to the connection's prefix; hidden from listings.
+pub const TRASH: &str = ".coffer-trash/";
+/// The largest object one CopyObject may copy; bigger ones are copied in parts (UploadPartCopy).
+const SINGLE_COPY_LIMIT: u64 = 5 * 1024 * 1024 * 1024;
+/// Parts of a copy in parts.
+const COPY_PART: u64 = 512 * 1024 * 1024;
+/// Documents moved at the same time.
+const MOVES_IN_FLIGHT: usize = 8;
+
+/// Characters escaped in a `x-amz-copy-source`: everything but letters, digits and `/-_.~`.
+const COPY_SOURCE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'/').remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
+/// One delete's record in the trash.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Manifest {
+    deleted_by: String,
+    deleted_at_ms: i64,
+    /// Original keys, relative to the connection's prefix.
+    keys: Vec<String>,
+    /// False until every document has been moved.
+    done: bool,
+}
+
+/// A document in the trash.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TrashItem {
+    /// The delete it belongs to (what Undo and Restore name).
+    pub batch: String,
+    /// Where it was, relative to the connection's prefix.
+    pub key: String,
+    /// Its size.
+    pub size: u64,
+    /// When it was deleted, in milliseconds since the epoch.
+    pub deleted_at_ms: i64,
+    /// Who deleted it, as recorded.
+    pub deleted_by: String,
+}
+
+/// What a move to the trash did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Trashed {
+    /// The batch to undo it with.
+    pub batch: String,
+    /// What was moved and what could not be.
+    pub deleted: Deleted,
+}
+
+/// What a restore did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Restored {
+    /// Keys back where they were.
+    pub restored: Vec<String>,
+    /// Keys whose place is taken by a newer document: left in the trash, to ask about.
+    pub taken: Vec<String>,
+    /// Keys that could not be restored, with the reason.
+    pub failed: Vec<DeleteFailure>,
+}
+
+impl Bucket {
+    fn trash_prefix(&self) -> String {
+        format!("{}{TRASH}", self.conn.prefix.as_str())
+    }
+
+    fn manifest_key(&self, batch: &str) -> String {
+        format!("{}{batch}.json", self.trash_prefix())
+    }
+
+    async fn put_manifest(&self, batch: &str, manifest: &Manifest) -> Result<()> {
+        let key = self.manifest_key(batch);
+        let body = serde_json::to_vec(manifest).expect("a manifest serialises");
+        self.client
+            .put_object()
+            .bucket(&self.conn.bucket)
+            .key(&key)
+            .content_type("application/json")
+            .body(ByteStream::from(body))
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| self.ctx(Some(&key)).sdk(e))
+    }
+
+    async fn manifest(&self, batch: &str) -> Result<Manifest> {
+        let key = self.manifest_key(batch);
+        let object = self
+            .client
+            .get_object()
+            .bucket(&self.conn.bucket)
+            .key(&key)
+            .send()
+            .await
+            .map_err(|e| self.ctx(Some(&key)).sdk(e))?;
+        let bytes = object
+            .body
+            .collect()
+            .await
+            .map_err(|e| Error::new(ErrorKind::Server, format!("Reading the trash record failed: {e}.")))?;
+        serde_json::from_slice(&bytes.into_bytes())
+            .map_err(|e| Error::new(ErrorKind::Server, format!("The trash record '{key}' is damaged: {e}.")))
+    }
+
+    /// Moves exactly what `plan` counted to the trash, as one batch recorded as deleted by `by`.
+    /// Each document is copied (content, type and metadata kept) and only then deleted.
+    pub async fn move_to_trash(
+        &self,
+        plan: DeletePlan,
+        by: &str,
+        now_ms: i64,
+        progress: &(dyn Fn(u64, u64) + Sync),
+    ) -> Result<Trashed> {
+        let batch = format!("{now_ms:013}-{:08x}", rand::random::<u32>());
+        let keys: Vec<String> = plan.keys.iter().map(|full| self.relative(full).to_owned()).collect();
+        let mut manifest =
+            Manifest { deleted_by: by.to_owned(), deleted_at_ms: now_ms, keys: keys.clone(), done: false };
+        // Recorded first: a crash from here on is finished by the next start.
+        self.put_manifest(&batch, &manifest).await?;
+        let total = keys.len() as u64;
+        let done = std::sync::atomic::AtomicU64::new(0);
+        let batch_ref = &batch;
+        let done_ref = &done;
+        let results: Vec<(String, Result<()>)> = futures::stream::iter(keys)
+            .map(|key| async move {
+                let result = self.move_one(&key, batch_ref).await;
+                let n = done_ref.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                progress(n, total);
+                (key, result)
+            })
+            .buffer_unordered(MOVES_IN_FLIGHT)
+            .collect()
+            .await;
+        let mut deleted = Deleted::default();
+        for (key, result) in results {
+            match result {
+                Ok(()) => deleted.deleted.push(key),
+                Err(error) => deleted.failed.push(DeleteFailure { key, error }),
+            }
+        }
+        deleted.deleted.sort();
+        manifest.done = true;
+        manifest.keys = deleted.deleted.clone();
+        self.put_manifest(&batch, &manifest).await?;
+        Ok(Trashed { batch, deleted })
+    }
+
+    /// Copies `key` into the batch, then deletes the original. A document already gone counts
+    /// as moved (a colleague deleted it first).
+    async fn move_one(&self, key: &str, batch: &str) -> Result<()> {
+        if key.ends_with('/') {
+            // A folder marker holds nothing worth keeping: the folder comes back with its documents.
+            let full = format!("{}{key}", self.conn.prefix.as_str());
+            return self
+                .client
+                .delete_object()
+                .bucket(&self.conn.bucket)
+                .key(&full)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| self.ctx(Some(key)).sdk(e));
+        }
+        let source = ObjectKey::new(key)?;
+        let size = match self.stat(&source).await {
+            Ok(info) => info.size,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        let full = self.full_key(&source)?;
+        let target = format!("{}{batch}/{key}", self.trash_prefix());
+        self.copy_object(&full, &target, size, SINGLE_COPY_LIMIT).await?;
+        self.client
+            .delete_object()
+            .bucket(&self.conn.bucket)
+            .key(&full)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| self.ctx(Some(key)).sdk(e))
+    }
+
+    /// Copies `from` to `to` on the server, keeping type and metadata, in parts above
+    /// `single_limit` bytes (by default S3's 5 GiB; some servers accept less in one request).
+    pub async fn copy(&self, from: &ObjectKey, to: &ObjectKey, single_limit: Option<u64>) -> Result<()> {
+        let size = self.stat(from).await?.size;
+        let limit = single_limit.unwrap_or(SINGLE_COPY_LIMIT);
+        self.copy_object(&self.full_key(from)?, &self.full_key(to)?, size, limit).await
+    }
+
+    /// A server-side copy of `from` to `to` (full keys) keeping type and metadata: one CopyObject
+    /// up to `single_limit`, UploadPartCopy in parts above it.
+    pub(crate) async fn copy_object(&self, from: &str, to: &str, size: u64, single_limit: u64) -> Result<()> {
+        let source = format!("{}/{}", self.conn.bucket, utf8_percent_encode(from, COPY_SOURCE));
+        let ctx = self.ctx(Some(to));
+        if size <= single_limit {
+            return self
+                .client
+                .copy_object()
+                .bucket(&self.conn.bucket)
+                .key(to)
+                .copy_source(&source)
+                .metadata_directive(MetadataDirective::Copy)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| ctx.sdk(e));
+        }
+        // Content-Type and metadata are set when the multipart upload is created.
+        let head =
+            self.client.head_object().bucket(&self.conn.bucket).key(from).send().await.map_err(|e| ctx.sdk(e))?;
+        let created = self
+            .client
+            .create_multipart_upload()
+            .bucket(&self.conn.bucket)
+            .key(to)
+            .set_content_type(head.content_type)
+            .set_metadata(head.metadata)
+            .send()
+            .await
+            .map_err(|e| ctx.sdk(e))?;
+        let upload_id = created.upload_id.ok_or_else(|| {
+            Error::new(ErrorKind::Server, "The server started a multipart copy without an upload ID.")
+        })?;
+        let part_size = COPY_PART.min(single_limit).max(5 * 1024 * 1024);
+        let copied: Result<Vec<CompletedPart>> = futures::stream::iter(0..size.div_ceil(part_size))
+            .map(|i| {
+                let (source, upload_id) = (&source, &upload_id);
+                async move {
+                    let start = i * part_size;
+                    let end = (start + part_size).min(size) - 1;
+                    let number = i32::try_from(i + 1).map_err(|_| Error::invalid("Too many parts to copy."))?;
+                    let part = self
+                        .client
+                        .upload_part_copy()
+                        .bucket(&self.conn.bucket)
+                        .key(to)
+                        .upload_id(upload_id)
+                        .part_number(number)
+                        .copy_source(source)
+                        .copy_source_range(format!("bytes={start}-{end}"))
+                        .send()
+                        .await
+                        .map_err(|e| ctx.sdk(e))?;
+                    let etag = part.copy_part_result.and_then(|r| r.e_tag);
+                    Ok::<_, Error>(CompletedPart::builder().part_number(number).set_e_tag(etag).build())
+                }
+            })
+            .buffered(4)
+            .try_collect()
+            .await;
+        let completed = match copied {
+            Ok(parts) => self
+                .client
+                .complete_multipart_upload()
+                .bucket(&self.conn.bucket)
+                .key(to)
+                .upload_id(&upload_id)
+                .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts)).build())
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| ctx.sdk(e)),
+            Err(e) => Err(e),
+        };
+        if completed.is_err() {
+            self.abort_upload(to, &upload_id).await;
+        }
+        completed
+    }
+
+    /// Every document in the trash, newest delete first.
+    pub async fn trash(&self) -> Result<Vec<TrashItem>> {
+        let mut items = Vec::new();
+        let mut batches = std::collections::HashMap::new();
+        for (full, size) in self.full_objects_under(&Prefix::new(TRASH)?).await? {
+            let rest = self.relative(&full).strip_prefix(TRASH).unwrap_or_default();
+            let Some((batch, key)) = rest.split_once('/') else { continue };
+            if !batches.contains_key(batch) {
+                let manifest = self.manifest(batch).await.ok();
+                batches.insert(batch.to_owned(), manifest);
+            }
+            let manifest = batches[batch].as_ref();
+            items.push(TrashItem {
+                batch: batch.to_owned(),
+                key: key.to_owned(),
+                size,
+                deleted_at_ms: manifest.map_or_else(|| batch_time(batch), |m| m.deleted_at_ms),
+                deleted_by: manifest.map(|m| m.deleted_by.clone()).unwrap_or_default(),
+            });
+        }
+        items.sort_by(|a, b| b.deleted_at_ms.cmp(&a.deleted_at_ms).then_with(|| a.key.cmp(&b.key)));
+        Ok(items)
+    }
+
+    /// Puts `keys` of `batch` (all of it when empty) back where they were. A place taken by a
+    /// newer document is not overwritten: that key stays in the trash and is reported as taken.
+    pub async fn restore(&self, batch: &str, keys: &[String]) -> Result<Restored> {
+        let in_batch: Vec<TrashItem> = self
+            .trash()
+            .await?
+            .into_iter()
+            .filter(|item| item.batch == batch && (keys.is_empty() || keys.contains(&item.key)))
+            .collect();
+        let mut restored = Restored::default();
+        for item in in_batch {
+            let original = ObjectKey::new(item.key.as_str())?;
+            match self.stat(&original).await {
+                Ok(_) => {
+                    restored.taken.push(item.key);
+                    continue;
+                }
+                Err(e) if e.kind() == ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+            let from = format!("{}{batch}/{}", self.trash_prefix(), item.key);
+            let result = async {
+                self.copy_object(&from, &self.full_key(&original)?, item.size, SINGLE_COPY_LIMIT).await?;
+                self.client
+                    .delete_object()
+                    .bucket(&self.conn.bucket)
+                    .key(&from)
+                    .send()
+                    .await
+                    .map(drop)
+                    .map_err(|e| self.ctx(Some(&from)).sdk(e))
+            }
+            .await;
+            match result {
+                Ok(()) => restored.restored.push(item.key),
+                Err(error) => restored.failed.push(DeleteFailure { key: item.key, error }),
+            }
+        }
+        if self.trash().await?.iter().all(|item| item.batch != batch) {
+            let _ = self.client.delete_object().bucket(&self.conn.bucket).key(self.manifest_key(batch)).send().await;
+        }
+        Ok(restored)
+    }
+
+    /// Deletes `keys` of `batch` from the trash for good.
+    pub async fn delete_from_trash(&self, batch: &str, keys: &[String]) -> Result<Deleted> {
+        let mut plan = DeletePlan::default();
+        for key in keys {
+            plan.keys.push(format!("{}{batch}/{key}", self.trash_prefix()));
+            plan.summary.objects += 1;
+        }
+        let mut deleted = self.delete(plan, &|_, _| {}).await?;
+        let original = |trashed: &str| trashed.strip_prefix(&format!("{TRASH}{batch}/")).unwrap_or(trashed).to_owned();
+        deleted.deleted = deleted.deleted.iter().map(|k| original(k)).collect();
+        for failure in &mut deleted.failed {
+            failure.key = original(&failure.key);
+        }
+        if self.trash().await?.iter().all(|item| item.batch != batch) {
+            let _ = self.client.delete_object().bucket(&self.conn.bucket).key(self.manifest_key(batch)).send().await;
+        }
+        Ok(deleted)
+    }
+
+    /// Deletes for good what the trash holds from deletes at or before `older_than_ms` (every
+    /// batch with `None`); returns how many documents went.
+    pub async fn empty_trash(&self, older_than_ms: Option<i64>) -> Result<u64> {
+        let mut plan = DeletePlan::default();
+        let mut documents = 0;
+        for (full, size) in self.full_objects_under(&Prefix::new(TRASH)?).await? {
+            let rest = self.relative(&full).strip_prefix(TRASH).unwrap_or_default();
+            // A document is `<batch>/<key>`; a batch's record is `<batch>.json`.
+            let (batch, is_document) = match rest.split_once('/') {
+                Some((batch, _)) => (batch, true),
+                None => (rest.trim_end_matches(".json"), false),
+            };
+            if older_than_ms.is_none_or(|limit| batch_time(batch) <= limit) {
+                documents += u64::from(is_document);
+                plan.keys.push(full);
+                plan.summary.objects += 1;
+                plan.summary.bytes = plan.summary.bytes.saturating_add(size);
+            }
+        }
+        let deleted = self.delete(plan, &|_, _| {}).await?;
+        match deleted.failed.first() {
+            Some(failure) => Err(failure.error.clone()),
+            None => Ok(documents),
+        }
+    }
+
+    /// Finishes moves to the trash that a crash interrupted: an original still beside its copy
+    /// is deleted. Returns how many documents that was.
+    pub async fn finish_trash_moves(&self) -> Result<u64> {
+        let mut finished = 0;
+        let manifests: Vec<String> = self
+            .full_objects_under(&Prefix::new(TRASH)?)
+            .await?
+            .into_iter()
+            .filter_map(|(full, _)| {
+                let rest = self.relative(&full).strip_prefix(TRASH)?;
+                rest.strip_suffix(".json").filter(|batch| !batch.contains('/')).map(str::to_owned)
+            })
+            .collect();
+        for batch in manifests {
+            let Ok(mut manifest) = self.manifest(&batch).await else { continue };
+            if manifest.done {
+                continue;
+            }
+            let mut moved = Vec::new();
+            for key in &manifest.keys {
+                let copy = ObjectKey::new(format!("{TRASH}{batch}/{key}"))?;
+                let Ok(copied) = self.stat(&copy).await else {
+                    // Never copied: the original stays where it is, untouched.
+                    continue;
+                };
+                let original = ObjectKey::new(key.as_str())?;
+                // Only the very document that was copied goes; one saved there since stays.
+                let same = |info: &crate::stat::ObjectInfo| {
+                    info.size == copied.size && info.last_modified_ms <= copied.last_modified_ms
+                };
+                if self.stat(&original).await.is_ok_and(|info| same(&info)) {
+                    let full = self.full_key(&original)?;
+                    self.client
+                        .delete_object()
+                        .bucket(&self.conn.bucket)
+                        .key(&full)
+                        .send()
+                        .await
+                        .map_err(|e| self.ctx(Some(key)).sdk(e))?;
+                    finished += 1;
+                }
+                moved.push(key.clone());
+            }
+            manifest.keys = moved;
+            manifest.done = true;
+            self.put_manifest(&batch, &manifest).await?;
+        }
+        Ok(finished)
+    }
+}
+
+/// A batch's time, from its name (`<ms>-<random>`); 0 for a name that is not one.
+fn batch_time(batch: &str) -> i64 {
+    batch.split('-').next().and_then(|ms| ms.parse().ok()).unwrap_or(0)
+}
