@@ -643,7 +643,7 @@ export class FakeBackend {
         bucket.delete(key);
         deleted.push(key);
         if (!permanent) {
-          trash.push({ batch, key, size: object.size, deletedAtMs: this.#now(), deletedBy: this.displayName ?? 'Office User' });
+          trash.push({ batch, key, size: object.size, deletedAtMs: this.#now(), deletedBy: this.displayName ?? 'Office User', replaced: false });
           this.#trashed.set(`${batch}/${key}`, object);
         }
       }

@@ -432,7 +432,14 @@ async fn trash(bucket: &Bucket, command: TrashCommand) -> Result<ExitCode> {
             for item in bucket.trash().await? {
                 let when =
                     local_time(UNIX_EPOCH + Duration::from_millis(u64::try_from(item.deleted_at_ms).unwrap_or(0)));
-                println!("{}  {when:16}  {:>10}  {}  {}", item.batch, human_size(item.size), item.deleted_by, item.key);
+                let what = if item.replaced { " (previous version)" } else { "" };
+                println!(
+                    "{}  {when:16}  {:>10}  {}  {}{what}",
+                    item.batch,
+                    human_size(item.size),
+                    item.deleted_by,
+                    item.key
+                );
             }
         }
         TrashCommand::Restore { batch, keys } => {

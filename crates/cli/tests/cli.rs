@@ -174,7 +174,8 @@ fn document_workflow(user: &User, conn: &[&str]) {
 
     // Deleted documents wait in the trash, with the batch that brings them back.
     let trash = user.ok(&with(&["trash", "ls"]));
-    assert_eq!(trash.lines().count(), 5, "the earlier deletes too: {trash}");
+    assert_eq!(trash.lines().count(), 7, "the earlier deletes and the 2 replaced versions: {trash}");
+    assert_eq!(trash.lines().filter(|l| l.ends_with("inbox/memo.txt (previous version)")).count(), 2, "{trash}");
     let batch = trash.lines().find(|l| l.ends_with("inbox/memo.txt")).unwrap().split_whitespace().next().unwrap();
     let mut restore = with(&["trash", "restore"]);
     restore.push(batch.to_owned());
@@ -183,7 +184,7 @@ fn document_workflow(user: &User, conn: &[&str]) {
     user.ok(&with(&["get", "inbox/memo.txt", "out"]));
     assert_eq!(std::fs::read(user.path("out/memo.txt")).unwrap(), b"hello from the memo", "restored intact");
     user.ok(&with(&["rm", "--permanent", "inbox/memo.txt"]));
-    assert_eq!(user.ok(&with(&["trash", "ls"])).lines().count(), 4, "a permanent delete skips the trash");
+    assert_eq!(user.ok(&with(&["trash", "ls"])).lines().count(), 6, "a permanent delete skips the trash");
     user.ok(&with(&["trash", "empty"]));
     assert_eq!(user.ok(&with(&["trash", "ls"])), "", "the trash is empty");
     assert_eq!(user.ok(&with(&["ls", "--recursive"])), "");

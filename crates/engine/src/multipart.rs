@@ -257,7 +257,7 @@ impl Run<'_> {
             .try_collect()
             .await?;
         job.snapshot.ensure_unchanged(job.path()).await?;
-        let precondition = job.precondition(bucket).await?;
+        let precondition = job.precondition(bucket, self.uploaded_by).await?;
 
         let mut parts = kept;
         parts.extend(sent);

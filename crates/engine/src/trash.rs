@@ -42,6 +42,9 @@ struct Manifest {
     keys: Vec<String>,
     /// False until every document has been moved.
     done: bool,
+    /// The documents were not deleted but replaced: these are their previous versions.
+    #[serde(default)]
+    replaced: bool,
 }
 
 /// A document in the trash.
@@ -58,6 +61,8 @@ pub struct TrashItem {
     pub deleted_at_ms: i64,
     /// Who deleted it, as recorded.
     pub deleted_by: String,
+    /// Not deleted but replaced: this is the version before the replace.
+    pub replaced: bool,
 }
 
 /// What a move to the trash did.
@@ -136,8 +141,13 @@ impl Bucket {
     ) -> Result<Trashed> {
         let batch = format!("{now_ms:013}-{:08x}", rand::random::<u32>());
         let keys: Vec<String> = plan.keys.iter().map(|full| self.relative(full).to_owned()).collect();
-        let mut manifest =
-            Manifest { deleted_by: by.to_owned(), deleted_at_ms: now_ms, keys: keys.clone(), done: false };
+        let mut manifest = Manifest {
+            deleted_by: by.to_owned(),
+            deleted_at_ms: now_ms,
+            keys: keys.clone(),
+            done: false,
+            replaced: false,
+        };
         // Recorded first: a crash from here on is finished by the next start.
         self.put_manifest(&batch, &manifest).await?;
         let total = keys.len() as u64;
@@ -168,21 +178,36 @@ impl Bucket {
         Ok(Trashed { batch, deleted })
     }
 
+    /// Keeps the version of `key` that a replace is about to overwrite in the trash, as its
+    /// previous version recorded as replaced by `by`, so a replace can be undone like a delete on
+    /// stores without versioning. A document already gone has nothing to keep.
+    pub(crate) async fn keep_previous_version(&self, key: &ObjectKey, by: &str) -> Result<()> {
+        let size = match self.stat(key).await {
+            Ok(info) => info.size,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        let now_ms = i64::try_from(now.as_millis()).unwrap_or(i64::MAX);
+        let batch = format!("{now_ms:013}-{:08x}", rand::random::<u32>());
+        let target = format!("{}{batch}/{key}", self.trash_prefix());
+        self.copy_object(&self.full_key(key)?, &target, size, SINGLE_COPY_LIMIT).await?;
+        let manifest = Manifest {
+            deleted_by: by.to_owned(),
+            deleted_at_ms: now_ms,
+            keys: vec![key.to_string()],
+            done: true,
+            replaced: true,
+        };
+        self.put_manifest(&batch, &manifest).await
+    }
+
     /// Copies `key` into the batch, then deletes the original. A document already gone counts
     /// as moved (a colleague deleted it first).
     async fn move_one(&self, key: &str, batch: &str) -> Result<()> {
         if key.ends_with('/') {
             // A folder marker holds nothing worth keeping: the folder comes back with its documents.
-            let full = format!("{}{key}", self.conn.prefix.as_str());
-            return self
-                .client
-                .delete_object()
-                .bucket(&self.conn.bucket)
-                .key(&full)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|e| self.ctx(Some(key)).sdk(e));
+            return self.delete_full_key(&format!("{}{key}", self.conn.prefix.as_str())).await;
         }
         let source = ObjectKey::new(key)?;
         let size = match self.stat(&source).await {
@@ -193,14 +218,22 @@ impl Bucket {
         let full = self.full_key(&source)?;
         let target = format!("{}{batch}/{key}", self.trash_prefix());
         self.copy_object(&full, &target, size, SINGLE_COPY_LIMIT).await?;
-        self.client
-            .delete_object()
-            .bucket(&self.conn.bucket)
-            .key(&full)
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| self.ctx(Some(key)).sdk(e))
+        self.delete_full_key(&full).await
+    }
+
+    /// One DeleteObject, by full bucket key.
+    async fn delete_full_key(&self, full: &str) -> Result<()> {
+        let request = self.client.delete_object().bucket(&self.conn.bucket).key(full);
+        request.send().await.map(drop).map_err(|e| self.ctx(Some(self.relative(full))).sdk(e))
+    }
+
+    /// Drops `batch`'s record once nothing of it is left in the trash.
+    async fn forget_batch_if_empty(&self, batch: &str) -> Result<()> {
+        if self.trash().await?.iter().all(|item| item.batch != batch) {
+            // A record left behind costs a few bytes and is purged with the trash.
+            let _ = self.delete_full_key(&self.manifest_key(batch)).await;
+        }
+        Ok(())
     }
 
     /// Copies `from` to `to` on the server, keeping type and metadata, in parts above
@@ -310,6 +343,7 @@ impl Bucket {
                 size,
                 deleted_at_ms: manifest.map_or_else(|| batch_time(batch), |m| m.deleted_at_ms),
                 deleted_by: manifest.map(|m| m.deleted_by.clone()).unwrap_or_default(),
+                replaced: manifest.is_some_and(|m| m.replaced),
             });
         }
         items.sort_by(|a, b| b.deleted_at_ms.cmp(&a.deleted_at_ms).then_with(|| a.key.cmp(&b.key)));
@@ -339,14 +373,7 @@ impl Bucket {
             let from = format!("{}{batch}/{}", self.trash_prefix(), item.key);
             let result = async {
                 self.copy_object(&from, &self.full_key(&original)?, item.size, SINGLE_COPY_LIMIT).await?;
-                self.client
-                    .delete_object()
-                    .bucket(&self.conn.bucket)
-                    .key(&from)
-                    .send()
-                    .await
-                    .map(drop)
-                    .map_err(|e| self.ctx(Some(&from)).sdk(e))
+                self.delete_full_key(&from).await
             }
             .await;
             match result {
@@ -354,9 +381,7 @@ impl Bucket {
                 Err(error) => restored.failed.push(DeleteFailure { key: item.key, error }),
             }
         }
-        if self.trash().await?.iter().all(|item| item.batch != batch) {
-            let _ = self.client.delete_object().bucket(&self.conn.bucket).key(self.manifest_key(batch)).send().await;
-        }
+        self.forget_batch_if_empty(batch).await?;
         Ok(restored)
     }
 
@@ -373,9 +398,7 @@ impl Bucket {
         for failure in &mut deleted.failed {
             failure.key = original(&failure.key);
         }
-        if self.trash().await?.iter().all(|item| item.batch != batch) {
-            let _ = self.client.delete_object().bucket(&self.conn.bucket).key(self.manifest_key(batch)).send().await;
-        }
+        self.forget_batch_if_empty(batch).await?;
         Ok(deleted)
     }
 
@@ -436,14 +459,7 @@ impl Bucket {
                     info.size == copied.size && info.last_modified_ms <= copied.last_modified_ms
                 };
                 if self.stat(&original).await.is_ok_and(|info| same(&info)) {
-                    let full = self.full_key(&original)?;
-                    self.client
-                        .delete_object()
-                        .bucket(&self.conn.bucket)
-                        .key(&full)
-                        .send()
-                        .await
-                        .map_err(|e| self.ctx(Some(key)).sdk(e))?;
+                    self.delete_full_key(&self.full_key(&original)?).await?;
                     finished += 1;
                 }
                 moved.push(key.clone());

@@ -348,14 +348,22 @@ impl FileJob<'_> {
     /// Right before the request that makes the upload visible: what the destination must hold for
     /// the write to go ahead, so a document a colleague changed since the file was queued is never
     /// replaced. `None` for entries of journals from before this was recorded.
-    pub(crate) async fn precondition(&self, bucket: &Bucket) -> Result<Option<Precondition>> {
+    /// A replace first keeps the version it overwrites in the trash, recorded as replaced by
+    /// `uploaded_by`, so it can be undone.
+    pub(crate) async fn precondition(&self, bucket: &Bucket, uploaded_by: &str) -> Result<Option<Precondition>> {
         let Some(seen) = &self.entry.seen else { return Ok(None) };
         // Resumed or retried: an earlier attempt may have stored this very file.
         let ours = self.entry.sent.then(|| {
             let modified = self.snapshot.modified.duration_since(UNIX_EPOCH).unwrap_or_default();
             (self.snapshot.size, i64::try_from(modified.as_millis()).unwrap_or(i64::MAX))
         });
-        bucket.precondition(self.key(), seen, ours).await
+        let precondition = bucket.precondition(self.key(), seen, ours).await?;
+        if matches!(seen, crate::seen::Seen::Present { .. })
+            && self.stored_by_an_earlier_attempt(bucket).await?.is_none()
+        {
+            bucket.keep_previous_version(self.key(), uploaded_by).await?;
+        }
+        Ok(precondition)
     }
 }
 
@@ -398,7 +406,7 @@ impl Run<'_> {
         let known = bucket.integrity.get();
         let body = until_cancelled(cancel, read_body(job.path(), 0, size, known != Some(Checksum::Crc32c))).await?;
         job.snapshot.ensure_unchanged(job.path()).await?;
-        let precondition = job.precondition(bucket).await?;
+        let precondition = job.precondition(bucket, self.uploaded_by).await?;
         let waiting = |w| self.events.waiting(id, w);
         let output = self
             .retry(cancel, &waiting)

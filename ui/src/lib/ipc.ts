@@ -526,7 +526,11 @@ deletedAtMs: number,
 /**
  * Who deleted it, as recorded.
  */
-deletedBy: string, };
+deletedBy: string, 
+/**
+ * Not deleted but replaced: this is the version before the replace.
+ */
+replaced: boolean, };
 
 /**
  * What a restore did.

@@ -63,4 +63,5 @@ conformance!(
     delete_moves_to_the_trash_and_restore_asks_before_overwriting,
     a_big_document_is_copied_to_the_trash_in_parts,
     a_crash_in_the_middle_of_a_delete_loses_nothing,
+    a_replace_keeps_the_previous_version_in_the_trash,
 );

@@ -964,26 +964,27 @@ pub async fn the_server_is_asked_whether_it_guards_overwrites(f: &Fixture) {
     assert_eq!(f.unfinished_uploads().await, 0, "nor an open upload");
 }
 
+/// Queues one local file for the top folder under `on_conflict`; returns its batch.
+async fn queue_file(queue: &Queue, f: &Fixture, path: &Path, on_conflict: OnConflict) -> u64 {
+    let item = Item::named_as_is(path.to_owned()).unwrap();
+    let name = item.name.clone();
+    queue.enqueue(&f.bucket, &Prefix::root(), &name, false, vec![item], on_conflict).await.unwrap().batch.id
+}
+
+/// Runs a one-file batch and returns how that file went.
+async fn run_file(queue: &Queue, f: &Fixture, batch: u64) -> Result<Uploaded> {
+    let recorder = Recorder::new(1, 0, &no_progress);
+    queue.run(&f.bucket, batch, &recorder, &CancellationToken::new()).await.unwrap();
+    recorder.outcomes().remove(0).result
+}
+
 pub async fn nothing_is_overwritten_unseen(f: &Fixture) {
     // Queued for a free name; a colleague stores a document there before the file is sent.
     for (name, len) in [("small.pdf", 1000), ("large.bin", 6 * MIB)] {
         let queue = queue(f, small_parts());
-        let path = f.file(&format!("mine/{name}"), len);
-        let enqueued = queue
-            .enqueue(
-                &f.bucket,
-                &Prefix::root(),
-                name,
-                false,
-                vec![Item::named_as_is(path).unwrap()],
-                OnConflict::Refuse,
-            )
-            .await
-            .unwrap();
+        let batch = queue_file(&queue, f, &f.file(&format!("mine/{name}"), len), OnConflict::Refuse).await;
         colleague_puts(f, name, b"the colleague's version").await;
-        let recorder = Recorder::new(1, 0, &no_progress);
-        queue.run(&f.bucket, enqueued.batch.id, &recorder, &CancellationToken::new()).await.unwrap();
-        let refused = recorder.outcomes().remove(0).result.unwrap_err();
+        let refused = run_file(&queue, f, batch).await.unwrap_err();
         assert_eq!(refused.kind(), ErrorKind::AlreadyExists, "{name}: {refused}");
         assert_eq!(download(f, name).await, b"the colleague's version", "{name}: their document is intact");
     }
@@ -992,39 +993,15 @@ pub async fn nothing_is_overwritten_unseen(f: &Fixture) {
     // Replace was decided for the version seen; a colleague saves a newer one before it is sent.
     let queue = queue(f, small_parts());
     let path = f.file("mine/small.pdf", 2000);
-    let enqueued = queue
-        .enqueue(
-            &f.bucket,
-            &Prefix::root(),
-            "small.pdf",
-            false,
-            vec![Item::named_as_is(path.clone()).unwrap()],
-            OnConflict::Replace,
-        )
-        .await
-        .unwrap();
+    let batch = queue_file(&queue, f, &path, OnConflict::Replace).await;
     colleague_puts(f, "small.pdf", b"an even newer version").await;
-    let recorder = Recorder::new(1, 0, &no_progress);
-    queue.run(&f.bucket, enqueued.batch.id, &recorder, &CancellationToken::new()).await.unwrap();
-    assert_eq!(recorder.outcomes().remove(0).result.unwrap_err().kind(), ErrorKind::AlreadyExists);
+    assert_eq!(run_file(&queue, f, batch).await.unwrap_err().kind(), ErrorKind::AlreadyExists);
     assert_eq!(download(f, "small.pdf").await, b"an even newer version");
 
     // Replace of the version that is still there goes through, and says who uploaded it.
     queue.set_uploaded_by("Jürgen Müller");
-    let enqueued = queue
-        .enqueue(
-            &f.bucket,
-            &Prefix::root(),
-            "small.pdf",
-            false,
-            vec![Item::named_as_is(path.clone()).unwrap()],
-            OnConflict::Replace,
-        )
-        .await
-        .unwrap();
-    let recorder = Recorder::new(1, 0, &no_progress);
-    queue.run(&f.bucket, enqueued.batch.id, &recorder, &CancellationToken::new()).await.unwrap();
-    recorder.outcomes().remove(0).result.expect("an unchanged document is replaced as decided");
+    let batch = queue_file(&queue, f, &path, OnConflict::Replace).await;
+    run_file(&queue, f, batch).await.expect("an unchanged document is replaced as decided");
     assert_eq!(download(f, "small.pdf").await, read(&path));
     assert_eq!(f.bucket.stat(&key("small.pdf")).await.unwrap().uploaded_by.as_deref(), Some("Jürgen Müller"));
 }
@@ -1062,15 +1039,9 @@ pub async fn a_document_changed_while_uploading_is_asked_about(f: &Fixture) {
     let path = f.file("drop/offer.docx", 500);
     {
         let queue = queue(f, small_parts());
-        let item = Item::named_as_is(path.clone()).unwrap();
-        let enqueued = queue
-            .enqueue(&f.bucket, &Prefix::root(), "offer.docx", false, vec![item], OnConflict::Refuse)
-            .await
-            .unwrap();
+        let batch = queue_file(&queue, f, &path, OnConflict::Refuse).await;
         colleague_puts(f, "offer.docx", b"their offer").await;
-        let recorder = Recorder::new(1, 0, &no_progress);
-        queue.run(&f.bucket, enqueued.batch.id, &recorder, &CancellationToken::new()).await.unwrap();
-        assert_eq!(recorder.outcomes()[0].result.as_ref().unwrap_err().kind(), ErrorKind::AlreadyExists);
+        assert_eq!(run_file(&queue, f, batch).await.unwrap_err().kind(), ErrorKind::AlreadyExists);
     }
     // The app shows it failed, waiting for an answer; Keep both stores it beside theirs.
     let (transfers, reports) = transfers(f, small_parts());
@@ -1177,4 +1148,30 @@ pub async fn a_crash_in_the_middle_of_a_delete_loses_nothing(f: &Fixture) {
         assert!(here != there, "{key}: in its place {here}, in the trash {there}");
     }
     assert!(trashed.len() >= 10, "what was moved stays moved ({} documents)", trashed.len());
+}
+
+pub async fn a_replace_keeps_the_previous_version_in_the_trash(f: &Fixture) {
+    let first = upload(f, "v/1.txt", 300, "plan.txt").await;
+    let queue = queue(f, small_parts());
+    queue.set_uploaded_by("Alice Martin");
+    let second = f.file("v2/plan.txt", 500);
+    let batch = queue_file(&queue, f, &second, OnConflict::Replace).await;
+    run_file(&queue, f, batch).await.unwrap();
+    assert_eq!(download(f, "plan.txt").await, read(&second));
+
+    let trash = f.bucket.trash().await.unwrap();
+    assert_eq!(trash.len(), 1, "{trash:?}");
+    assert!(
+        trash[0].replaced
+            && trash[0].key == "plan.txt"
+            && trash[0].size == 300
+            && trash[0].deleted_by == "Alice Martin"
+    );
+    // The current version is in the way until the person removes it; then the old one comes back.
+    let restored = f.bucket.restore(&trash[0].batch, &[]).await.unwrap();
+    assert_eq!(restored.taken, vec!["plan.txt"]);
+    let plan = f.bucket.plan_delete(&[Target::Object(key("plan.txt"))]).await.unwrap();
+    f.bucket.delete(plan, &|_, _| {}).await.unwrap();
+    assert_eq!(f.bucket.restore(&trash[0].batch, &[]).await.unwrap().restored, vec!["plan.txt"]);
+    assert_eq!(download(f, "plan.txt").await, first);
 }
