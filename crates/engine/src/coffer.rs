@@ -54,6 +54,17 @@ pub(crate) fn private_dir(dir: &Path) -> Result<()> {
     builder.create(dir).map_err(|e| Error::local_io(dir, &e))
 }
 
+/// Saves a small file of Coffer's (settings, connections, probe results) in a private folder,
+/// written beside and renamed over, so a crash never leaves it truncated; readable by this user only.
+pub(crate) fn save_file(path: &Path, text: &str) -> Result<()> {
+    let dir = path.parent().expect("saved files live inside a folder");
+    private_dir(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::local_io(dir, &e))?;
+    std::io::Write::write_all(&mut tmp, text.as_bytes()).map_err(|e| Error::local_io(tmp.path(), &e))?;
+    tmp.persist(path).map_err(|e| Error::local_io(path, &e.error))?;
+    Ok(())
+}
+
 /// A connection as the UI shows it: its settings and whether a secret is stored (never the secret).
 #[derive(Clone, Debug, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]

@@ -232,8 +232,6 @@ impl WriteGuards {
         let mut all = self.all();
         all.insert(Self::name(conn), guard);
         let text = toml::to_string(&all).map_err(|e| Error::new(ErrorKind::Io, format!("Cannot save: {e}")))?;
-        let dir = self.path.parent().expect("inside the config folder");
-        crate::coffer::private_dir(dir)?;
-        std::fs::write(&self.path, text).map_err(|e| Error::local_io(&self.path, &e))
+        crate::coffer::save_file(&self.path, &text)
     }
 }

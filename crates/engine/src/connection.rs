@@ -283,13 +283,7 @@ impl ConnectionStore {
     fn write(&self, file: &ConnectionsFile) -> Result<()> {
         let text = toml::to_string_pretty(file)
             .map_err(|e| Error::new(ErrorKind::Io, format!("Cannot save connections: {e}")))?;
-        let dir = self.path.parent().expect("the connections file is inside a directory");
-        crate::coffer::private_dir(dir)?;
-        // Written beside and renamed over, so a crash never leaves a truncated file.
-        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::local_io(dir, &e))?;
-        std::io::Write::write_all(&mut tmp, text.as_bytes()).map_err(|e| Error::local_io(tmp.path(), &e))?;
-        tmp.persist(&self.path).map_err(|e| Error::local_io(&self.path, &e.error))?;
-        Ok(())
+        crate::coffer::save_file(&self.path, &text)
     }
 }
 

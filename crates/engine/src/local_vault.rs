@@ -91,7 +91,7 @@ impl LocalVault {
         if state.port.is_none() || vault.moved_from.is_some() {
             let port = vault.port();
             let text = toml::to_string(&State { port: Some(port) }).expect("state serialises");
-            std::fs::write(&state_path, text).map_err(|e| Error::local_io(&state_path, &e))?;
+            crate::coffer::save_file(&state_path, &text)?;
         }
         Ok(vault)
     }
@@ -135,7 +135,7 @@ impl LocalVault {
         // Written before the first connection is accepted, so a joiner never finds the port served
         // without a proof for longer than it takes to write one file.
         let token = random(32);
-        write_private(&proof_path(root), &token)?;
+        crate::coffer::save_file(&proof_path(root), &token)?;
 
         let fs = s3s_fs::FileSystem::new(root).map_err(|e| {
             Error::new(ErrorKind::Io, format!("The Local vault cannot use '{}': {e:?}.", root.display()))
@@ -268,15 +268,6 @@ fn cannot_listen(addr: SocketAddr, e: &std::io::Error) -> Error {
     Error::new(ErrorKind::Io, format!("The Local vault cannot listen on {addr}: {e}."))
 }
 
-/// Writes `text` readable by this user only, replacing the file in one step.
-fn write_private(path: &Path, text: &str) -> Result<()> {
-    let mut file = tempfile::NamedTempFile::new_in(path.parent().unwrap_or(Path::new(".")))
-        .map_err(|e| Error::local_io(path, &e))?;
-    std::io::Write::write_all(&mut file, text.as_bytes()).map_err(|e| Error::local_io(path, &e))?;
-    file.persist(path).map_err(|e| Error::local_io(path, &e.error))?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use std::sync::{Arc, Mutex};
@@ -318,7 +309,7 @@ mod tests {
             let earlier = LocalVault::serve(&root, 0, key.clone()).await.unwrap();
             let proof = std::fs::read_to_string(proof_path(&root)).unwrap();
             drop(earlier);
-            write_private(&proof_path(&root), &proof).unwrap();
+            crate::coffer::save_file(&proof_path(&root), &proof).unwrap();
         }
         let (port, seen) = stranger().await;
 

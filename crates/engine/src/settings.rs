@@ -72,9 +72,7 @@ impl SettingsFile {
             return Err(Error::invalid("Your name must be one line of at most 100 characters."));
         }
         let text = toml::to_string(&settings).map_err(|e| Error::new(ErrorKind::Io, format!("Cannot save: {e}")))?;
-        let dir = self.path.parent().expect("inside the config folder");
-        crate::coffer::private_dir(dir)?;
-        std::fs::write(&self.path, text).map_err(|e| Error::local_io(&self.path, &e))?;
+        crate::coffer::save_file(&self.path, &text)?;
         Ok(settings)
     }
 }
