@@ -30,6 +30,10 @@ fn main() {
         "empty_trash",
         "purge_trash_items",
         "open_document",
+        "finish_editing",
+        "editing",
+        "list_locks",
+        "quit",
         "download_document",
         "copy_share_link",
     ])))

@@ -7,15 +7,16 @@ use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
 
 use coffer_engine::{
-    AccessKey, Cleanup, ConflictChoice, Connection, ConnectionCheck, ConnectionInfo, Deleted, Depth, Error, ErrorKind,
-    ObjectKey, Prefix, Restored, Resumed, Selection, Settings, ShareLink, Target, TrashItem, UploadStarted, Uploader,
+    AccessKey, Cleanup, ConflictChoice, Connection, ConnectionCheck, ConnectionInfo, Deleted, Depth, EditLock,
+    EditUpdate, Error, ErrorKind, ObjectKey, Opened, Prefix, Restored, Resumed, Selection, Settings, ShareLink, Target,
+    TrashItem, UploadStarted, Uploader,
 };
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State, WebviewWindow};
 use tauri_plugin_clipboard_manager::ClipboardExt;
 use tauri_plugin_opener::OpenerExt;
 
-use crate::ipc::{DeleteOutcome, DeleteProgress, ListEvent, PlannedDelete, SettingsView};
+use crate::ipc::{DeleteOutcome, DeleteProgress, ListEvent, OpenMode, PlannedDelete, SettingsView};
 use crate::state::AppState;
 
 type Result<T> = std::result::Result<T, Error>;
@@ -281,6 +282,9 @@ pub fn discard_delete(state: State<'_, AppState>, id: u64) {
     let _ = state.take_plan(id);
 }
 
+/// Opens a document in the system's default app. `edit` (the default) downloads it to the cache
+/// and watches it, so saves go back to the bucket; someone else's lock is returned instead, for
+/// the page to offer `readOnly` or `anyway`.
 #[tauri::command]
 pub async fn open_document(
     app: AppHandle,
@@ -288,14 +292,55 @@ pub async fn open_document(
     connection: String,
     key: String,
     confirmed: bool,
-) -> Result<()> {
+    mode: OpenMode,
+) -> Result<Option<EditLock>> {
     let key = ObjectKey::new(key)?;
-    let target = state.open_cache.path_for(&connection, &key, confirmed)?;
     let bucket = state.bucket(&connection).await?;
-    bucket.download(&key, &target, &|_| {}, &Default::default()).await?;
-    app.opener()
-        .open_path(target.to_string_lossy(), None::<&str>)
-        .map_err(|e| Error::new(ErrorKind::Io, format!("'{}' was downloaded but could not be opened: {e}", key.name())))
+    let target = match mode {
+        OpenMode::ReadOnly => {
+            let target = state.open_cache.path_for(&format!("{connection} (read-only)"), &key, confirmed)?;
+            state.editor.open_read_only(&bucket, &key, &target).await?;
+            target
+        }
+        OpenMode::Edit | OpenMode::Anyway => {
+            let target = state.open_cache.path_for(&connection, &key, confirmed)?;
+            match state.editor.open(&bucket, &key, target, mode == OpenMode::Anyway).await? {
+                Opened::Editing(target) => target,
+                Opened::Locked(lock) => return Ok(Some(lock)),
+            }
+        }
+    };
+    app.opener().open_path(target.to_string_lossy(), None::<&str>).map_err(|e| {
+        Error::new(ErrorKind::Io, format!("'{}' was downloaded but could not be opened: {e}", key.name()))
+    })?;
+    Ok(None)
+}
+
+/// Ends editing a document: its last save goes up, and its lock is released.
+#[tauri::command]
+pub async fn finish_editing(state: State<'_, AppState>, connection: String, key: String) -> Result<()> {
+    let key = ObjectKey::new(key)?;
+    state.editor.done(&state.bucket(&connection).await?, &key).await
+}
+
+/// Every document being edited from this computer, and how its saves stand.
+#[tauri::command]
+pub fn editing(state: State<'_, AppState>) -> Vec<EditUpdate> {
+    state.editor.sessions()
+}
+
+/// Colleagues' (and this person's) live edit locks on the documents of `folder`.
+#[tauri::command]
+pub async fn list_locks(state: State<'_, AppState>, connection: String, folder: String) -> Result<Vec<EditLock>> {
+    state.bucket(&connection).await?.locks(&Prefix::new(folder)?).await
+}
+
+/// Quits after the person confirmed, even with edits not yet in the bucket: they stay recorded
+/// and go up at the next start.
+#[tauri::command]
+pub async fn quit(app: AppHandle) -> Result<()> {
+    crate::quit::quit(&app).await;
+    Ok(())
 }
 
 #[tauri::command]

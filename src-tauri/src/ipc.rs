@@ -57,6 +57,19 @@ pub struct DeleteProgress {
     pub total: u64,
 }
 
+/// How the page asks a document to be opened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub enum OpenMode {
+    /// For editing: saves go back to the bucket; refused with the lock if a colleague edits it.
+    Edit,
+    /// For editing although a colleague holds the lock.
+    Anyway,
+    /// A read-only copy, not watched.
+    ReadOnly,
+}
+
 /// Files dragged over the window, or away from it (`coffer://drag`).
 #[derive(Clone, Copy, Debug, Serialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
@@ -139,6 +152,10 @@ mod tests {
         declare::<DeleteProgress>(&mut out);
         declare::<ShareLink>(&mut out);
         declare::<Cleanup>(&mut out);
+        declare::<EditLock>(&mut out);
+        declare::<EditState>(&mut out);
+        declare::<EditUpdate>(&mut out);
+        declare::<OpenMode>(&mut out);
         declare::<DragState>(&mut out);
         declare::<Drag>(&mut out);
         declare::<Dropped>(&mut out);

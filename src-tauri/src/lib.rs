@@ -8,6 +8,7 @@
 mod commands;
 mod drop;
 mod ipc;
+mod quit;
 mod state;
 
 use tauri::Manager;
@@ -19,9 +20,14 @@ pub fn run() {
         .setup(|app| {
             let state = state::AppState::new(app.handle(), app.path().app_cache_dir()?)?;
             app.manage(state);
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move { handle.state::<state::AppState>().resume_editing().await });
             Ok(())
         })
-        .on_window_event(drop::on_window_event)
+        .on_window_event(|window, event| {
+            drop::on_window_event(window, event);
+            quit::on_window_event(window, event);
+        })
         .invoke_handler(tauri::generate_handler![
             commands::list_connections,
             commands::save_connection,
@@ -51,6 +57,10 @@ pub fn run() {
             commands::empty_trash,
             commands::purge_trash_items,
             commands::open_document,
+            commands::finish_editing,
+            commands::editing,
+            commands::list_locks,
+            commands::quit,
             commands::download_document,
             commands::copy_share_link,
         ])

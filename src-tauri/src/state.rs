@@ -7,20 +7,24 @@ use std::sync::{Arc, PoisonError};
 use std::time::SystemTime;
 
 use coffer_engine::{
-    Bucket, Coffer, DeletePlan, Dirs, Error, ErrorKind, Journal, KEEP_OPENED, OpenCache, Queue, Result, Transfers,
-    UploadOptions,
+    Bucket, Coffer, DeletePlan, Dirs, Editor, Error, ErrorKind, Journal, KEEP_OPENED, OpenCache, Queue, Result,
+    Transfers, UploadOptions,
 };
 use tauri::{AppHandle, Emitter};
 use tokio::sync::Mutex;
 
 /// The event every transfer report travels on; see [`coffer_engine::TransferReport`].
 pub const TRANSFERS_EVENT: &str = "coffer://transfers";
+/// The event each edited document's state travels on; see [`coffer_engine::EditUpdate`].
+pub const EDITING_EVENT: &str = "coffer://editing";
 
 pub struct AppState {
     pub coffer: Coffer,
     pub transfers: Arc<Transfers>,
     /// Where documents are downloaded to be opened with the system's default app.
     pub open_cache: OpenCache,
+    /// Documents opened for editing, whose saves go back to the bucket.
+    pub editor: Arc<Editor>,
     /// Opened connections by name, so each command does not rebuild an S3 client.
     buckets: Mutex<HashMap<String, Bucket>>,
     /// Deletes counted and waiting for the person's answer, by id, with their connection.
@@ -37,20 +41,30 @@ impl AppState {
         let coffer = Coffer::new(dirs);
         // An unreadable settings file only means the default name until it is saved again.
         queue.set_uploaded_by(&coffer.settings().load().unwrap_or_default().uploader());
-        let app = app.clone();
         // Emitting fails only when the window is gone, and then nobody is left to tell.
+        let to_page = app.clone();
+        let editor = Editor::new(
+            &coffer.dirs().data,
+            Arc::clone(&queue),
+            Arc::new(move |update| {
+                let _ = to_page.emit(EDITING_EVENT, update);
+            }),
+        );
+        let app = app.clone();
         let transfers = Transfers::new(queue, move |report| {
             let _ = app.emit(TRANSFERS_EVENT, report);
         });
         let open_cache = OpenCache::new(cache_dir.join("open"));
-        // Copies opened more than a week ago; a failure here only leaves them for the next start.
-        if let Err(e) = open_cache.sweep(KEEP_OPENED, std::time::SystemTime::now()) {
+        // Copies opened more than a week ago, except those still being edited; a failure here only
+        // leaves them for the next start.
+        if let Err(e) = open_cache.sweep(KEEP_OPENED, std::time::SystemTime::now(), &editor.files()) {
             eprintln!("coffer: the Open cache was not cleaned: {e}");
         }
         Ok(Self {
             coffer,
             transfers,
             open_cache,
+            editor,
             buckets: Mutex::default(),
             plans: std::sync::Mutex::default(),
             next_plan: AtomicU64::new(1),
@@ -101,6 +115,23 @@ impl AppState {
         self.plans.lock().unwrap_or_else(PoisonError::into_inner).remove(&id).ok_or_else(|| {
             Error::new(ErrorKind::NotFound, "That delete is no longer on hand; select the documents and delete again.")
         })
+    }
+
+    /// Every connection opened in this run, by name.
+    pub async fn opened(&self) -> HashMap<String, Bucket> {
+        self.buckets.lock().await.clone()
+    }
+
+    /// Takes up editing sessions left by the last run: saves made while Coffer was closed are
+    /// uploaded, and the documents are watched again. A connection that cannot be opened keeps
+    /// its sessions for the next start.
+    pub async fn resume_editing(&self) {
+        for connection in self.editor.connections_to_resume() {
+            let resumed = async { self.editor.resume(&self.bucket(&connection).await?).await }.await;
+            if let Err(e) = resumed {
+                eprintln!("coffer: edits of '{connection}' were not taken up: {e}");
+            }
+        }
     }
 
     /// Drops the cached client after a connection's settings or secret changed.

@@ -92,7 +92,7 @@ async fn command(coffer: &Coffer, cli: Cli) -> Result<ExitCode> {
             let cancel = cancel_on_ctrl_c();
             let bytes = bucket.download(&key, &target, &|p| bar.update(p), &cancel).await;
             bar.finish();
-            eprintln!("Saved {} ({})", target.display(), human_size(bytes?));
+            eprintln!("Saved {} ({})", target.display(), human_size(bytes?.size));
             Ok(ExitCode::SUCCESS)
         }
         Command::Share { key, expires } => {

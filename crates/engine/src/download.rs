@@ -68,6 +68,15 @@ pub fn safe_path(folder: &Path, relative_key: &str) -> Result<PathBuf> {
     Ok(path)
 }
 
+/// What a download stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Downloaded {
+    /// Bytes written.
+    pub size: u64,
+    /// The version downloaded (its ETag, quoted as the server sends it; empty if it sent none).
+    pub etag: String,
+}
+
 impl Bucket {
     /// Downloads `key` to the file `target`, replacing it. Parent folders are created.
     pub async fn download(
@@ -76,7 +85,7 @@ impl Bucket {
         target: &Path,
         progress: &(dyn Fn(Progress) + Sync),
         cancel: &CancellationToken,
-    ) -> Result<u64> {
+    ) -> Result<Downloaded> {
         if target.is_dir() {
             return Err(Error::invalid(format!("'{}' is a folder; choose a file name to save to.", target.display())));
         }
@@ -214,7 +223,7 @@ impl Bucket {
         }
         temp.persist(target).map_err(|e| Error::local_io(target, &e.error))?;
         send_progress(1);
-        Ok(done.load(Ordering::Relaxed))
+        Ok(Downloaded { size: done.load(Ordering::Relaxed), etag: etag.unwrap_or_default() })
     }
 }
 

@@ -57,8 +57,9 @@ impl OpenCache {
     }
 
     /// Removes copies not changed for `older_than`, and folders left empty; returns how many files
-    /// went. A file that cannot be removed is left for the next sweep.
-    pub fn sweep(&self, older_than: Duration, now: SystemTime) -> Result<u64> {
+    /// went. A file that cannot be removed is left for the next sweep, and one still being edited
+    /// (in `editing`) always stays.
+    pub fn sweep(&self, older_than: Duration, now: SystemTime, editing: &[PathBuf]) -> Result<u64> {
         if !self.dir.exists() {
             return Ok(0);
         }
@@ -75,7 +76,7 @@ impl OpenCache {
                 .ok()
                 .and_then(|m| m.modified().ok())
                 .is_some_and(|changed| now.duration_since(changed).is_ok_and(|age| age > older_than));
-            if stale && std::fs::remove_file(entry.path()).is_ok() {
+            if stale && !editing.iter().any(|p| p == entry.path()) && std::fs::remove_file(entry.path()).is_ok() {
                 removed += 1;
             }
         }
@@ -125,9 +126,13 @@ mod tests {
         }
         let now = SystemTime::now();
         std::fs::File::options().write(true).open(&old).unwrap().set_modified(now - KEEP_OPENED * 2).unwrap();
-        assert_eq!(cache.sweep(KEEP_OPENED, now).unwrap(), 1);
+        let edited = cache.path_for("Office / S3", &ObjectKey::new("edited.docx").unwrap(), false).unwrap();
+        std::fs::write(&edited, b"still being edited").unwrap();
+        std::fs::File::options().write(true).open(&edited).unwrap().set_modified(now - KEEP_OPENED * 2).unwrap();
+        assert_eq!(cache.sweep(KEEP_OPENED, now, std::slice::from_ref(&edited)).unwrap(), 1);
+        assert!(edited.exists(), "a document still being edited stays, however old");
         assert!(!old.exists() && !old.parent().unwrap().exists(), "the old copy and its empty folder are gone");
         assert!(recent.exists(), "a recent copy stays");
-        assert_eq!(OpenCache::new(dir.path().join("never")).sweep(KEEP_OPENED, now).unwrap(), 0);
+        assert_eq!(OpenCache::new(dir.path().join("never")).sweep(KEEP_OPENED, now, &[]).unwrap(), 0);
     }
 }

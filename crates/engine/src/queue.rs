@@ -162,6 +162,35 @@ impl Queue {
         Ok(enqueued)
     }
 
+    /// Records one file as a batch that replaces `key`, but only in the state `seen` (a document
+    /// edited in place, as it was opened or last saved): a change by anyone else since is refused
+    /// with [`ErrorKind::AlreadyExists`] when the batch runs.
+    pub async fn enqueue_save(&self, bucket: &Bucket, path: &Path, key: &ObjectKey, seen: Seen) -> Result<Enqueued> {
+        let journal = Arc::clone(&self.journal);
+        let connection = bucket.connection().name.clone();
+        let item = Item { path: path.to_owned(), name: key.name().to_owned() };
+        let key = key.clone();
+        tokio::task::spawn_blocking(move || {
+            let seen = SeenKeys::one(&key, seen);
+            record(
+                &journal,
+                &connection,
+                &key.folder(),
+                key.name(),
+                false,
+                &[item],
+                &Placing::new(&seen, OnConflict::Replace),
+            )
+        })
+        .await
+        .expect("recording does not panic")
+    }
+
+    /// Who runs record as the uploader now.
+    pub fn uploaded_by(&self) -> String {
+        self.uploaded_by.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
     /// Takes over the entries of processes that died (crashed, killed, switched off) and returns the
     /// batches this process now has entries in; run each with [`Queue::run`]. Failed entries stay
     /// failed until retried.

@@ -42,7 +42,7 @@ impl Seen {
         Self::Present { etag: entry.etag.clone(), size: entry.size, modified_s: entry.last_modified_ms.map(seconds) }
     }
 
-    fn from_info(info: &ObjectInfo) -> Self {
+    pub(crate) fn from_info(info: &ObjectInfo) -> Self {
         Self::Present { etag: info.etag.clone(), size: info.size, modified_s: info.last_modified_ms.map(seconds) }
     }
 
@@ -95,6 +95,11 @@ fn seconds(ms: i64) -> i64 {
 pub(crate) struct SeenKeys(HashMap<String, Seen>);
 
 impl SeenKeys {
+    /// One key in the state it was seen in elsewhere (an edited document, as it was opened).
+    pub(crate) fn one(key: &ObjectKey, seen: Seen) -> Self {
+        Self(HashMap::from([(key.as_str().to_owned(), seen)]))
+    }
+
     /// The state of `key`; a key nothing was found for was absent.
     pub(crate) fn get(&self, key: &ObjectKey) -> Seen {
         self.0.get(key.as_str()).cloned().unwrap_or(Seen::Absent)

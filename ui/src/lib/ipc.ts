@@ -598,6 +598,78 @@ kept: number,
 listed: boolean, };
 
 /**
+ * Someone's lock on a document.
+ */
+export type EditLock = { 
+/**
+ * The document, relative to the connection's prefix.
+ */
+key: string, 
+/**
+ * Who is editing it (their display name).
+ */
+by: string, 
+/**
+ * When they started, in milliseconds since the epoch.
+ */
+sinceMs: number, 
+/**
+ * When the lock lapses unless renewed, in milliseconds since the epoch.
+ */
+expiresMs: number, 
+/**
+ * The editing session holding it: tells one person's two computers apart.
+ */
+holder: string, };
+
+/**
+ * Where an edited document stands, as its row shows it.
+ */
+export type EditState = { "state": "editing" } | { "state": "saving" } | { "state": "saved", 
+/**
+ * When it was stored, in milliseconds since the epoch.
+ */
+at_ms: number, } | { "state": "conflict", 
+/**
+ * The conflicted copy, where later saves go too.
+ */
+copy: string, } | { "state": "failed", 
+/**
+ * Why, to show.
+ */
+error: CofferError, } | { "state": "done" };
+
+/**
+ * One document's editing state, as the window receives it.
+ */
+export type EditUpdate = { 
+/**
+ * The connection.
+ */
+connection: string, 
+/**
+ * The document opened, relative to the connection's prefix.
+ */
+key: string, 
+/**
+ * Where saves go now (the document, or its conflicted copy).
+ */
+savesTo: string, 
+/**
+ * Its state.
+ */
+status: EditState, 
+/**
+ * Saved in the editor but not yet stored in the bucket.
+ */
+pending: boolean, };
+
+/**
+ * How the page asks a document to be opened.
+ */
+export type OpenMode = "edit" | "anyway" | "readOnly";
+
+/**
  * Files dragged over the window, or away from it (`coffer://drag`).
  */
 export type DragState = "over" | "leave";

@@ -64,4 +64,7 @@ conformance!(
     a_big_document_is_copied_to_the_trash_in_parts,
     a_crash_in_the_middle_of_a_delete_loses_nothing,
     a_replace_keeps_the_previous_version_in_the_trash,
+    a_document_edited_in_place_goes_back_to_the_bucket,
+    a_save_over_a_colleagues_change_becomes_a_conflicted_copy,
+    a_colleague_sees_the_lock_and_saves_made_while_closed_are_found,
 );

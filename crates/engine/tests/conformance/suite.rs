@@ -9,9 +9,10 @@ use std::time::{Duration, SystemTime};
 use std::collections::HashMap;
 
 use coffer_engine::{
-    AccessKey, Bucket, CancellationToken, ConflictChoice, Depth, Entry, ErrorKind, Events, FileOutcome, FileUpdate,
-    GroupState, GroupUpdate, Item, Journal, JournalEntry, ObjectKey, OnConflict, Prefix, Progress, Queue, Result,
-    Tally, Target, TransferReport, TransferState, Transfers, UploadOptions, Uploaded, WriteGuard, content_type,
+    AccessKey, Bucket, CancellationToken, ConflictChoice, Depth, EditState, EditUpdate, Editor, Entry, ErrorKind,
+    Events, FileOutcome, FileUpdate, GroupState, GroupUpdate, Item, Journal, JournalEntry, ObjectKey, OnConflict,
+    Opened, Prefix, Progress, Queue, Result, Tally, Target, TransferReport, TransferState, Transfers, UploadOptions,
+    Uploaded, WriteGuard, content_type,
 };
 
 use crate::fixture::{Fixture, read};
@@ -1174,4 +1175,156 @@ pub async fn a_replace_keeps_the_previous_version_in_the_trash(f: &Fixture) {
     f.bucket.delete(plan, &|_, _| {}).await.unwrap();
     assert_eq!(f.bucket.restore(&trash[0].batch, &[]).await.unwrap().restored, vec!["plan.txt"]);
     assert_eq!(download(f, "plan.txt").await, first);
+}
+
+/// Waits for `state` to hold, looking again every 100 ms; fails only after a generous cap, so a
+/// slow machine is never mistaken for a broken one.
+async fn until<F, Fut>(what: &str, mut state: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let cap = std::time::Instant::now() + Duration::from_secs(120);
+    while !state().await {
+        assert!(std::time::Instant::now() < cap, "still waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn stored(bucket: &Bucket, k: &str) -> Option<Vec<u8>> {
+    let target = tempfile::NamedTempFile::new().unwrap();
+    bucket.download(&key(k), target.path(), &no_progress, &CancellationToken::new()).await.ok()?;
+    Some(std::fs::read(target.path()).unwrap())
+}
+
+type Updates = Arc<Mutex<Vec<EditUpdate>>>;
+
+/// An editor for the person `name`, with its own data folder, journal and record of updates.
+fn editor(f: &Fixture, name: &str) -> (Arc<Editor>, Updates) {
+    let queue = Queue::new(Arc::new(Journal::open(&f.path(&format!("{name}/data"))).unwrap()), small_parts());
+    queue.set_uploaded_by(name);
+    let updates: Updates = Arc::default();
+    let seen = Arc::clone(&updates);
+    let editor =
+        Editor::new(&f.path(&format!("{name}/data")), Arc::new(queue), Arc::new(move |u| seen.lock().unwrap().push(u)));
+    (editor, updates)
+}
+
+fn last_state(updates: &Updates) -> Option<EditState> {
+    updates.lock().unwrap().last().map(|u| u.status.clone())
+}
+
+pub async fn a_document_edited_in_place_goes_back_to_the_bucket(f: &Fixture) {
+    upload(f, "v1/plan.txt", 100, "team/plan.txt").await;
+    let (alice, updates) = editor(f, "Alice");
+    let cached = f.path("Alice/cache/team/plan.txt");
+    let opened = alice.open(&f.bucket, &key("team/plan.txt"), cached.clone(), false).await.unwrap();
+    assert_eq!(opened, Opened::Editing(cached.clone()));
+
+    // The editor saves in place.
+    std::fs::write(&cached, b"saved in place").unwrap();
+    until("the save in place to reach the bucket", || async {
+        stored(&f.bucket, "team/plan.txt").await.as_deref() == Some(b"saved in place".as_slice())
+    })
+    .await;
+    until("the row to say saved", || async { matches!(last_state(&updates), Some(EditState::Saved { .. })) }).await;
+
+    // Then the way office suites do: a temporary file, lock files beside it, a rename over it.
+    std::fs::write(cached.with_file_name(".~lock.plan.txt#"), b"Alice").unwrap();
+    let temp = cached.with_file_name("plan.txt.tmp~");
+    std::fs::write(&temp, b"saved by rename").unwrap();
+    std::fs::rename(&temp, &cached).unwrap();
+    until("the renamed save to reach the bucket", || async {
+        stored(&f.bucket, "team/plan.txt").await.as_deref() == Some(b"saved by rename".as_slice())
+    })
+    .await;
+    assert_eq!(names(f, "team/", Depth::OneLevel).await, vec!["team/plan.txt"], "lock and temporary files stay local");
+
+    // Each save kept the version it replaced, so every save can be undone.
+    let previous: Vec<u64> = f.bucket.trash().await.unwrap().iter().filter(|t| t.replaced).map(|t| t.size).collect();
+    assert_eq!(previous.len(), 2, "{previous:?}");
+    assert!(previous.contains(&100) && previous.contains(&14));
+
+    alice.done(&f.bucket, &key("team/plan.txt")).await.unwrap();
+    assert_eq!(last_state(&updates), Some(EditState::Done));
+    assert!(alice.sessions().is_empty() && alice.connections_to_resume().is_empty());
+    std::fs::write(&cached, b"after done").unwrap();
+    tokio::time::sleep(coffer_engine::SETTLE * 2).await;
+    assert_eq!(stored(&f.bucket, "team/plan.txt").await.unwrap(), b"saved by rename", "done means no more uploads");
+}
+
+pub async fn a_save_over_a_colleagues_change_becomes_a_conflicted_copy(f: &Fixture) {
+    upload(f, "v1/budget.txt", 50, "budget.txt").await;
+    let (alice, updates) = editor(f, "Alice");
+    let cached = f.path("Alice/cache/budget.txt");
+    alice.open(&f.bucket, &key("budget.txt"), cached.clone(), false).await.unwrap();
+    colleague_puts(f, "budget.txt", b"Bob's numbers").await;
+
+    std::fs::write(&cached, b"Alice's numbers").unwrap();
+    until("the conflict to be reported", || async { matches!(last_state(&updates), Some(EditState::Conflict { .. })) })
+        .await;
+    let Some(EditState::Conflict { copy }) = last_state(&updates) else { unreachable!() };
+    let day = chrono_today();
+    assert_eq!(copy, format!("budget (conflicted copy, Alice, {day}).txt"));
+    assert_eq!(stored(&f.bucket, &copy).await.unwrap(), b"Alice's numbers", "nothing is lost");
+    assert_eq!(stored(&f.bucket, "budget.txt").await.unwrap(), b"Bob's numbers", "nothing is overwritten");
+
+    // Later saves go on into the conflicted copy, never over the colleague's version.
+    std::fs::write(&cached, b"Alice's numbers, revised").unwrap();
+    until("the next save to reach the conflicted copy", || async {
+        stored(&f.bucket, &copy).await.as_deref() == Some(b"Alice's numbers, revised".as_slice())
+    })
+    .await;
+    assert_eq!(stored(&f.bucket, "budget.txt").await.unwrap(), b"Bob's numbers");
+    alice.done(&f.bucket, &key("budget.txt")).await.unwrap();
+}
+
+fn chrono_today() -> String {
+    chrono::Local::now().date_naive().format("%Y-%m-%d").to_string()
+}
+
+pub async fn a_colleague_sees_the_lock_and_saves_made_while_closed_are_found(f: &Fixture) {
+    upload(f, "v1/minutes.txt", 10, "minutes.txt").await;
+    let (alice, _) = editor(f, "Alice Martin");
+    let cached = f.path("Alice/cache/minutes.txt");
+    alice.open(&f.bucket, &key("minutes.txt"), cached.clone(), false).await.unwrap();
+
+    // Another engine, on its own client: Bob.
+    let bob_bucket = f.variant(|_| {}, None).await;
+    let lock = bob_bucket.lock_of(&key("minutes.txt")).await.unwrap().expect("Bob sees Alice's lock");
+    assert_eq!(lock.by, "Alice Martin");
+    assert!(lock.expires_ms > lock.since_ms);
+    let in_folder = bob_bucket.locks(&Prefix::root()).await.unwrap();
+    assert_eq!(in_folder.iter().map(|l| l.key.as_str()).collect::<Vec<_>>(), vec!["minutes.txt"]);
+    assert!(names(f, "", Depth::OneLevel).await == vec!["minutes.txt"], "locks never show as documents");
+    let (bob, _) = editor(f, "Bob");
+    let bob_copy = f.path("Bob/cache/minutes.txt");
+    let opened = bob.open(&bob_bucket, &key("minutes.txt"), bob_copy.clone(), false).await.unwrap();
+    assert_eq!(opened, Opened::Locked(lock.clone()));
+    assert!(!bob_copy.exists(), "nothing downloaded until Bob chooses");
+    bob.open_read_only(&bob_bucket, &key("minutes.txt"), &bob_copy).await.unwrap();
+    assert!(std::fs::metadata(&bob_copy).unwrap().permissions().readonly());
+
+    // Alice quits: her lock goes, her session stays recorded.
+    let buckets = HashMap::from([(f.bucket.connection().name.clone(), f.bucket.clone())]);
+    alice.quit(&buckets).await;
+    assert_eq!(bob_bucket.lock_of(&key("minutes.txt")).await.unwrap(), None);
+    drop(alice);
+
+    // She saves while Coffer is closed; the next start finds it and uploads it.
+    std::fs::write(&cached, b"written while Coffer was closed").unwrap();
+    let (alice, updates) = editor(f, "Alice Martin");
+    assert_eq!(alice.connections_to_resume(), vec![f.bucket.connection().name.clone()]);
+    alice.resume(&f.bucket).await.unwrap();
+    until("the save made while closed to reach the bucket", || async {
+        stored(&f.bucket, "minutes.txt").await.as_deref() == Some(b"written while Coffer was closed".as_slice())
+    })
+    .await;
+    until("the row to say saved", || async { matches!(last_state(&updates), Some(EditState::Saved { .. })) }).await;
+    until("the lock to be taken again", || async {
+        bob_bucket.lock_of(&key("minutes.txt")).await.unwrap().is_some_and(|l| l.by == "Alice Martin")
+    })
+    .await;
+    alice.done(&f.bucket, &key("minutes.txt")).await.unwrap();
+    assert_eq!(bob_bucket.lock_of(&key("minutes.txt")).await.unwrap(), None, "done releases the lock");
 }
