@@ -16,6 +16,9 @@ import type {
   ConnectionCheck,
   ConnectionInfo,
   DeleteFailure,
+  EditLock,
+  EditState,
+  EditUpdate,
   Entry,
   FileUpdate,
   GroupState,
@@ -207,6 +210,35 @@ export class FakeBackend {
     this.#gate = null;
   }
 
+  /** Colleagues' edit locks, by connection. */
+  locks = new Map<string, EditLock[]>();
+  /** Documents being edited from "this computer", by connection and key. */
+  edits = new Map<string, EditUpdate>();
+  /** Set once the page asked to quit. */
+  quitAsked = false;
+
+  /** A colleague starts editing `key`. */
+  lock(connection: string, key: string, by: string, sinceMs: number): void {
+    const locks = (this.locks.get(connection) ?? []).filter((lock) => lock.key !== key);
+    locks.push({ key, by, sinceMs, expiresMs: sinceMs + 600_000, holder: 'colleague' });
+    this.locks.set(connection, locks);
+  }
+
+  /** The engine reports a new state for a document being edited here. */
+  async editState(connection: string, key: string, status: EditState, pending = false): Promise<void> {
+    const id = `${connection}\n${key}`;
+    const savesTo = status.state === 'conflict' ? status.copy : (this.edits.get(id)?.savesTo ?? key);
+    const update: EditUpdate = { connection, key, savesTo, status, pending };
+    if (status.state === 'done') this.edits.delete(id);
+    else this.edits.set(id, update);
+    await emit('coffer://editing', update);
+  }
+
+  /** The window is closed while these edits are not in the bucket. */
+  async closeWindow(): Promise<void> {
+    await emit('coffer://quit-blocked', [...this.edits.values()].filter((u) => u.pending));
+  }
+
   /** What the journal holds from an earlier session, picked up by `resume_transfers`. */
   unfinished: { connection: string; key: string; size: number }[] = [];
 
@@ -301,9 +333,28 @@ export class FakeBackend {
       case 'discard_delete':
         this.plans.delete(a.id);
         return null;
-      case 'open_document':
+      case 'open_document': {
         this.#object(a.connection, a.key);
         if (runsCode(String(a.key)) && !a.confirmed) throw error('InvalidInput', `${a.key} is a program or script`);
+        if (a.mode === 'readOnly') return null;
+        const lock = (this.locks.get(a.connection) ?? []).find((l) => l.key === a.key);
+        if (lock && a.mode !== 'anyway') return lock;
+        await this.editState(a.connection, a.key, { state: 'editing' });
+        return null;
+      }
+      case 'finish_editing':
+        await this.editState(a.connection, a.key, { state: 'done' });
+        return null;
+      case 'editing':
+        return [...this.edits.values()];
+      case 'list_locks': {
+        const folder = String(a.folder);
+        return (this.locks.get(a.connection) ?? []).filter(
+          (lock) => lock.key.startsWith(folder) && !lock.key.slice(folder.length).includes('/'),
+        );
+      }
+      case 'quit':
+        this.quitAsked = true;
         return null;
       case 'download_document':
         this.#object(a.connection, a.key);

@@ -42,6 +42,7 @@ pub enum EditState {
     /// The last save is in the bucket.
     Saved {
         /// When it was stored, in milliseconds since the epoch.
+        #[serde(rename = "atMs")]
         at_ms: i64,
     },
     /// Someone changed the document meanwhile: the save went beside it, to `copy`.

@@ -20,7 +20,10 @@ import type {
   Drag,
   DragState,
   Dropped,
+  EditLock,
+  EditUpdate,
   ListEvent,
+  OpenMode,
   PlannedDelete,
   Restored,
   Resumed,
@@ -210,10 +213,47 @@ export function discardDelete(id: number): Promise<null> {
 
 /**
  * Downloads the document to Coffer's private cache and opens it with the system's default app. A
- * type that runs code is refused unless `confirmed` (the person said they trust it).
+ * type that runs code is refused unless `confirmed` (the person said they trust it). For `edit`
+ * (the default) the copy is watched and every save goes back to the bucket; if a colleague is
+ * editing it, nothing is opened and their lock is returned, to offer `readOnly` or `anyway`.
  */
-export function openDocument(connection: string, key: string, confirmed = false): Promise<null> {
-  return call('open_document', { connection, key, confirmed });
+export function openDocument(
+  connection: string,
+  key: string,
+  confirmed = false,
+  mode: OpenMode = 'edit',
+): Promise<EditLock | null> {
+  return call('open_document', { connection, key, confirmed, mode });
+}
+
+/** Ends editing a document: its last save goes up and its lock is released. */
+export function finishEditing(connection: string, key: string): Promise<null> {
+  return call('finish_editing', { connection, key });
+}
+
+/** Every document being edited from this computer. */
+export function editing(): Promise<EditUpdate[]> {
+  return call('editing');
+}
+
+/** Live edit locks on the documents of `folder`. */
+export function listLocks(connection: string, folder: string): Promise<EditLock[]> {
+  return call('list_locks', { connection, folder });
+}
+
+/** Quits although some saves are not in the bucket yet (they go up at the next start). */
+export function quit(): Promise<null> {
+  return call('quit');
+}
+
+/** An edited document's state changed (saving, saved, conflict, failed, done). */
+export function onEditing(handler: (update: EditUpdate) => void): Promise<UnlistenFn> {
+  return listen<EditUpdate>('coffer://editing', (event) => handler(event.payload));
+}
+
+/** The window was asked to close while these documents' saves are not in the bucket yet. */
+export function onQuitBlocked(handler: (pending: EditUpdate[]) => void): Promise<UnlistenFn> {
+  return listen<EditUpdate[]>('coffer://quit-blocked', (event) => handler(event.payload));
 }
 
 /** The saved path, or null if the user cancelled the save dialog. */

@@ -629,7 +629,7 @@ export type EditState = { "state": "editing" } | { "state": "saving" } | { "stat
 /**
  * When it was stored, in milliseconds since the epoch.
  */
-at_ms: number, } | { "state": "conflict", 
+atMs: number, } | { "state": "conflict", 
 /**
  * The conflicted copy, where later saves go too.
  */

@@ -11,6 +11,7 @@ export const SHORTCUTS = {
   open: 'Enter',
   download: 'Mod+S',
   share: 'Mod+Shift+C',
+  doneEditing: 'Mod+Shift+D',
   delete: 'Delete',
   deletePermanently: 'Shift+Delete',
   undo: 'Mod+Z',

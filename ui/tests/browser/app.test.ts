@@ -556,6 +556,59 @@ describe('browsing and row actions', () => {
     expect(await page.getByTestId('guard-note').count()).toBe(0);
   });
 
+  it("shows a colleague's edit lock, and Open offers a read-only copy or to open anyway", async () => {
+    await open('pollMs=250');
+    await fake((f) => f.lock('Local vault', 'minutes.docx', 'Alice Martin', new Date(2026, 10, 29, 10, 32).getTime()));
+    await expect.poll(() => row('minutes.docx').getByTestId('entry-lock').textContent()).toBe('Being edited by Alice Martin since 10:32');
+
+    await row('minutes.docx').dblclick();
+    await expect.poll(() => page.getByTestId('locked-text').textContent()).toContain('Alice Martin since 10:32');
+    await page.getByTestId('locked-read-only').click();
+    await page.getByTestId('locked-dialog').waitFor({ state: 'detached' });
+    const modes = () => fake((f) => f.calls.filter((c) => c.cmd === 'open_document').map((c) => c.args.mode));
+    await expect.poll(modes).toEqual(['edit', 'readOnly']);
+    expect(await row('minutes.docx').getByTestId('entry-edit').count(), 'a read-only copy is not edited').toBe(0);
+
+    await row('minutes.docx').dblclick();
+    await page.getByTestId('locked-anyway').click();
+    await expect.poll(modes).toEqual(['edit', 'readOnly', 'edit', 'anyway']);
+    await expect.poll(() => row('minutes.docx').getByTestId('entry-edit').getAttribute('data-state')).toBe('editing');
+  });
+
+  it('shows each save of a document being edited, tells of a conflicted copy, and asks before quitting with edits pending', async () => {
+    await open();
+    await row('notes.txt').dblclick();
+    const badge = row('notes.txt').getByTestId('entry-edit');
+    await expect.poll(() => badge.textContent()).toBe('Editing');
+    await fake((f) => f.editState('Local vault', 'notes.txt', { state: 'saving' }));
+    await expect.poll(() => badge.textContent()).toBe('Saving to bucket…');
+    await fake((f) => f.editState('Local vault', 'notes.txt', { state: 'saved', atMs: new Date(2026, 10, 29, 14, 5).getTime() }));
+    await expect.poll(() => badge.textContent()).toBe('Saved to bucket 14:05');
+
+    await fake((f) => f.editState('Local vault', 'notes.txt', { state: 'conflict', copy: 'notes (conflicted copy, Office User, 2026-11-29).txt' }));
+    await expect
+      .poll(() => page.locator('[data-testid="toast"][data-tone="error"]').allTextContents())
+      .toEqual([expect.stringContaining('saved beside it as “notes (conflicted copy, Office User, 2026-11-29).txt”')]);
+    expect(await badge.getAttribute('data-state')).toBe('conflict');
+
+    // Closing the window with a save not yet in the bucket asks first.
+    await fake((f) => f.editState('Local vault', 'notes.txt', { state: 'editing' }, true));
+    await fake((f) => f.closeWindow());
+    await expect.poll(() => page.getByTestId('quit-pending').textContent()).toContain('notes.txt');
+    await page.getByTestId('quit-keep-open').click();
+    await page.getByTestId('quit-dialog').waitFor({ state: 'detached' });
+    expect(await fake((f) => f.quitAsked)).toBe(false);
+    await fake((f) => f.closeWindow());
+    await page.getByTestId('quit-anyway').click();
+    await expect.poll(() => fake((f) => f.quitAsked)).toBe(true);
+
+    // Done editing, from the context menu or Ctrl+Shift+D.
+    await row('notes.txt').click({ button: 'right' });
+    await page.getByRole('menuitem', { name: 'Done editing' }).click();
+    await badge.waitFor({ state: 'detached' });
+    await expect.poll(() => fake((f) => f.calls.filter((c) => c.cmd === 'finish_editing').length)).toBe(1);
+  });
+
   it('cleans up abandoned uploads from the Connections panel', async () => {
     await open();
     await fake((f) => f.abandoned.push('big/scan.tiff', 'old.iso'));

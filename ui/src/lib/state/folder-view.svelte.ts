@@ -21,7 +21,7 @@ import {
   nextSort,
 } from '../listing';
 import { emptySelection, retain, targets, type SelectionState } from '../selection';
-import type { CofferError, Entry, ListEvent } from '../ipc';
+import type { CofferError, EditLock, Entry, ListEvent } from '../ipc';
 
 /**
  * While a listing streams in, the rows shown are brought up to date at most every PUBLISH_MS plus
@@ -89,6 +89,8 @@ export class FolderView {
   updatedAt = $state<number | null>(null);
   /** Rows that appeared or changed in the last background re-list, for a moment. */
   marks = $state.raw<Map<string, Mark>>(new Map());
+  /** Live edit locks on this folder's documents, by key, as of the last listing. */
+  locks = $state.raw<Map<string, EditLock>>(new Map());
   /** Who uploaded each document asked about so far, by key (null: nobody recorded). */
   addedBy = $state.raw<Map<string, string | null>>(new Map());
 
@@ -175,6 +177,17 @@ export class FolderView {
     }, UPLOADERS_DELAY_MS);
   }
 
+  /** Who is editing what in the folder, asked after each complete listing. */
+  #loadLocks(connection: string, folder: string, current: () => boolean): void {
+    api.listLocks(connection, folder).then(
+      (locks) => {
+        if (current()) this.locks = new Map(locks.map((lock) => [lock.key, lock]));
+      },
+      // Not worth a toast: the rows simply show no lock until the next listing.
+      () => {},
+    );
+  }
+
   #schedulePoll(lastListingMs: number): void {
     if (this.#stopped) return;
     if (this.#pollTimer != null) clearTimeout(this.#pollTimer);
@@ -206,6 +219,7 @@ export class FolderView {
     this.#pendingFocus = focus;
     this.#refresher.cancelPending();
     this.addedBy = new Map();
+    this.locks = new Map();
     this.#askedUploaders.clear();
     return this.#list(true);
   }
@@ -318,6 +332,7 @@ export class FolderView {
         }
         const keys = new Set(received.map((entry) => entry.key));
         this.selection = retain(this.selection, (key) => keys.has(key));
+        this.#loadLocks(connection, folder, current);
         this.#schedulePoll(this.updatedAt - startedAt);
         end();
       };
