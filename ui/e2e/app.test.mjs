@@ -9,9 +9,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync, renameSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { root, startDesktop } from './desktop.mjs';
 
@@ -34,9 +34,28 @@ const xdotool = (...args) => desktop.xdotool(...args);
 const focusDialog = (title) => desktop.focusDialog(title);
 const dragIntoCoffer = (paths) => desktop.dragIntoCoffer(paths);
 
+// The system's default app for text: a stand-in editor that only writes down which file it was
+// handed, so the test can play the editor on that very file. Found by the real xdg-open through
+// the private XDG folders scripts/with-keyring.sh sets up.
+const editorLog = join(mkdtempSync(join(tmpdir(), 'coffer-editor-')), 'opened.log');
+function installEditor() {
+  const script = join(tmpdir(), `coffer-editor-${process.pid}.sh`);
+  writeFileSync(script, `#!/bin/sh\nprintf '%s\\n' "$1" >> '${editorLog}'\n`);
+  chmodSync(script, 0o755);
+  const apps = join(process.env.XDG_DATA_HOME, 'applications');
+  mkdirSync(apps, { recursive: true });
+  writeFileSync(
+    join(apps, 'coffer-test-editor.desktop'),
+    `[Desktop Entry]\nType=Application\nName=Coffer test editor\nExec=${script} %f\nMimeType=text/plain;\nNoDisplay=true\n`,
+  );
+  mkdirSync(process.env.XDG_CONFIG_HOME, { recursive: true });
+  writeFileSync(join(process.env.XDG_CONFIG_HOME, 'mimeapps.list'), '[Default Applications]\ntext/plain=coffer-test-editor.desktop\n');
+}
+
 before(async () => {
   assert.ok(process.env.COFFER_TEST_KEYRING, 'run inside scripts/with-keyring.sh: the app stores secrets in a keyring');
   for (const bin of [app, cli, fixture]) assert.ok(existsSync(bin), `${bin} is built`);
+  installEditor();
   desktop = await startDesktop({ fixture, bucket: 'e2e-docs' });
   garage = desktop.garage;
   browser = await desktop.launch(app);
@@ -202,4 +221,79 @@ test('add a connection, drop documents in, share, download, pick a file, delete,
   assert.equal(trash.trim().split('\n').length, 606, 'every deleted document waits in the trash');
   assert.ok(trash.includes('Budget 2026.xlsx'), trash.slice(0, 500));
   assert.ok(!readFileSync(join(root, 'docs/screenshot.png')).includes(garage.secret), 'sanity: nothing secret in the screenshot file');
+});
+
+test('edit in place: saves in place and by rename reach Garage, a colleague change makes a conflicted copy, the CLI sees the lock', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'coffer-e2e-edit-'));
+  const agenda = join(dir, 'Agenda.txt');
+  writeFileSync(agenda, 'first agenda');
+  coffer('put', agenda);
+  const row = (key) => browser.$(`[data-testid="entry-row"][data-key="${key}"]`);
+  await browser.waitUntil(async () => (await names()).includes('Agenda.txt'), {
+    timeout: 120_000,
+    timeoutMsg: 'the document to edit is listed',
+  });
+  const inBucket = (key) => {
+    const target = join(dir, `check-${Date.now()}-${Math.random()}`);
+    try {
+      execFileSync(cli, ['--connection', CONNECTION, 'get', key, target], { env: process.env, stdio: 'ignore' });
+      return readFileSync(target, 'utf8');
+    } catch {
+      return null;
+    }
+  };
+
+  await row('Agenda.txt').doubleClick();
+  await browser.waitUntil(() => existsSync(editorLog) && readFileSync(editorLog, 'utf8').trim() !== '', {
+    timeout: 60_000,
+    timeoutMsg: "the document is handed to the system's default app",
+  });
+  const cached = readFileSync(editorLog, 'utf8').trim().split('\n').pop();
+  assert.equal(readFileSync(cached, 'utf8'), 'first agenda', 'the app gets the downloaded document');
+  const badge = () => row('Agenda.txt').$('[data-testid="entry-edit"]');
+  await browser.waitUntil(async () => (await badge().isExisting()) && (await badge().getAttribute('data-state')) === 'editing', {
+    timeout: 30_000,
+    timeoutMsg: 'the row says the document is being edited',
+  });
+  assert.match(coffer('locks'), /Agenda\.txt\s+being edited by /, 'a second program sees the lock');
+
+  // The editor saves in place…
+  writeFileSync(cached, 'agenda saved in place');
+  await browser.waitUntil(() => inBucket('Agenda.txt') === 'agenda saved in place', {
+    timeout: 120_000,
+    timeoutMsg: 'the save in place reaches Garage',
+  });
+  await browser.waitUntil(async () => (await badge().getAttribute('data-state')) === 'saved', {
+    timeout: 30_000,
+    timeoutMsg: 'the row says saved to bucket',
+  });
+  // …and the way office suites do: a lock file, a temporary file renamed over the document.
+  writeFileSync(join(dirname(cached), '.~lock.Agenda.txt#'), 'editor lock');
+  writeFileSync(`${cached}.tmp`, 'agenda saved by rename');
+  renameSync(`${cached}.tmp`, cached);
+  await browser.waitUntil(() => inBucket('Agenda.txt') === 'agenda saved by rename', {
+    timeout: 120_000,
+    timeoutMsg: 'the save by rename reaches Garage',
+  });
+  assert.match(coffer('trash', 'ls'), /Agenda\.txt \(previous version\)/, 'each save kept the version it replaced');
+
+  // A colleague replaces it meanwhile; the next save becomes a conflicted copy, nothing is lost.
+  writeFileSync(agenda, "a colleague's agenda");
+  coffer('put', agenda, '--on-conflict', 'replace');
+  writeFileSync(cached, 'my agenda after theirs');
+  await browser.waitUntil(async () => (await badge().getAttribute('data-state')) === 'conflict', {
+    timeout: 120_000,
+    timeoutMsg: 'the row says the save went to a conflicted copy',
+  });
+  const copy = coffer('ls').split('\n').map((line) => line.trim().split(/\s{2,}/).pop()).find((n) => n?.startsWith('Agenda (conflicted copy, '));
+  assert.ok(copy, `a conflicted copy is listed:\n${coffer('ls')}`);
+  assert.equal(inBucket(copy), 'my agenda after theirs', 'the local version is in the conflicted copy');
+  assert.equal(inBucket('Agenda.txt'), "a colleague's agenda", "the colleague's version is untouched");
+
+  // Done editing: the lock goes.
+  await row('Agenda.txt').click();
+  await row('Agenda.txt').click({ button: 'right' });
+  await browser.$('[data-testid="menu-done-editing"]').click();
+  await browser.waitUntil(async () => !(await badge().isExisting()), { timeout: 30_000, timeoutMsg: 'the row is no longer edited' });
+  assert.doesNotMatch(coffer('locks'), /Agenda\.txt/, 'the lock is released');
 });

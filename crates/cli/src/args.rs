@@ -48,6 +48,8 @@ pub enum Command {
         #[arg(long, short)]
         recursive: bool,
     },
+    /// Who is editing which documents of a folder (live edit locks), and since when.
+    Locks { folder: Option<String> },
     /// Delete documents, or whole folders with --recursive.
     /// Move documents (or whole folders, with --recursive) to the trash, where
     /// `coffer trash restore` brings them back.

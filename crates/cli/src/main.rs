@@ -74,6 +74,14 @@ async fn command(coffer: &Coffer, cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Locks { folder } => {
+            let bucket = coffer.open(name).await?;
+            for lock in bucket.locks(&Prefix::new(folder.unwrap_or_default())?).await? {
+                let since = local_time(UNIX_EPOCH + Duration::from_millis(u64::try_from(lock.since_ms).unwrap_or(0)));
+                println!("{}  being edited by {} since {since}", lock.key, lock.by);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Rm { keys, recursive, permanent } => {
             let by = coffer.settings().load()?.uploader();
             rm(&coffer.open(name).await?, keys, recursive, (!permanent).then_some(by)).await
