@@ -7,7 +7,7 @@ use std::sync::{Arc, PoisonError};
 use std::time::SystemTime;
 
 use coffer_engine::{
-    Bucket, Coffer, DeletePlan, Dirs, Editor, Error, ErrorKind, Journal, KEEP_OPENED, OpenCache, Queue, Result,
+    Bucket, Coffer, DeletePlan, Dirs, Editor, Error, ErrorKind, Journal, KEEP_OPENED, OpenCache, Purge, Queue, Result,
     Transfers, UploadOptions,
 };
 use tauri::{AppHandle, Emitter};
@@ -78,9 +78,9 @@ impl AppState {
         }
         let bucket = self.coffer.open(Some(connection)).await?;
         buckets.insert(connection.to_owned(), bucket.clone());
-        // Once per connection and run: finish deletes a crash interrupted, then purge what has
-        // been in the trash longer than the person's setting. Bounded by the trash's size; a
-        // failure only leaves it for the next start.
+        // Once per connection and run: finish deletes a crash interrupted, then have what has
+        // been in the trash longer than the person's setting purged: by the server's lifecycle
+        // rule where the key may set one, else here. A failure only leaves it for the next start.
         let days = self.coffer.settings().load().unwrap_or_default().trash_days();
         let tidy = bucket.clone();
         tauri::async_runtime::spawn(async move {
@@ -88,7 +88,10 @@ impl AppState {
             let limit = i64::try_from(now.as_millis()).unwrap_or(i64::MAX) - i64::from(days) * 86_400_000;
             if let Err(e) = async {
                 tidy.finish_trash_moves().await?;
-                tidy.empty_trash(Some(limit)).await
+                match tidy.purge_trash_by_lifecycle(days).await? {
+                    Purge::Server => Ok(0),
+                    Purge::App => tidy.empty_trash(Some(limit)).await,
+                }
             }
             .await
             {

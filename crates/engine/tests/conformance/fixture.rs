@@ -20,6 +20,8 @@ pub struct Fixture {
     /// Whether the server refuses a PutObject or CompleteMultipartUpload whose If-None-Match /
     /// If-Match fails (s3s-fs does; Garage 2.x ignores both).
     pub enforces_conditional_writes: bool,
+    /// Whether the server keeps bucket lifecycle rules (Garage does; s3s-fs has none).
+    pub has_lifecycle_rules: bool,
     /// Local files for the case.
     pub dir: TempDir,
     unfinished: Unfinished,
@@ -48,6 +50,7 @@ impl Fixture {
             checks_region: false,
             lists_etags: false,
             enforces_conditional_writes: true,
+            has_lifecycle_rules: false,
             unfinished: Unfinished::Files(root),
             dir,
             _vault: Some(vault),
@@ -80,6 +83,7 @@ impl Fixture {
             checks_region: true,
             lists_etags: true,
             enforces_conditional_writes: false,
+            has_lifecycle_rules: true,
             unfinished: Unfinished::Listed,
             dir: tempfile::tempdir().expect("a temp dir"),
             _vault: None,
@@ -103,6 +107,48 @@ impl Fixture {
                 AccessKey::new(&rw.id, &rw.secret)
             }
         }
+    }
+
+    /// A plain SDK client on the case's bucket with the read-write key, for what the engine does
+    /// not do itself (an administrator's lifecycle rules).
+    fn raw_client(&self) -> aws_sdk_s3::Client {
+        let key = self.key();
+        let conn = self.bucket.connection();
+        let config = aws_sdk_s3::Config::builder()
+            .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+            .region(aws_sdk_s3::config::Region::new(conn.region.clone()))
+            .endpoint_url(&conn.endpoint)
+            .force_path_style(true)
+            .credentials_provider(aws_sdk_s3::config::Credentials::new(
+                &key.access_key_id,
+                secrecy::ExposeSecret::expose_secret(&key.secret_access_key),
+                None,
+                None,
+                "test",
+            ))
+            .build();
+        aws_sdk_s3::Client::from_conf(config)
+    }
+
+    /// The bucket's lifecycle rules.
+    pub async fn bucket_rules(&self) -> Vec<aws_sdk_s3::types::LifecycleRule> {
+        let conn = self.bucket.connection();
+        let got = self.raw_client().get_bucket_lifecycle_configuration().bucket(&conn.bucket).send().await;
+        got.expect("the rules can be read").rules.unwrap_or_default()
+    }
+
+    /// Replaces the bucket's lifecycle rules, as an administrator would.
+    pub async fn set_bucket_rules(&self, rules: Vec<aws_sdk_s3::types::LifecycleRule>) {
+        let conn = self.bucket.connection();
+        let configuration =
+            aws_sdk_s3::types::BucketLifecycleConfiguration::builder().set_rules(Some(rules)).build().unwrap();
+        self.raw_client()
+            .put_bucket_lifecycle_configuration()
+            .bucket(&conn.bucket)
+            .lifecycle_configuration(configuration)
+            .send()
+            .await
+            .expect("the rules can be written");
     }
 
     /// How many multipart uploads are open in the bucket.

@@ -67,4 +67,5 @@ conformance!(
     a_document_edited_in_place_goes_back_to_the_bucket,
     a_save_over_a_colleagues_change_becomes_a_conflicted_copy,
     a_colleague_sees_the_lock_and_saves_made_while_closed_are_found,
+    the_trash_is_purged_by_a_lifecycle_rule_where_the_server_has_them,
 );

@@ -1328,3 +1328,35 @@ pub async fn a_colleague_sees_the_lock_and_saves_made_while_closed_are_found(f: 
     alice.done(&f.bucket, &key("minutes.txt")).await.unwrap();
     assert_eq!(bob_bucket.lock_of(&key("minutes.txt")).await.unwrap(), None, "done releases the lock");
 }
+
+pub async fn the_trash_is_purged_by_a_lifecycle_rule_where_the_server_has_them(f: &Fixture) {
+    let purge = f.bucket.purge_trash_by_lifecycle(30).await.unwrap();
+    assert_eq!(purge == coffer_engine::Purge::Server, f.has_lifecycle_rules, "{purge:?}");
+    if purge == coffer_engine::Purge::App {
+        return;
+    }
+    // An administrator's rule is kept when Coffer's is added, and changing the days replaces ours.
+    let admin = aws_sdk_s3::types::LifecycleRule::builder()
+        .id("admin-logs")
+        .status(aws_sdk_s3::types::ExpirationStatus::Enabled)
+        .filter(aws_sdk_s3::types::LifecycleRuleFilter::builder().prefix("logs/").build())
+        .expiration(aws_sdk_s3::types::LifecycleExpiration::builder().days(90).build())
+        .build()
+        .unwrap();
+    let rules = f.bucket_rules().await;
+    let mut with_admin = rules.clone();
+    with_admin.push(admin);
+    f.set_bucket_rules(with_admin).await;
+    assert_eq!(f.bucket.purge_trash_by_lifecycle(7).await.unwrap(), coffer_engine::Purge::Server);
+    let rules = f.bucket_rules().await;
+    let ids: Vec<_> =
+        rules.iter().map(|r| (r.id.clone().unwrap_or_default(), r.expiration.as_ref().and_then(|e| e.days))).collect();
+    assert!(ids.contains(&("admin-logs".to_owned(), Some(90))), "{ids:?}");
+    assert!(ids.contains(&(coffer_engine::RULE_ID.to_owned(), Some(7))), "{ids:?}");
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    let ours = rules.iter().find(|r| r.id.as_deref() == Some(coffer_engine::RULE_ID)).unwrap();
+    assert!(
+        ours.filter.as_ref().and_then(|flt| flt.prefix.as_deref()).is_some_and(|p| p.ends_with(".coffer-trash/")),
+        "{ours:?}"
+    );
+}
