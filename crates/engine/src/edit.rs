@@ -31,6 +31,9 @@ use crate::upload::{Events, FileOutcome, Uploaded};
 /// several steps (a temporary file, a rename, lock files), and only the last state is worth sending.
 pub const SETTLE: Duration = Duration::from_millis(1500);
 
+/// How often a save that failed is tried again while the document stays open.
+const RETRY_FAILED: Duration = Duration::from_secs(30);
+
 /// Where an edited document stands, as its row shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase", tag = "state")]
@@ -50,8 +53,8 @@ pub enum EditState {
         /// The conflicted copy, where later saves go too.
         copy: String,
     },
-    /// The last save could not be stored; it is tried again at the next save, at "Done" and at
-    /// the next start.
+    /// The last save could not be stored; it is tried again every 30 seconds, at the next save,
+    /// at "Done" and at the next start.
     Failed {
         /// Why, to show.
         error: Error,
@@ -282,6 +285,7 @@ impl Editor {
         self.save_if_changed(bucket, path).await;
         // Taken when the session started; renewed well before it lapses.
         let mut renew = tokio::time::interval_at(tokio::time::Instant::now() + LEASE / 3, LEASE / 3);
+        let mut retry = tokio::time::interval_at(tokio::time::Instant::now() + RETRY_FAILED, RETRY_FAILED);
         loop {
             tokio::select! {
                 () = stop.cancelled() => break,
@@ -298,6 +302,12 @@ impl Editor {
                     self.save_if_changed(bucket, path).await;
                 }
                 _ = renew.tick() => self.renew_lock(bucket, path).await,
+                // A save that failed (the server unreachable, say) is tried again by itself.
+                _ = retry.tick() => {
+                    if matches!(self.lock_live().get(path).map(|l| &l.status), Some(EditState::Failed { .. })) {
+                        self.save_if_changed(bucket, path).await;
+                    }
+                }
             }
         }
     }
