@@ -703,7 +703,7 @@ fn damaged(e: &rusqlite::Error) -> bool {
 /// process's write lock, such as a `coffer put` beside the app); on a worker of a multi-threaded
 /// tokio runtime the call is made with `block_in_place`, so the runtime moves the worker's other
 /// tasks elsewhere meanwhile and listings and progress never wait on the journal.
-fn blocking<T>(call: impl FnOnce() -> T) -> T {
+pub(crate) fn blocking<T>(call: impl FnOnce() -> T) -> T {
     match tokio::runtime::Handle::try_current() {
         Ok(rt) if rt.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
             tokio::task::block_in_place(call)
