@@ -16,8 +16,8 @@ die() { log "error: $*"; exit 1; }
 set_scale() {
   SCALE=${COFFER_BENCH_SCALE:-full}
   case $SCALE in
-    full)  BIG_MIB=1024; SMALL_N=1000; SMALL_KIB=16; MED_N=100; MED_MIB=10; LIST_N=100000; DEL_N=10000 ;;
-    small) BIG_MIB=64;   SMALL_N=100;  SMALL_KIB=16; MED_N=10;  MED_MIB=10; LIST_N=2000;   DEL_N=500 ;;
+    full)  BIG_MIB=1024; SMALL_N=1000; MANY_N=10000; SMALL_KIB=16; MED_N=100; MED_MIB=10; LIST_N=100000; DEL_N=10000 ;;
+    small) BIG_MIB=64;   SMALL_N=100;  MANY_N=1000;  SMALL_KIB=16; MED_N=10;  MED_MIB=10; LIST_N=2000;   DEL_N=500 ;;
     *) die "COFFER_BENCH_SCALE must be 'full' or 'small', not '$SCALE'" ;;
   esac
 }
@@ -326,6 +326,10 @@ generate_data() {
   mkdir -p "$WORK/data/small" "$WORK/data/medium"
   head -c $((SMALL_N * SMALL_KIB * 1024)) /dev/urandom | (cd "$WORK/data/small" && split -b "${SMALL_KIB}K" -d -a 5 - f)
   head -c $((MED_N * MED_MIB * MIB)) /dev/urandom | (cd "$WORK/data/medium" && split -b "${MED_MIB}M" -d -a 5 - f)
+  if [[ " ${ROWS[*]:-} " == *" up_many "* ]]; then
+    mkdir -p "$WORK/data/many"
+    head -c $((MANY_N * SMALL_KIB * 1024)) /dev/urandom | (cd "$WORK/data/many" && split -b "${SMALL_KIB}K" -d -a 5 - f)
+  fi
 }
 
 tool_versions() {

