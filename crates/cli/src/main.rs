@@ -58,7 +58,11 @@ async fn command(coffer: &Coffer, cli: Cli) -> Result<ExitCode> {
                 Some(Conflict::Replace) => OnConflict::Replace,
                 Some(Conflict::KeepBoth) => OnConflict::KeepBoth,
             };
-            put(coffer, &coffer.open(name).await?, paths, to, on_conflict, tuning).await
+            let bucket = coffer.open(name).await?;
+            let done = put(coffer, &bucket, paths, to, on_conflict, tuning).await;
+            // A remembered answer spares the next run the probe; failing to save it costs only that.
+            let _ = coffer.remember_write_guard(&bucket);
+            done
         }
         Command::Resume { tuning } => resume(coffer, tuning).await,
         Command::Ls { prefix, recursive } => {

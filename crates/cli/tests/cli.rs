@@ -232,6 +232,9 @@ fn garage_connection_add_test_and_documents() {
 fn local_vault_is_the_default() {
     let user = User::new();
     document_workflow(&user, &[]);
+    // The first upload's probe is remembered, so later runs do not probe again.
+    let guards = std::fs::read_to_string(user.home.path().join("config/coffer/write-guards.toml")).unwrap();
+    assert!(guards.contains("= \"enforced\""), "{guards}");
 
     // A running `coffer serve` keeps the vault up; other commands join it and links work.
     let mut server = user.command(&["serve"]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();

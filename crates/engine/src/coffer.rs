@@ -249,6 +249,17 @@ impl Coffer {
         Ok(bucket)
     }
 
+    /// Remembers what `bucket`'s first upload probed, for the server and bucket, so the next run
+    /// (of the CLI, say) does not probe again. Nothing is written if nothing new was learnt.
+    pub fn remember_write_guard(&self, bucket: &Bucket) -> Result<()> {
+        match bucket.known_write_guard() {
+            Some(guard) if self.guards.get(bucket.connection()) != Some(guard) => {
+                self.guards.set(bucket.connection(), guard)
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Opens an unsaved connection, to test it before saving.
     pub async fn open_unsaved(&self, conn: Connection, key: Option<AccessKey>) -> Result<Bucket> {
         Bucket::open(conn.validate()?, key).await

@@ -190,6 +190,11 @@ impl Bucket {
         *self.guard.get_or_init(|| async { self.probe_write_guard().await.unwrap_or(WriteGuard::BestEffort) }).await
     }
 
+    /// What the probe found, if this bucket has probed (or was given a remembered answer).
+    pub fn known_write_guard(&self) -> Option<WriteGuard> {
+        self.guard.get().copied()
+    }
+
     /// Uses a remembered probe result instead of probing again.
     pub fn set_write_guard(&self, guard: WriteGuard) {
         let _ = self.guard.set(guard);
