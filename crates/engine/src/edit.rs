@@ -203,7 +203,14 @@ impl Editor {
                 Err(e) => tracing::warn!("could not lock '{key}': {e}"),
             }
         }
-        let downloaded = bucket.download(key, &path, &|_| {}, &CancellationToken::new()).await?;
+        let downloaded = match bucket.download(key, &path, &|_| {}, &CancellationToken::new()).await {
+            Ok(downloaded) => downloaded,
+            Err(e) => {
+                // Nothing to edit: the lock just taken would only mislead colleagues until it lapsed.
+                let _ = bucket.release_lock(key, &holder).await;
+                return Err(e);
+            }
+        };
         let seen = Seen::Present { etag: downloaded.etag, size: downloaded.size, modified_s: None };
         let stored = stored_state(&path).await?;
         let session = Session {
