@@ -28,7 +28,7 @@ pub const LEASE: Duration = Duration::from_secs(10 * 60);
 const READS_IN_FLIGHT: usize = 8;
 
 /// Someone's lock on a document.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct EditLock {
     /// The document, relative to the connection's prefix.
@@ -90,13 +90,8 @@ impl Bucket {
             .await
             .map_err(|e| Error::new(ErrorKind::Server, format!("Reading the lock on '{key}' failed: {e}.")))?;
         // A damaged lock locks nothing: it is treated as lapsed, and overwritten by the next editor.
-        let lock = serde_json::from_slice::<EditLock>(&bytes.into_bytes()).unwrap_or(EditLock {
-            key: key.to_string(),
-            by: String::new(),
-            since_ms: 0,
-            expires_ms: 0,
-            holder: String::new(),
-        });
+        let lock = serde_json::from_slice::<EditLock>(&bytes.into_bytes())
+            .unwrap_or_else(|_| EditLock { key: key.to_string(), ..EditLock::default() });
         Ok(Some((lock, etag)))
     }
 

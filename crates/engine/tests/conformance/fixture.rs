@@ -155,18 +155,10 @@ impl Fixture {
     pub async fn unfinished_uploads(&self) -> usize {
         match &self.unfinished {
             Unfinished::Listed => {
-                let rw = GARAGE.get().expect("started").rw_key();
-                let conn = self.bucket.connection();
-                let config = aws_sdk_s3::Config::builder()
-                    .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
-                    .region(aws_sdk_s3::config::Region::new(conn.region.clone()))
-                    .endpoint_url(&conn.endpoint)
-                    .force_path_style(true)
-                    .credentials_provider(aws_sdk_s3::config::Credentials::new(&rw.id, &rw.secret, None, None, "test"))
-                    .build();
-                let listed = aws_sdk_s3::Client::from_conf(config)
+                let listed = self
+                    .raw_client()
                     .list_multipart_uploads()
-                    .bucket(&conn.bucket)
+                    .bucket(&self.bucket.connection().bucket)
                     .send()
                     .await
                     .expect("listing uploads works");
