@@ -292,8 +292,14 @@ test('edit in place: saves in place and by rename reach Garage, a colleague chan
 
   // Done editing: the lock goes.
   await row('Agenda.txt').click();
+  await browser.waitUntil(async () => (await row('Agenda.txt').getAttribute('aria-selected')) === 'true', {
+    timeout: 30_000,
+    timeoutMsg: 'the edited row is selected',
+  });
   await row('Agenda.txt').click({ button: 'right' });
-  await browser.$('[data-testid="menu-done-editing"]').click();
+  const done = browser.$('[data-testid="menu-done-editing"]');
+  await done.waitForExist({ timeout: 30_000, timeoutMsg: 'the context menu offers Done editing' });
+  await done.click();
   await browser.waitUntil(async () => !(await badge().isExisting()), { timeout: 30_000, timeoutMsg: 'the row is no longer edited' });
   assert.doesNotMatch(coffer('locks'), /Agenda\.txt/, 'the lock is released');
 });
