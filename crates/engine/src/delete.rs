@@ -114,7 +114,11 @@ impl Bucket {
         self.delete_full_keys(plan.keys, progress).await
     }
 
-    async fn delete_full_keys(&self, keys: Vec<String>, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<Deleted> {
+    pub(crate) async fn delete_full_keys(
+        &self,
+        keys: Vec<String>,
+        progress: &(dyn Fn(u64, u64) + Sync),
+    ) -> Result<Deleted> {
         let total = keys.len() as u64;
         let mut report = Deleted::default();
         // Batches are independent, so several go at once; results are kept in key order.

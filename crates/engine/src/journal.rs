@@ -57,6 +57,13 @@ CREATE TABLE IF NOT EXISTS parts (
     checksum TEXT NOT NULL,
     PRIMARY KEY (upload, number)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS moves (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    owner TEXT NOT NULL,
+    connection TEXT NOT NULL,
+    plan TEXT NOT NULL,
+    deleting INTEGER NOT NULL DEFAULT 0
+);
 ";
 
 /// Journals written before batches existed: their entries become one batch per connection, and
@@ -637,6 +644,69 @@ impl Journal {
                 .query_map([connection], |row| row.get(0))
                 .map_err(db_error)?
                 .collect::<rusqlite::Result<_>>()
+                .map_err(db_error)
+        })
+    }
+
+    /// Records a move (its plan as JSON) before anything is copied; see [`crate::moves`].
+    pub(crate) fn insert_move(&self, connection: &str, plan: &str) -> Result<u64> {
+        blocking(|| {
+            let db = self.db();
+            db.execute(
+                "INSERT INTO moves (owner, connection, plan) VALUES (?1, ?2, ?3)",
+                params![self.owner, connection, plan],
+            )
+            .map_err(db_error)?;
+            Ok(u64::try_from(db.last_insert_rowid()).expect("row ids are positive"))
+        })
+    }
+
+    /// Notes that every copy of move `id` is checked and its originals are being deleted.
+    pub(crate) fn move_deleting(&self, id: u64) -> Result<()> {
+        blocking(|| {
+            self.db().execute("UPDATE moves SET deleting = 1 WHERE id = ?1", [to_i64(id)]).map(drop).map_err(db_error)
+        })
+    }
+
+    /// Forgets a finished move.
+    pub(crate) fn finish_move(&self, id: u64) -> Result<()> {
+        blocking(|| self.db().execute("DELETE FROM moves WHERE id = ?1", [to_i64(id)]).map(drop).map_err(db_error))
+    }
+
+    /// Takes over the moves for `connection` whose process died: (id, plan as JSON).
+    pub(crate) fn claim_orphan_moves(&self, connection: &str) -> Result<Vec<(u64, String)>> {
+        blocking(|| {
+            let mut db = self.db();
+            let tx = db.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db_error)?;
+            let rows: Vec<(i64, String, String)> = {
+                let mut query = tx
+                    .prepare("SELECT id, owner, plan FROM moves WHERE connection = ?1 AND owner != ?2 ORDER BY id")
+                    .map_err(db_error)?;
+                query
+                    .query_map(params![connection, self.owner], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+                    .map_err(db_error)?
+                    .collect::<rusqlite::Result<_>>()
+                    .map_err(db_error)?
+            };
+            let mut claimed = Vec::new();
+            for (id, owner, plan) in rows {
+                if self.owner_is_alive(&owner) {
+                    continue;
+                }
+                tx.execute("UPDATE moves SET owner = ?1 WHERE id = ?2", params![self.owner, id]).map_err(db_error)?;
+                claimed.push((u64::try_from(id).expect("row ids are positive"), plan));
+            }
+            tx.commit().map_err(db_error)?;
+            Ok(claimed)
+        })
+    }
+
+    /// Moves recorded and not finished, by any process (for tests and status lines).
+    pub fn unfinished_moves(&self) -> Result<u64> {
+        blocking(|| {
+            self.db()
+                .query_row("SELECT COUNT(*) FROM moves", [], |row| row.get::<_, i64>(0))
+                .map(|n| n as u64)
                 .map_err(db_error)
         })
     }

@@ -46,10 +46,15 @@ pub enum Depth {
     Recursive,
 }
 
-/// Coffer's own objects at the top of a connection (the trash, probes): never shown, counted or
-/// searched as documents.
+/// The empty object that keeps a new, empty folder in existence. A `folder/` marker would be the
+/// S3 custom, but some servers (the Local vault's among them) store markers as directories that
+/// listings never show; a plain object works on every server.
+pub(crate) const FOLDER_PLACEHOLDER: &str = ".coffer-folder";
+
+/// Coffer's own objects (the trash, locks and probes at the top of a connection, and empty
+/// folders' placeholders anywhere): never shown, counted or searched as documents.
 pub(crate) fn is_internal(relative_key: &str) -> bool {
-    relative_key.starts_with(".coffer-")
+    relative_key.starts_with(".coffer-") || relative_key.rsplit('/').next() == Some(FOLDER_PLACEHOLDER)
 }
 
 impl Bucket {
@@ -120,22 +125,21 @@ impl Bucket {
     /// Every object under `folder` including folder markers, as full bucket keys with their sizes
     /// (for deletion).
     pub(crate) async fn full_objects_under(&self, folder: &Prefix) -> Result<Vec<(String, u64)>> {
+        let listed = self.objects_with_prefix(&self.full_prefix(folder)).await?;
+        Ok(listed.into_iter().map(|(key, size, _)| (key, size)).collect())
+    }
+
+    /// Every object whose full key starts with `full_prefix`, folder markers and Coffer's own
+    /// objects included: (full key, size, ETag). The one walker of raw keys.
+    pub(crate) async fn objects_with_prefix(&self, full_prefix: &str) -> Result<Vec<(String, u64, String)>> {
         let mut keys = Vec::new();
-        let mut pages = self
-            .client
-            .list_objects_v2()
-            .bucket(&self.conn.bucket)
-            .prefix(self.full_prefix(folder))
-            .into_paginator()
-            .send();
+        let mut pages =
+            self.client.list_objects_v2().bucket(&self.conn.bucket).prefix(full_prefix).into_paginator().send();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| self.ctx(None).sdk(e))?;
-            keys.extend(
-                page.contents
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter_map(|o| Some((o.key?, u64::try_from(o.size.unwrap_or(0)).unwrap_or(0)))),
-            );
+            keys.extend(page.contents.unwrap_or_default().into_iter().filter_map(|o| {
+                Some((o.key?, u64::try_from(o.size.unwrap_or(0)).unwrap_or(0), o.e_tag.unwrap_or_default()))
+            }));
         }
         Ok(keys)
     }

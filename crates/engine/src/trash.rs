@@ -16,6 +16,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::{Deserialize, Serialize};
 
 use crate::bucket::Bucket;
+use crate::conditional::Precondition;
 use crate::delete::{DeleteFailure, DeletePlan, Deleted};
 use crate::error::{Error, ErrorKind, Result};
 use crate::key::{ObjectKey, Prefix};
@@ -23,7 +24,7 @@ use crate::key::{ObjectKey, Prefix};
 /// The trash's folder, relative to the connection's prefix; hidden from listings.
 pub const TRASH: &str = ".coffer-trash/";
 /// The largest object one CopyObject may copy; bigger ones are copied in parts (UploadPartCopy).
-const SINGLE_COPY_LIMIT: u64 = 5 * 1024 * 1024 * 1024;
+pub(crate) const SINGLE_COPY_LIMIT: u64 = 5 * 1024 * 1024 * 1024;
 /// Parts of a copy in parts.
 const COPY_PART: u64 = 512 * 1024 * 1024;
 /// Documents moved at the same time.
@@ -247,8 +248,26 @@ impl Bucket {
     /// A server-side copy of `from` to `to` (full keys) keeping type and metadata: one CopyObject
     /// up to `single_limit`, UploadPartCopy in parts above it.
     pub(crate) async fn copy_object(&self, from: &str, to: &str, size: u64, single_limit: u64) -> Result<()> {
+        self.copy_object_if(from, to, size, single_limit, None).await
+    }
+
+    /// [`Bucket::copy_object`] that the server refuses unless `precondition` holds at `to` (sent
+    /// only to servers that enforce it; see [`crate::conditional`]).
+    pub(crate) async fn copy_object_if(
+        &self,
+        from: &str,
+        to: &str,
+        size: u64,
+        single_limit: u64,
+        precondition: Option<&Precondition>,
+    ) -> Result<()> {
         let source = format!("{}/{}", self.conn.bucket, utf8_percent_encode(from, COPY_SOURCE));
         let ctx = self.ctx(Some(to));
+        let (if_none_match, if_match) = match precondition {
+            Some(Precondition::Absent) => (Some("*".to_owned()), None),
+            Some(Precondition::Etag(etag)) => (None, Some(etag.clone())),
+            None => (None, None),
+        };
         if size <= single_limit {
             return self
                 .client
@@ -257,6 +276,8 @@ impl Bucket {
                 .key(to)
                 .copy_source(&source)
                 .metadata_directive(MetadataDirective::Copy)
+                .set_if_none_match(if_none_match)
+                .set_if_match(if_match)
                 .send()
                 .await
                 .map(drop)
@@ -313,6 +334,8 @@ impl Bucket {
                 .key(to)
                 .upload_id(&upload_id)
                 .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts)).build())
+                .set_if_none_match(if_none_match)
+                .set_if_match(if_match)
                 .send()
                 .await
                 .map(drop)
@@ -332,6 +355,10 @@ impl Bucket {
         for (full, size) in self.full_objects_under(&Prefix::new(TRASH)?).await? {
             let rest = self.relative(&full).strip_prefix(TRASH).unwrap_or_default();
             let Some((batch, key)) = rest.split_once('/') else { continue };
+            if crate::list::is_internal(key) {
+                // An empty folder's placeholder comes back with its folder but is no document.
+                continue;
+            }
             if !batches.contains_key(batch) {
                 let manifest = self.manifest(batch).await.ok();
                 batches.insert(batch.to_owned(), manifest);

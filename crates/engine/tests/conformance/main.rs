@@ -68,4 +68,7 @@ conformance!(
     a_save_over_a_colleagues_change_becomes_a_conflicted_copy,
     a_colleague_sees_the_lock_and_saves_made_while_closed_are_found,
     the_trash_is_purged_by_a_lifecycle_rule_where_the_server_has_them,
+    documents_and_folders_are_created_renamed_moved_and_copied_on_the_server,
+    a_crash_in_the_middle_of_a_move_loses_nothing,
+    a_cancelled_move_leaves_each_document_in_one_place,
 );

@@ -10,9 +10,9 @@ use std::collections::HashMap;
 
 use coffer_engine::{
     AccessKey, Bucket, CancellationToken, ConflictChoice, Depth, EditState, EditUpdate, Editor, Entry, ErrorKind,
-    Events, FileOutcome, FileUpdate, GroupState, GroupUpdate, Item, Journal, JournalEntry, ObjectKey, OnConflict,
-    Opened, Prefix, Progress, Queue, Result, Tally, Target, TransferReport, TransferState, Transfers, UploadOptions,
-    Uploaded, WriteGuard, content_type,
+    Events, FileOutcome, FileUpdate, GroupState, GroupUpdate, Item, Journal, JournalEntry, MoveKind, MoveRun,
+    ObjectKey, OnConflict, Opened, Prefix, Progress, Queue, Result, Tally, Target, TransferReport, TransferState,
+    Transfers, UploadOptions, Uploaded, WriteGuard, content_type,
 };
 
 use crate::fixture::{Fixture, read};
@@ -1359,4 +1359,165 @@ pub async fn the_trash_is_purged_by_a_lifecycle_rule_where_the_server_has_them(f
         ours.filter.as_ref().and_then(|flt| flt.prefix.as_deref()).is_some_and(|p| p.ends_with(".coffer-trash/")),
         "{ours:?}"
     );
+}
+
+fn folder(p: &str) -> Target {
+    Target::Folder(Prefix::new(p).unwrap())
+}
+
+fn mover<'a>(journal: &'a Journal, cancel: &'a CancellationToken) -> MoveRun<'a> {
+    MoveRun { journal, by: "Alice Martin", progress: &|_, _| {}, cancel }
+}
+
+pub async fn documents_and_folders_are_created_renamed_moved_and_copied_on_the_server(f: &Fixture) {
+    let journal = Journal::open(&f.path("data")).unwrap();
+    let cancel = CancellationToken::new();
+    let run = mover(&journal, &cancel);
+    let b = &f.bucket;
+
+    // A new folder shows at once, empty; a second of the same name is refused.
+    let made = b.create_folder(&Prefix::root(), "Projects").await.unwrap();
+    assert_eq!(made.as_str(), "Projects/");
+    assert_eq!(names(f, "", Depth::OneLevel).await, vec!["Projects/"]);
+    assert!(names(f, "Projects", Depth::OneLevel).await.is_empty());
+    let again = b.create_folder(&Prefix::root(), "Projects").await.unwrap_err();
+    assert_eq!(again.kind(), ErrorKind::AlreadyExists);
+    assert_eq!(b.create_folder(&Prefix::root(), "a/b").await.unwrap_err().kind(), ErrorKind::InvalidInput);
+
+    let a = upload(f, "t/a.pdf", 1000, "docs/a.pdf").await;
+    let sub = upload(f, "t/b.txt", 10, "docs/sub/b.txt").await;
+
+    // Rename a document: same bytes, same type, nothing left at the old name.
+    let plan = b.plan_rename(&Target::Object(key("docs/a.pdf")), "A final.pdf").await.unwrap();
+    assert_eq!((plan.summary.objects, plan.summary.bytes), (1, 1000));
+    let moved = b.move_or_copy(plan, OnConflict::Refuse, &run).await.unwrap();
+    assert_eq!(moved.done, vec!["docs/A final.pdf"]);
+    assert_eq!(download(f, "docs/A final.pdf").await, a);
+    assert_eq!(b.stat(&key("docs/A final.pdf")).await.unwrap().content_type.as_deref(), Some("application/pdf"));
+    assert_eq!(names(f, "docs", Depth::Recursive).await, vec!["docs/A final.pdf", "docs/sub/b.txt"]);
+
+    // Rename a folder: everything under it moves.
+    let plan = b.plan_rename(&folder("docs"), "papers").await.unwrap();
+    b.move_or_copy(plan, OnConflict::Refuse, &run).await.unwrap();
+    assert_eq!(names(f, "", Depth::Recursive).await, vec!["papers/A final.pdf", "papers/sub/b.txt"]);
+
+    // Move a folder into another; a folder cannot go into itself, nor a document where it is.
+    let plan = b.plan_move(&[folder("papers/sub")], &Prefix::new("Projects").unwrap(), MoveKind::Move).await.unwrap();
+    b.move_or_copy(plan, OnConflict::Refuse, &run).await.unwrap();
+    assert_eq!(download(f, "Projects/sub/b.txt").await, sub);
+    let into_itself = b.plan_move(&[folder("Projects")], &Prefix::new("Projects/sub").unwrap(), MoveKind::Move).await;
+    assert_eq!(into_itself.unwrap_err().kind(), ErrorKind::InvalidInput);
+    let same_place = b
+        .plan_move(&[Target::Object(key("papers/A final.pdf"))], &Prefix::new("papers").unwrap(), MoveKind::Move)
+        .await;
+    assert_eq!(same_place.unwrap_err().kind(), ErrorKind::InvalidInput);
+
+    // Copy: the original stays; a copy into its own folder is numbered.
+    let pdf = [Target::Object(key("papers/A final.pdf"))];
+    let plan = b.plan_move(&pdf, &Prefix::new("Projects").unwrap(), MoveKind::Copy).await.unwrap();
+    b.move_or_copy(plan, OnConflict::Refuse, &run).await.unwrap();
+    let plan = b.plan_move(&pdf, &Prefix::new("papers").unwrap(), MoveKind::Copy).await.unwrap();
+    assert_eq!(b.move_or_copy(plan, OnConflict::Refuse, &run).await.unwrap().done, vec!["papers/A final (1).pdf"]);
+    assert_eq!(
+        names(f, "", Depth::Recursive).await,
+        vec!["Projects/A final.pdf", "Projects/sub/b.txt", "papers/A final (1).pdf", "papers/A final.pdf"]
+    );
+    assert_eq!(download(f, "papers/A final (1).pdf").await, a);
+
+    // A taken name is asked about: refused (nothing written), skipped, kept beside, or replaced
+    // with the replaced version kept in the trash.
+    let other = upload(f, "t/other.pdf", 77, "inbox/A final.pdf").await;
+    let inbox = [Target::Object(key("inbox/A final.pdf"))];
+    let plan = b.plan_move(&inbox, &Prefix::new("papers").unwrap(), MoveKind::Move).await.unwrap();
+    assert_eq!(plan.summary.conflicts, vec!["papers/A final.pdf"]);
+    let refused = b.move_or_copy(plan.clone(), OnConflict::Refuse, &run).await.unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::AlreadyExists);
+    let skipped = b.move_or_copy(plan.clone(), OnConflict::Skip, &run).await.unwrap();
+    assert_eq!((skipped.skipped, skipped.done.len()), (1, 0));
+    assert_eq!(download(f, "inbox/A final.pdf").await, other, "a skipped document stays where it was");
+    let kept = b.move_or_copy(plan, OnConflict::KeepBoth, &run).await.unwrap();
+    assert_eq!(kept.done, vec!["papers/A final (2).pdf"]);
+    assert_eq!(download(f, "papers/A final (2).pdf").await, other);
+    assert_eq!(download(f, "papers/A final.pdf").await, a);
+
+    let projects = Prefix::new("Projects").unwrap();
+    let plan = b.plan_move(&[folder("papers")], &projects, MoveKind::Copy).await.unwrap();
+    assert_eq!(b.move_or_copy(plan, OnConflict::Refuse, &run).await.unwrap().done.len(), 3);
+    let plan = b.plan_move(&[folder("papers")], &projects, MoveKind::Copy).await.unwrap();
+    assert_eq!(plan.summary.conflicts.len(), 3);
+    let replaced = b.move_or_copy(plan, OnConflict::Replace, &run).await.unwrap();
+    assert_eq!(replaced.done.len(), 3);
+    let trash = b.trash().await.unwrap();
+    assert_eq!(trash.len(), 3);
+    assert!(trash.iter().all(|i| i.replaced), "nothing was deleted, only replaced: {trash:?}");
+
+    // A folder whose name is taken is kept beside as "name (1)", with everything in it.
+    let plan = b.plan_move(&[folder("Projects/papers")], &Prefix::root(), MoveKind::Move).await.unwrap();
+    assert_eq!(plan.summary.conflicts.len(), 3);
+    let moved = b.move_or_copy(plan, OnConflict::KeepBoth, &run).await.unwrap();
+    assert!(moved.done.iter().all(|k| k.starts_with("papers (1)/")), "{:?}", moved.done);
+    assert!(names(f, "Projects", Depth::OneLevel).await.iter().all(|n| n != "papers/"));
+    assert_eq!(journal.unfinished_moves().unwrap(), 0, "a finished move leaves nothing in the journal");
+}
+
+pub async fn a_crash_in_the_middle_of_a_move_loses_nothing(f: &Fixture) {
+    let mut keys = Vec::new();
+    for i in 0..40 {
+        upload(f, &format!("t/{i}.txt"), 100 + i, &format!("many/{i:02}.txt")).await;
+        keys.push(format!("{i:02}.txt"));
+    }
+    let plan = f.bucket.plan_rename(&folder("many"), "archive").await.unwrap();
+    let (reached, stop) = tokio::sync::oneshot::channel::<()>();
+    let reached = Mutex::new(Some(reached));
+    let progress = |done: u64, _| {
+        if let Some(tx) = reached.lock().unwrap().take_if(|_| done >= 10) {
+            let _ = tx.send(());
+        }
+    };
+    {
+        let journal = Journal::open(&f.path("data")).unwrap();
+        let cancel = CancellationToken::new();
+        let run = MoveRun { journal: &journal, by: "Alice", progress: &progress, cancel: &cancel };
+        tokio::select! {
+            result = f.bucket.move_or_copy(plan, OnConflict::Refuse, &run) => {
+                panic!("the move was meant to be interrupted, but ended: {result:?}")
+            }
+            _ = stop => {}
+        }
+        // The process "dies" here: its journal is dropped with the move unfinished.
+    }
+    let copied = names(f, "archive", Depth::Recursive).await.len();
+    assert!(copied >= 10 && names(f, "many", Depth::Recursive).await.len() == 40, "copied first, nothing deleted yet");
+
+    let journal = Journal::open(&f.path("data")).unwrap();
+    assert_eq!(journal.unfinished_moves().unwrap(), 1);
+    let cancel = CancellationToken::new();
+    let resumed = f.bucket.resume_moves(&mover(&journal, &cancel)).await.unwrap();
+    assert!(resumed.failed.is_empty(), "{:?}", resumed.failed);
+    assert!(names(f, "many", Depth::Recursive).await.is_empty(), "every original went once copied");
+    let archive = names(f, "archive", Depth::Recursive).await;
+    assert_eq!(archive, keys.iter().map(|k| format!("archive/{k}")).collect::<Vec<_>>());
+    assert_eq!(journal.unfinished_moves().unwrap(), 0);
+}
+
+pub async fn a_cancelled_move_leaves_each_document_in_one_place(f: &Fixture) {
+    for i in 0..30 {
+        upload(f, &format!("t/{i}.txt"), 50, &format!("src/{i:02}.txt")).await;
+    }
+    let journal = Journal::open(&f.path("data")).unwrap();
+    let cancel = CancellationToken::new();
+    let progress = |done: u64, _| {
+        if done >= 5 {
+            cancel.cancel();
+        }
+    };
+    let run = MoveRun { journal: &journal, by: "Alice", progress: &progress, cancel: &cancel };
+    let plan = f.bucket.plan_move(&[folder("src")], &Prefix::new("dst").unwrap(), MoveKind::Move).await.unwrap();
+    let moved = f.bucket.move_or_copy(plan, OnConflict::Refuse, &run).await.unwrap();
+    assert!(moved.cancelled);
+    let (left, there) = (names(f, "src", Depth::Recursive).await, names(f, "dst/src", Depth::Recursive).await);
+    assert_eq!(left.len() + there.len(), 30, "each document in exactly one place: {left:?} {there:?}");
+    assert!(!there.is_empty() && !left.is_empty(), "stopped part-way ({} moved)", there.len());
+    assert_eq!(there.len(), moved.done.len());
+    assert_eq!(journal.unfinished_moves().unwrap(), 0);
 }
