@@ -48,6 +48,25 @@ pub enum Command {
         #[arg(long, short)]
         recursive: bool,
     },
+    /// Create a folder (and the folders above it): `coffer mkdir reports/2026`.
+    Mkdir { folder: String },
+    /// Move or rename documents and folders on the server: `coffer mv a.pdf b.pdf` renames,
+    /// `coffer mv a.pdf reports/ old/` moves into a folder. Folders end in '/' or exist as folders.
+    Mv {
+        /// What to move, then where: a folder (ending in '/', or existing) or, for one item, a new name.
+        #[arg(required = true, num_args = 2..)]
+        paths: Vec<String>,
+        /// What to do where a name is already taken (default: stop before anything moves).
+        #[arg(long, value_enum, value_name = "WHAT")]
+        on_conflict: Option<Conflict>,
+    },
+    /// Copy documents and folders on the server, like `coffer mv` but keeping the originals.
+    Cp {
+        #[arg(required = true, num_args = 2..)]
+        paths: Vec<String>,
+        #[arg(long, value_enum, value_name = "WHAT")]
+        on_conflict: Option<Conflict>,
+    },
     /// Who is editing which documents of a folder (live edit locks), and since when.
     Locks { folder: Option<String> },
     /// Delete documents, or whole folders with --recursive.

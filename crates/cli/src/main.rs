@@ -16,7 +16,8 @@ use anyhow::{Context as _, Result, bail};
 use clap::Parser;
 use coffer_engine::{
     AccessKey, Bucket, CancellationToken, Coffer, Connection, CredentialSource, Depth, Dirs, ErrorKind, Events,
-    FileOutcome, Item, LocalVault, ObjectKey, OnConflict, Prefix, Queue, Tally, Target, UploadOptions,
+    FileOutcome, Item, LocalVault, MoveKind, MoveRun, ObjectKey, OnConflict, Prefix, Queue, Tally, Target,
+    UploadOptions,
 };
 
 use crate::args::{Cli, Command, Conflict, ConnectionCommand, TrashCommand, Tuning};
@@ -52,19 +53,14 @@ async fn command(coffer: &Coffer, cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Connection { command } => connection(coffer, command).await,
         Command::Put { paths, to, on_conflict, tuning } => {
-            let on_conflict = match on_conflict {
-                None => OnConflict::Refuse,
-                Some(Conflict::Skip) => OnConflict::Skip,
-                Some(Conflict::Replace) => OnConflict::Replace,
-                Some(Conflict::KeepBoth) => OnConflict::KeepBoth,
-            };
+            let on_conflict = conflict(on_conflict);
             let bucket = coffer.open(name).await?;
             let done = put(coffer, &bucket, paths, to, on_conflict, tuning).await;
             // A remembered answer spares the next run the probe; failing to save it costs only that.
             let _ = coffer.remember_write_guard(&bucket);
             done
         }
-        Command::Resume { tuning } => resume(coffer, tuning).await,
+        Command::Resume { tuning } => resume(coffer, name, tuning).await,
         Command::Ls { prefix, recursive } => {
             let bucket = coffer.open(name).await?;
             let depth = if recursive { Depth::Recursive } else { Depth::OneLevel };
@@ -77,6 +73,21 @@ async fn command(coffer: &Coffer, cli: Cli) -> Result<ExitCode> {
                 println!("{when:16}  {size:>10}  {key}{suffix}");
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Mkdir { folder } => {
+            let bucket = coffer.open(name).await?;
+            let folder = Prefix::new(folder)?;
+            let trimmed = folder.as_str().trim_end_matches('/');
+            let (parent, last) = trimmed.rsplit_once('/').unwrap_or(("", trimmed));
+            bucket.create_folder(&Prefix::new(parent)?, last).await?;
+            eprintln!("Created {folder}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Mv { paths, on_conflict } => {
+            relocate(coffer, &coffer.open(name).await?, paths, MoveKind::Move, conflict(on_conflict)).await
+        }
+        Command::Cp { paths, on_conflict } => {
+            relocate(coffer, &coffer.open(name).await?, paths, MoveKind::Copy, conflict(on_conflict)).await
         }
         Command::Locks { folder } => {
             let bucket = coffer.open(name).await?;
@@ -277,6 +288,78 @@ async fn put(
     Ok(ExitCode::SUCCESS)
 }
 
+fn conflict(on_conflict: Option<Conflict>) -> OnConflict {
+    match on_conflict {
+        None => OnConflict::Refuse,
+        Some(Conflict::Skip) => OnConflict::Skip,
+        Some(Conflict::Replace) => OnConflict::Replace,
+        Some(Conflict::KeepBoth) => OnConflict::KeepBoth,
+    }
+}
+
+/// What a `mv` / `cp` argument names: a folder if it ends in '/' or only exists as one.
+async fn target(bucket: &Bucket, path: &str) -> Result<Target> {
+    if path.ends_with('/') {
+        return Ok(Target::Folder(Prefix::new(path)?));
+    }
+    let key = ObjectKey::new(path)?;
+    let folder = Prefix::new(path)?;
+    // A document of that name wins over a folder of it; some servers fail a HEAD on a folder's name.
+    if bucket.folder_exists(&folder).await? && bucket.stat(&key).await.is_err() {
+        return Ok(Target::Folder(folder));
+    }
+    Ok(Target::Object(key))
+}
+
+/// `coffer mv` and `coffer cp`: like their Unix namesakes, but on the server.
+async fn relocate(
+    coffer: &Coffer,
+    bucket: &Bucket,
+    mut paths: Vec<String>,
+    kind: MoveKind,
+    on_conflict: OnConflict,
+) -> Result<ExitCode> {
+    let dest = paths.pop().expect("clap asks for two or more");
+    let mut targets = Vec::new();
+    for path in &paths {
+        targets.push(target(bucket, path).await?);
+    }
+    let into = dest.ends_with('/') || dest.is_empty() || bucket.folder_exists(&Prefix::new(&dest)?).await?;
+    let plan = match (into, targets.as_slice()) {
+        (true, _) => bucket.plan_move(&targets, &Prefix::new(&dest)?, kind).await?,
+        (false, [one]) => {
+            let (folder, name) = dest.rsplit_once('/').unwrap_or(("", dest.as_str()));
+            bucket.plan_move_as(one, &Prefix::new(folder)?, name, kind).await?
+        }
+        (false, _) => bail!("'{dest}' is not a folder: end it with '/' to move several things into it"),
+    };
+    let total = plan.summary.objects;
+    let journal = coffer.journal().await?;
+    let by = coffer.settings().load()?.uploader();
+    let bar = ProgressBar::counting(if kind == MoveKind::Move { "Moving" } else { "Copying" });
+    let cancel = cancel_on_ctrl_c();
+    let progress = |done: u64, all: u64| bar.update_count(done, all);
+    let run = MoveRun { journal: &journal, by: &by, progress: &progress, cancel: &cancel };
+    let moved = bucket.move_or_copy(plan, on_conflict, &run).await;
+    bar.finish();
+    let moved = moved?;
+    for failure in &moved.failed {
+        eprintln!("coffer: {}: {}", failure.key, failure.error);
+    }
+    if moved.skipped > 0 {
+        eprintln!("coffer: skipped {} document(s) whose names were taken", moved.skipped);
+    }
+    let verb = if kind == MoveKind::Move { "Moved" } else { "Copied" };
+    eprintln!("{verb} {} of {total} document(s)", moved.done.len());
+    if moved.cancelled {
+        bail!("stopped: the rest was left where it was");
+    }
+    if !moved.failed.is_empty() {
+        bail!("{} document(s) stayed where they were", moved.failed.len());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// The journal-backed queue, recording the person's display name with every upload.
 async fn queue(coffer: &Coffer, tuning: Tuning) -> Result<Queue> {
     let queue = Queue::new(coffer.journal().await?, options(tuning)?);
@@ -284,8 +367,22 @@ async fn queue(coffer: &Coffer, tuning: Tuning) -> Result<Queue> {
     Ok(queue)
 }
 
-async fn resume(coffer: &Coffer, tuning: Tuning) -> Result<ExitCode> {
+async fn resume(coffer: &Coffer, name: Option<&str>, tuning: Tuning) -> Result<ExitCode> {
     let queue = queue(coffer, tuning).await?;
+    // Moves a crash interrupted: finished from the journal (copies checked, then originals deleted).
+    if queue.journal().unfinished_moves()? > 0 {
+        let bucket = coffer.open(name).await?;
+        let by = coffer.settings().load()?.uploader();
+        let cancel = cancel_on_ctrl_c();
+        let run = MoveRun { journal: queue.journal(), by: &by, progress: &|_, _| {}, cancel: &cancel };
+        let moved = bucket.resume_moves(&run).await?;
+        for failure in &moved.failed {
+            eprintln!("coffer: {}: {}", failure.key, failure.error);
+        }
+        if !moved.done.is_empty() {
+            eprintln!("Finished moving {} document(s)", moved.done.len());
+        }
+    }
     if let Some(aside) = queue.journal().moved_aside() {
         eprintln!(
             "coffer: the transfer journal was damaged and was moved to {}; what it held cannot be resumed.",

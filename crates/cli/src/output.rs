@@ -38,6 +38,22 @@ impl ProgressBar {
         Self(bar, message.to_owned())
     }
 
+    /// A bar counting documents instead of bytes.
+    pub fn counting(message: &str) -> Self {
+        let bar = Self::new(message);
+        bar.0.set_style(
+            indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} {eta}")
+                .expect("the template is valid")
+                .progress_chars("=> "),
+        );
+        bar
+    }
+
+    pub fn update_count(&self, done: u64, total: u64) {
+        self.0.set_length(total);
+        self.0.set_position(done);
+    }
+
     pub fn update(&self, p: Progress) {
         self.0.set_length(p.bytes_total);
         self.0.set_position(p.bytes_done);

@@ -188,6 +188,37 @@ fn document_workflow(user: &User, conn: &[&str]) {
     user.ok(&with(&["trash", "empty"]));
     assert_eq!(user.ok(&with(&["trash", "ls"])), "", "the trash is empty");
     assert_eq!(user.ok(&with(&["ls", "--recursive"])), "");
+
+    // Organising on the server: new folders, rename, move, copy, taken names asked about.
+    user.ok(&with(&["put", "Quarterly", "memo.txt", "inbox/"]));
+    user.ok(&with(&["mkdir", "Archive/2026"]));
+    assert!(user.ok(&with(&["ls", "Archive"])).contains("2026/"), "the new, empty folder is listed");
+    user.ok(&with(&["mv", "inbox/memo.txt", "inbox/memo 2026.txt"]));
+    user.ok(&with(&["mv", "inbox/memo 2026.txt", "inbox/Quarterly", "Archive/2026/"]));
+    user.ok(&with(&["cp", "Archive/2026/Quarterly", "inbox/"]));
+    let refused = with(&["cp", "Archive/2026/Quarterly/", "inbox/"]);
+    let out = user.command(&refused.iter().map(String::as_str).collect::<Vec<_>>()).output().unwrap();
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("taken"), "{out:?}");
+    user.ok(&with(&["cp", "Archive/2026/Quarterly/", "inbox/", "--on-conflict", "keep-both"]));
+    let all = user.ok(&with(&["ls", "--recursive"]));
+    let keys: Vec<&str> = all.lines().map(|l| l.split("  ").last().unwrap().trim()).collect();
+    assert_eq!(
+        keys,
+        vec![
+            "Archive/2026/Quarterly/report.pdf",
+            "Archive/2026/Quarterly/tables/q1 & q2.xlsx",
+            "Archive/2026/memo 2026.txt",
+            "inbox/Quarterly (1)/report.pdf",
+            "inbox/Quarterly (1)/tables/q1 & q2.xlsx",
+            "inbox/Quarterly/report.pdf",
+            "inbox/Quarterly/tables/q1 & q2.xlsx",
+        ],
+        "{all}"
+    );
+    user.ok(&with(&["get", "Archive/2026/memo 2026.txt", "out"]));
+    assert_eq!(std::fs::read(user.path("out/memo 2026.txt")).unwrap(), b"hello from the memo");
+    user.ok(&with(&["rm", "--permanent", "--recursive", "Archive", "inbox"]));
+    assert_eq!(user.ok(&with(&["ls", "--recursive"])), "");
 }
 
 #[test]

@@ -164,16 +164,33 @@ impl Bucket {
 
     /// Plans renaming `target` to `name` in its own folder.
     pub async fn plan_rename(&self, target: &Target, name: &str) -> Result<MovePlan> {
-        let name = checked_name(name)?;
-        if name == target_name(target) {
+        if checked_name(name)? == target_name(target) {
             return Err(Error::invalid(format!("'{name}' already has that name.")));
         }
+        self.plan_move_as(target, &parent(target), name, MoveKind::Move).await
+    }
+
+    /// Plans moving or copying one `target` into `dest` under the new `name`.
+    pub async fn plan_move_as(&self, target: &Target, dest: &Prefix, name: &str, kind: MoveKind) -> Result<MovePlan> {
+        let name = checked_name(name)?;
         let to = match target {
-            Target::Object(_) => self.full_key(&parent(target).join(name)?)?,
-            Target::Folder(_) => self.full_prefix(&parent(target).child(name)?),
+            Target::Object(key) => {
+                let to = dest.join(name)?;
+                if to == *key {
+                    return Err(Error::invalid(format!("'{key}' is already there.")));
+                }
+                self.full_key(&to)?
+            }
+            Target::Folder(folder) => {
+                let to = dest.child(name)?;
+                if to.as_str().starts_with(folder.as_str()) {
+                    return Err(Error::invalid(format!("'{folder}' cannot go into itself.")));
+                }
+                self.full_prefix(&to)
+            }
         };
         let root = self.plan_root(target, to).await?;
-        Ok(plan(MoveKind::Move, vec![root], self))
+        Ok(plan(kind, vec![root], self))
     }
 
     /// Plans moving or copying `targets` into `dest`. A copy into a document's own folder is named
