@@ -24,7 +24,7 @@ fn main() {
         "retry_group",
         "plan_delete",
         "delete_planned",
-        "discard_delete",
+        "discard_plan",
         "list_trash",
         "restore_trash",
         "empty_trash",
@@ -36,6 +36,11 @@ fn main() {
         "quit",
         "download_document",
         "copy_share_link",
+        "create_folder",
+        "plan_move",
+        "plan_rename",
+        "move_planned",
+        "cancel_move",
     ])))
     .expect("the Tauri build step succeeds");
 }

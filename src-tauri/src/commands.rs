@@ -4,20 +4,21 @@
 //! `Channel` handed in by the page. No command returns a secret.
 
 use std::collections::HashMap;
+use std::sync::PoisonError;
 use std::time::{Duration, SystemTime};
 
 use coffer_engine::{
-    AccessKey, Cleanup, ConflictChoice, Connection, ConnectionCheck, ConnectionInfo, Deleted, Depth, EditLock,
-    EditUpdate, Error, ErrorKind, ObjectKey, Opened, Prefix, Restored, Resumed, Selection, Settings, ShareLink, Target,
-    TrashItem, UploadStarted, Uploader,
+    AccessKey, CancellationToken, Cleanup, ConflictChoice, Connection, ConnectionCheck, ConnectionInfo, Deleted, Depth,
+    EditLock, EditUpdate, Error, ErrorKind, MoveKind, MoveRun, Moved, ObjectKey, OnConflict, Opened, Prefix, Restored,
+    Resumed, Selection, Settings, ShareLink, Target, TrashItem, UploadStarted, Uploader,
 };
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State, WebviewWindow};
 use tauri_plugin_clipboard_manager::ClipboardExt;
 use tauri_plugin_opener::OpenerExt;
 
-use crate::ipc::{DeleteOutcome, DeleteProgress, ListEvent, OpenMode, PlannedDelete, SettingsView};
-use crate::state::AppState;
+use crate::ipc::{DeleteOutcome, DeleteProgress, ListEvent, OpenMode, PlannedDelete, PlannedMove, SettingsView};
+use crate::state::{AppState, Plan};
 
 type Result<T> = std::result::Result<T, Error>;
 
@@ -210,7 +211,8 @@ pub fn retry_group(state: State<'_, AppState>, id: u64) -> Result<()> {
 pub async fn plan_delete(state: State<'_, AppState>, connection: String, keys: Vec<String>) -> Result<PlannedDelete> {
     let targets = keys.iter().map(|k| Target::parse(k)).collect::<Result<Vec<_>>>()?;
     let plan = state.bucket(&connection).await?.plan_delete(&targets).await?;
-    Ok(state.keep_plan(connection, plan))
+    let summary = plan.summary;
+    Ok(PlannedDelete { id: state.keep_plan(connection, Plan::Delete(plan)), summary })
 }
 
 /// Deletes exactly what plan `id` counted: to the trash (the batch is returned for Undo), or for
@@ -222,7 +224,9 @@ pub async fn delete_planned(
     permanent: bool,
     on_progress: Channel<DeleteProgress>,
 ) -> Result<DeleteOutcome> {
-    let (connection, plan) = state.take_plan(id)?;
+    let (connection, Plan::Delete(plan)) = state.take_plan(id)? else {
+        return Err(Error::new(ErrorKind::InvalidInput, "That is a move, not a delete."));
+    };
     let progress = |done, total| {
         let _ = on_progress.send(DeleteProgress { done, total });
     };
@@ -276,10 +280,82 @@ fn now_ms() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
-/// Lets go of a plan the person did not confirm.
+/// Lets go of a delete or move the person did not confirm.
 #[tauri::command]
-pub fn discard_delete(state: State<'_, AppState>, id: u64) {
+pub fn discard_plan(state: State<'_, AppState>, id: u64) {
     let _ = state.take_plan(id);
+}
+
+/// Creates the empty folder `name` in `parent`; returns its key.
+#[tauri::command]
+pub async fn create_folder(
+    state: State<'_, AppState>,
+    connection: String,
+    parent: String,
+    name: String,
+) -> Result<String> {
+    let folder = state.bucket(&connection).await?.create_folder(&Prefix::new(parent)?, &name).await?;
+    Ok(folder.to_string())
+}
+
+/// Counts moving or copying `keys` (documents, and folders ending in `/`) into `dest`, with the
+/// names already taken there, and keeps the plan until it is run or discarded.
+#[tauri::command]
+pub async fn plan_move(
+    state: State<'_, AppState>,
+    connection: String,
+    keys: Vec<String>,
+    dest: String,
+    kind: MoveKind,
+) -> Result<PlannedMove> {
+    let targets = keys.iter().map(|k| Target::parse(k)).collect::<Result<Vec<_>>>()?;
+    let plan = state.bucket(&connection).await?.plan_move(&targets, &Prefix::new(dest)?, kind).await?;
+    let summary = plan.summary.clone();
+    Ok(PlannedMove { id: state.keep_plan(connection, Plan::Move(plan)), summary })
+}
+
+/// Counts renaming `key` (a document, or a folder ending in `/`) to `name` in its folder.
+#[tauri::command]
+pub async fn plan_rename(
+    state: State<'_, AppState>,
+    connection: String,
+    key: String,
+    name: String,
+) -> Result<PlannedMove> {
+    let plan = state.bucket(&connection).await?.plan_rename(&Target::parse(&key)?, &name).await?;
+    let summary = plan.summary.clone();
+    Ok(PlannedMove { id: state.keep_plan(connection, Plan::Move(plan)), summary })
+}
+
+/// Runs move plan `id`, taken names resolved by `on_conflict`; progress in objects.
+#[tauri::command]
+pub async fn move_planned(
+    state: State<'_, AppState>,
+    id: u64,
+    on_conflict: OnConflict,
+    on_progress: Channel<DeleteProgress>,
+) -> Result<Moved> {
+    let (connection, Plan::Move(plan)) = state.take_plan(id)? else {
+        return Err(Error::new(ErrorKind::InvalidInput, "That is a delete, not a move."));
+    };
+    let cancel = CancellationToken::new();
+    state.moving.lock().unwrap_or_else(PoisonError::into_inner).insert(id, cancel.clone());
+    let progress = |done, total| {
+        let _ = on_progress.send(DeleteProgress { done, total });
+    };
+    let by = state.coffer.settings().load().unwrap_or_default().uploader();
+    let run = MoveRun { journal: state.transfers.journal(), by: &by, progress: &progress, cancel: &cancel };
+    let moved = async { state.bucket(&connection).await?.move_or_copy(plan, on_conflict, &run).await }.await;
+    state.moving.lock().unwrap_or_else(PoisonError::into_inner).remove(&id);
+    moved
+}
+
+/// Stops move `id` after the copies in flight; what was copied is finished, the rest stays.
+#[tauri::command]
+pub fn cancel_move(state: State<'_, AppState>, id: u64) {
+    if let Some(cancel) = state.moving.lock().unwrap_or_else(PoisonError::into_inner).get(&id) {
+        cancel.cancel();
+    }
 }
 
 /// Opens a document in the system's default app. `edit` (the default) downloads it to the cache

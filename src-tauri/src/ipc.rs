@@ -23,10 +23,21 @@ pub enum ListEvent {
 #[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct PlannedDelete {
-    /// What `delete_planned` and `discard_delete` refer to it by.
+    /// What `delete_planned` and `discard_plan` refer to it by.
     pub id: u64,
     /// What it will remove.
     pub summary: coffer_engine::DeleteSummary,
+}
+
+/// A move or copy counted and kept in Rust until it is run (`move_planned`) or discarded.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct PlannedMove {
+    /// What `move_planned`, `cancel_move` and `discard_plan` refer to it by.
+    pub id: u64,
+    /// What it covers, and the destination names already taken.
+    pub summary: coffer_engine::MoveSummary,
 }
 
 /// The person's settings and what their defaults amount to, for the settings form.
@@ -145,6 +156,11 @@ mod tests {
         declare::<Deleted>(&mut out);
         declare::<DeleteSummary>(&mut out);
         declare::<PlannedDelete>(&mut out);
+        declare::<MoveKind>(&mut out);
+        declare::<OnConflict>(&mut out);
+        declare::<MoveSummary>(&mut out);
+        declare::<PlannedMove>(&mut out);
+        declare::<Moved>(&mut out);
         declare::<DeleteOutcome>(&mut out);
         declare::<TrashItem>(&mut out);
         declare::<Restored>(&mut out);

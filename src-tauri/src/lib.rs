@@ -51,7 +51,7 @@ pub fn run() {
             commands::retry_group,
             commands::plan_delete,
             commands::delete_planned,
-            commands::discard_delete,
+            commands::discard_plan,
             commands::list_trash,
             commands::restore_trash,
             commands::empty_trash,
@@ -63,6 +63,11 @@ pub fn run() {
             commands::quit,
             commands::download_document,
             commands::copy_share_link,
+            commands::create_folder,
+            commands::plan_move,
+            commands::plan_rename,
+            commands::move_planned,
+            commands::cancel_move,
         ])
         .run(tauri::generate_context!())
         .expect("Coffer's window could not start");

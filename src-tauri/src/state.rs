@@ -7,8 +7,8 @@ use std::sync::{Arc, PoisonError};
 use std::time::SystemTime;
 
 use coffer_engine::{
-    Bucket, Coffer, DeletePlan, Dirs, Editor, Error, ErrorKind, Journal, KEEP_OPENED, OpenCache, Purge, Queue, Result,
-    Transfers, UploadOptions,
+    Bucket, CancellationToken, Coffer, DeletePlan, Dirs, Editor, Error, ErrorKind, Journal, KEEP_OPENED, MovePlan,
+    MoveRun, OpenCache, Purge, Queue, Result, Transfers, UploadOptions,
 };
 use tauri::{AppHandle, Emitter};
 use tokio::sync::Mutex;
@@ -27,9 +27,17 @@ pub struct AppState {
     pub editor: Arc<Editor>,
     /// Opened connections by name, so each command does not rebuild an S3 client.
     buckets: Mutex<HashMap<String, Bucket>>,
-    /// Deletes counted and waiting for the person's answer, by id, with their connection.
-    plans: std::sync::Mutex<HashMap<u64, (String, DeletePlan)>>,
+    /// Deletes and moves counted and waiting for the person's answer, by id, with their connection.
+    plans: std::sync::Mutex<HashMap<u64, (String, Plan)>>,
     next_plan: AtomicU64,
+    /// The cancel switch of each move or copy running, by its plan's id.
+    pub moving: std::sync::Mutex<HashMap<u64, CancellationToken>>,
+}
+
+/// Something counted for the person to confirm.
+pub enum Plan {
+    Delete(DeletePlan),
+    Move(MovePlan),
 }
 
 impl AppState {
@@ -68,6 +76,7 @@ impl AppState {
             buckets: Mutex::default(),
             plans: std::sync::Mutex::default(),
             next_plan: AtomicU64::new(1),
+            moving: std::sync::Mutex::default(),
         })
     }
 
@@ -81,12 +90,18 @@ impl AppState {
         // Once per connection and run: finish deletes a crash interrupted, then have what has
         // been in the trash longer than the person's setting purged: by the server's lifecycle
         // rule where the key may set one, else here. A failure only leaves it for the next start.
-        let days = self.coffer.settings().load().unwrap_or_default().trash_days();
+        let settings = self.coffer.settings().load().unwrap_or_default();
+        let (days, by) = (settings.trash_days(), settings.uploader());
         let tidy = bucket.clone();
+        let transfers = Arc::clone(&self.transfers);
         tauri::async_runtime::spawn(async move {
             let now = SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
             let limit = i64::try_from(now.as_millis()).unwrap_or(i64::MAX) - i64::from(days) * 86_400_000;
             if let Err(e) = async {
+                // Moves a crash interrupted are finished first: copies checked, then originals deleted.
+                let cancel = CancellationToken::new();
+                let run = MoveRun { journal: transfers.journal(), by: &by, progress: &|_, _| {}, cancel: &cancel };
+                tidy.resume_moves(&run).await?;
                 tidy.finish_trash_moves().await?;
                 match tidy.purge_trash_by_lifecycle(days).await? {
                     Purge::Server => Ok(0),
@@ -105,18 +120,17 @@ impl AppState {
         self.bucket(&connection).await
     }
 
-    /// Keeps a counted delete until the person answers.
-    pub fn keep_plan(&self, connection: String, plan: DeletePlan) -> crate::ipc::PlannedDelete {
+    /// Keeps a counted delete or move until the person answers; returns its id.
+    pub fn keep_plan(&self, connection: String, plan: Plan) -> u64 {
         let id = self.next_plan.fetch_add(1, Ordering::Relaxed);
-        let summary = plan.summary;
         self.plans.lock().unwrap_or_else(PoisonError::into_inner).insert(id, (connection, plan));
-        crate::ipc::PlannedDelete { id, summary }
+        id
     }
 
-    /// The counted delete `id`, let go of.
-    pub fn take_plan(&self, id: u64) -> Result<(String, DeletePlan)> {
+    /// The counted delete or move `id`, let go of.
+    pub fn take_plan(&self, id: u64) -> Result<(String, Plan)> {
         self.plans.lock().unwrap_or_else(PoisonError::into_inner).remove(&id).ok_or_else(|| {
-            Error::new(ErrorKind::NotFound, "That delete is no longer on hand; select the documents and delete again.")
+            Error::new(ErrorKind::NotFound, "That is no longer on hand; select the documents and try again.")
         })
     }
 

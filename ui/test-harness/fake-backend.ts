@@ -20,6 +20,9 @@ import type {
   EditState,
   EditUpdate,
   Entry,
+  MoveKind,
+  Moved,
+  OnConflict,
   FileUpdate,
   GroupState,
   GroupUpdate,
@@ -89,6 +92,22 @@ interface HeldSelection {
   items: LocalItem[];
 }
 
+/** What keeps an empty folder in existence, as the engine stores it. */
+const FOLDER_PLACEHOLDER = '.coffer-folder';
+
+interface MoveRoot {
+  from: string;
+  to: string;
+  folder: boolean;
+  items: { from: string; to: string }[];
+}
+
+interface MovePlan {
+  connection: string;
+  kind: MoveKind;
+  roots: MoveRoot[];
+}
+
 const error = (kind: CofferError['kind'], message: string): CofferError => ({ kind, message });
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -139,6 +158,14 @@ export class FakeBackend {
   #selections = new Map<number, HeldSelection>();
   /** Deletes counted and not yet confirmed or discarded, by id. */
   plans = new Map<number, { connection: string; objects: string[] }>();
+  /** Moves counted and not yet run or discarded, by id. */
+  movePlans = new Map<number, MovePlan>();
+  /** Moves running, by id: set to stop after the current document. */
+  #moving = new Map<number, { cancelled: boolean }>();
+  /** While set, moves stop after their first document until `releaseMoves()` (or a cancel). */
+  #moveGate: { promise: Promise<void>; release: () => void } | null = null;
+  /** Object keys whose move or copy fails. */
+  failMoves = new Set<string>();
   #nextPlan = 1;
   #transfers = new Map<number, Transfer>();
   #groups = new Map<number, Group>();
@@ -208,6 +235,18 @@ export class FakeBackend {
   releaseUploads(): void {
     this.#gate?.release();
     this.#gate = null;
+  }
+
+  /** Moves that start from now on wait after their first document, so a test can see them running. */
+  holdMoves(): void {
+    let release = () => {};
+    const promise = new Promise<void>((resolve) => (release = resolve));
+    this.#moveGate = { promise, release };
+  }
+
+  releaseMoves(): void {
+    this.#moveGate?.release();
+    this.#moveGate = null;
   }
 
   /** Colleagues' edit locks, by connection. */
@@ -330,9 +369,24 @@ export class FakeBackend {
         this.trash.set(a.connection, []);
         return count;
       }
-      case 'discard_delete':
+      case 'discard_plan':
         this.plans.delete(a.id);
+        this.movePlans.delete(a.id);
         return null;
+      case 'create_folder':
+        return this.#createFolder(a.connection, a.parent, a.name);
+      case 'plan_move':
+        return this.#planMove(a.connection, a.keys, a.dest, a.kind);
+      case 'plan_rename':
+        return this.#planRename(a.connection, a.key, a.name);
+      case 'move_planned':
+        return this.#runMove(a.id, a.onConflict, a.onProgress);
+      case 'cancel_move': {
+        const running = this.#moving.get(a.id);
+        if (running) running.cancelled = true;
+        this.#moveGate?.release();
+        return null;
+      }
       case 'open_document': {
         this.#object(a.connection, a.key);
         if (runsCode(String(a.key)) && !a.confirmed) throw error('InvalidInput', `${a.key} is a program or script`);
@@ -399,7 +453,7 @@ export class FakeBackend {
       if (slash >= 0) {
         const name = rest.slice(0, slash);
         folders.set(name, Math.max(folders.get(name) ?? 0, object.lastModifiedMs));
-      } else {
+      } else if (rest !== FOLDER_PLACEHOLDER) {
         entries.push({ key, name: rest, isFolder: false, size: object.size, lastModifiedMs: object.lastModifiedMs, etag: `"${object.size.toString(16)}"` });
       }
     }
@@ -705,6 +759,116 @@ export class FakeBackend {
   }
 
   #trashed = new Map<string, StoredObject>();
+
+  #checkName(name: string): string {
+    const trimmed = name.trim();
+    if (!trimmed || trimmed === '.' || trimmed === '..' || trimmed.includes('/')) {
+      throw error('InvalidInput', `'${trimmed}' cannot be a name: use no '/' and not just dots.`);
+    }
+    return trimmed;
+  }
+
+  #createFolder(connection: string, parent: string, name: string): string {
+    const folder = `${parent}${this.#checkName(name)}/`;
+    if (this.keys(connection).some((k) => k.startsWith(folder))) throw error('AlreadyExists', `A folder '${folder}' already exists.`);
+    this.put(connection, `${folder}${FOLDER_PLACEHOLDER}`, 0, this.#now());
+    return folder;
+  }
+
+  #root(connection: string, from: string, to: string): MoveRoot {
+    const folder = from.endsWith('/');
+    const keys = folder ? this.keys(connection).filter((k) => k.startsWith(from)) : this.keys(connection).filter((k) => k === from);
+    if (keys.length === 0) throw error('NotFound', `'${from}' is no longer there.`);
+    return { from, to, folder, items: keys.map((k) => ({ from: k, to: to + k.slice(from.length) })) };
+  }
+
+  #keepPlan(connection: string, kind: MoveKind, roots: MoveRoot[]) {
+    const id = this.#nextPlan++;
+    this.movePlans.set(id, { connection, kind, roots });
+    const bucket = this.#bucket(connection);
+    const items = roots.flatMap((r) => r.items);
+    const conflicts = items.filter((i) => bucket.has(i.to) && !i.to.endsWith(FOLDER_PLACEHOLDER)).map((i) => i.to);
+    return { id, summary: { objects: items.length, bytes: items.reduce((sum, i) => sum + bucket.get(i.from)!.size, 0), conflicts } };
+  }
+
+  #parentOf(key: string): string {
+    const trimmed = key.replace(/\/$/, '');
+    return trimmed.slice(0, trimmed.lastIndexOf('/') + 1);
+  }
+
+  #nameOf(key: string): string {
+    const trimmed = key.replace(/\/$/, '');
+    return trimmed.slice(trimmed.lastIndexOf('/') + 1);
+  }
+
+  #planMove(connection: string, keys: string[], dest: string, kind: MoveKind) {
+    const roots = keys.map((key) => {
+      const folder = key.endsWith('/');
+      if (folder && dest.startsWith(key)) throw error('InvalidInput', `'${key}' cannot go into itself.`);
+      let name = this.#nameOf(key);
+      if (this.#parentOf(key) === dest) {
+        if (kind === 'move') throw error('InvalidInput', `'${name}' is already in that folder.`);
+        name = this.#freeName(connection, dest, name, folder);
+      }
+      return this.#root(connection, key, `${dest}${name}${folder ? '/' : ''}`);
+    });
+    return this.#keepPlan(connection, kind, roots);
+  }
+
+  #planRename(connection: string, key: string, name: string) {
+    const checked = this.#checkName(name);
+    if (checked === this.#nameOf(key)) throw error('InvalidInput', `'${checked}' already has that name.`);
+    const folder = key.endsWith('/');
+    return this.#keepPlan(connection, 'move', [this.#root(connection, key, `${this.#parentOf(key)}${checked}${folder ? '/' : ''}`)]);
+  }
+
+  async #runMove(id: number, onConflict: OnConflict, onProgress: Channel<{ done: number; total: number }>): Promise<Moved> {
+    const plan = this.movePlans.get(id);
+    if (!plan) throw error('NotFound', 'That is no longer on hand');
+    this.movePlans.delete(id);
+    const bucket = this.#bucket(plan.connection);
+    const moved: Moved = { done: [], skipped: 0, failed: [], cancelled: false };
+    const taken = (to: string) => bucket.has(to) && !to.endsWith(FOLDER_PLACEHOLDER);
+    const conflicts = plan.roots.flatMap((r) => r.items).filter((i) => taken(i.to));
+    if (conflicts.length > 0 && onConflict === 'refuse') {
+      throw error('AlreadyExists', `${conflicts.length} of the names are taken at the destination, first '${conflicts[0].to}'.`);
+    }
+    for (const root of plan.roots) {
+      if (onConflict === 'skip') {
+        const before = root.items.length;
+        root.items = root.items.filter((i) => !taken(i.to));
+        moved.skipped += before - root.items.length;
+      } else if (onConflict === 'keep-both' && root.items.some((i) => taken(i.to))) {
+        const name = this.#freeName(plan.connection, this.#parentOf(root.to), this.#nameOf(root.to), root.folder);
+        const to = `${this.#parentOf(root.to)}${name}${root.folder ? '/' : ''}`;
+        root.items = root.items.map((i) => ({ from: i.from, to: to + i.from.slice(root.from.length) }));
+        root.to = to;
+      }
+    }
+    const items = plan.roots.flatMap((r) => r.items);
+    const running = { cancelled: false };
+    this.#moving.set(id, running);
+    try {
+      for (const [index, item] of items.entries()) {
+        if (running.cancelled) {
+          moved.cancelled = true;
+          break;
+        }
+        if (this.failMoves.has(item.from)) {
+          moved.failed.push({ key: item.from, error: error('PermissionDenied', 'Access denied by the bucket policy') });
+        } else {
+          bucket.set(item.to, { ...bucket.get(item.from)!, lastModifiedMs: this.#now() });
+          if (plan.kind === 'move') bucket.delete(item.from);
+          if (!item.to.endsWith(FOLDER_PLACEHOLDER)) moved.done.push(item.to);
+        }
+        this.#send(onProgress, { done: index + 1, total: items.length });
+        if (index === 0 && this.#moveGate) await this.#moveGate.promise;
+      }
+    } finally {
+      this.#moving.delete(id);
+    }
+    return moved;
+  }
 
   #restore(connection: string, batch: string, keys: string[]) {
     const bucket = this.#bucket(connection);

@@ -351,7 +351,9 @@ impl Bucket {
         };
         let guard = self.write_guard().await;
         let already = &already;
-        let items = roots.iter().flat_map(|r| &r.items);
+        // Owned items: a stream of futures borrowing from `roots` would not be `Send` for every
+        // lifetime, which Tauri's async commands need.
+        let items: Vec<Item> = roots.iter().flat_map(|r| r.items.iter().cloned()).collect();
         let mut copies = futures::stream::iter(items)
             .map(|item| async move {
                 if run.cancel.is_cancelled() {
@@ -360,11 +362,12 @@ impl Bucket {
                 if already.get(&item.to).is_some_and(|(size, _)| *size == item.size) {
                     return (item, Some(Ok(())));
                 }
-                (item, Some(self.copy_item(item, guard, run.by).await))
+                let copied = self.copy_item(&item, guard, run.by).await;
+                (item, Some(copied))
             })
             .buffer_unordered(COPIES_IN_FLIGHT);
         let mut done = 0;
-        let mut copied: Vec<&Item> = Vec::new();
+        let mut copied: Vec<Item> = Vec::new();
         while let Some((item, result)) = copies.next().await {
             match result {
                 None => moved.cancelled = true,

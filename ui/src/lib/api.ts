@@ -23,8 +23,12 @@ import type {
   EditLock,
   EditUpdate,
   ListEvent,
+  MoveKind,
+  Moved,
+  OnConflict,
   OpenMode,
   PlannedDelete,
+  PlannedMove,
   Restored,
   Resumed,
   Selection,
@@ -173,7 +177,7 @@ export function retryGroup(id: number): Promise<null> {
 
 /**
  * Lists and counts what deleting `keys` (documents, and folders ending in '/') would remove. Rust
- * keeps that list: `deletePlanned` deletes exactly it, `discardDelete` lets it go.
+ * keeps that list: `deletePlanned` deletes exactly it, `discardPlan` lets it go.
  */
 export function planDelete(connection: string, keys: string[]): Promise<PlannedDelete> {
   return call('plan_delete', { connection, keys });
@@ -207,8 +211,40 @@ export function emptyTrash(connection: string): Promise<number> {
   return call('empty_trash', { connection });
 }
 
-export function discardDelete(id: number): Promise<null> {
-  return call('discard_delete', { id });
+/** Lets go of a counted delete or move that was not confirmed. */
+export function discardPlan(id: number): Promise<null> {
+  return call('discard_plan', { id });
+}
+
+/** Creates the empty folder `name` in `parent`; resolves with its key. */
+export function createFolder(connection: string, parent: string, name: string): Promise<string> {
+  return call('create_folder', { connection, parent, name });
+}
+
+/**
+ * Counts moving or copying `keys` (documents, and folders ending in '/') into `dest`, with the
+ * names already taken there. Rust keeps the plan: `movePlanned` runs it, `discardPlan` lets it go.
+ */
+export function planMove(connection: string, keys: string[], dest: string, kind: MoveKind): Promise<PlannedMove> {
+  return call('plan_move', { connection, keys, dest, kind });
+}
+
+/** Counts renaming `key` (a document, or a folder ending in '/') to `name` in its folder. */
+export function planRename(connection: string, key: string, name: string): Promise<PlannedMove> {
+  return call('plan_rename', { connection, key, name });
+}
+
+/**
+ * Runs move plan `id` on the server (copies, checked, then the originals deleted), taken names
+ * resolved by `onConflict`, with progress in objects.
+ */
+export function movePlanned(id: number, onConflict: OnConflict, onProgress: (progress: DeleteProgress) => void): Promise<Moved> {
+  return call('move_planned', { id, onConflict, onProgress: channel(onProgress) });
+}
+
+/** Stops move `id` after the copies in flight: what was copied is finished, the rest stays. */
+export function cancelMove(id: number): Promise<null> {
+  return call('cancel_move', { id });
 }
 
 /**

@@ -498,6 +498,69 @@ id: number,
 summary: DeleteSummary, };
 
 /**
+ * Whether the originals stay.
+ */
+export type MoveKind = "move" | "copy";
+
+/**
+ * What to do with a file whose name is already taken in the bucket when it is queued.
+ */
+export type OnConflict = "refuse" | "replace" | "keep-both" | "skip";
+
+/**
+ * What a move or copy covers, counted before anything is written.
+ */
+export type MoveSummary = { 
+/**
+ * Objects, folder markers included.
+ */
+objects: number, 
+/**
+ * Their total size.
+ */
+bytes: number, 
+/**
+ * Destination keys already taken (relative to the connection's prefix): ask before going on.
+ */
+conflicts: Array<string>, };
+
+/**
+ * A move or copy counted and kept in Rust until it is run (`move_planned`) or discarded.
+ */
+export type PlannedMove = { 
+/**
+ * What `move_planned`, `cancel_move` and `discard_plan` refer to it by.
+ */
+id: number, 
+/**
+ * What it covers, and the destination names already taken.
+ */
+summary: MoveSummary, };
+
+/**
+ * What a move or copy did.
+ */
+export type Moved = { 
+/**
+ * Destination keys now holding their document, relative to the connection's prefix.
+ */
+done: Array<string>, 
+/**
+ * Documents left alone because their destination was taken (under [`OnConflict::Skip`]).
+ */
+skipped: number, 
+/**
+ * Documents that could not be moved or copied, by original key, with the reason. Each is
+ * still where it was.
+ */
+failed: Array<DeleteFailure>, 
+/**
+ * Stopped by the person: what was copied before is complete (and, for a move, deleted at
+ * its origin); the rest was not touched.
+ */
+cancelled: boolean, };
+
+/**
  * What `delete_planned` did: what went, and the trash batch that Undo restores (none for a
  * permanent delete).
  */

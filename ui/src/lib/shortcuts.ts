@@ -21,6 +21,11 @@ export const SHORTCUTS = {
   transfers: 'Mod+J',
   connections: 'Mod+,',
   selectAll: 'Mod+A',
+  newFolder: 'Mod+Shift+N',
+  rename: 'F2',
+  cut: 'Mod+X',
+  copy: 'Mod+C',
+  paste: 'Mod+V',
 } as const;
 
 export type ShortcutName = keyof typeof SHORTCUTS;

@@ -642,3 +642,116 @@ describe('browsing and row actions', () => {
     expect(await fake((f) => f.secrets.get('Garage'))).toEqual({ accessKeyId: 'GK1', secret: 's3cret' });
   });
 });
+
+describe('organising', () => {
+  const keys = () => fake((f) => f.keys('Local vault').sort());
+  const dragTo = async (from: string, target: import('playwright-core').Locator, modifiers: string[] = []) => {
+    const start = (await row(from).boundingBox())!;
+    const end = (await target.boundingBox())!;
+    await page.mouse.move(start.x + 60, start.y + start.height / 2);
+    await page.mouse.down();
+    // Several steps, as a hand would: the drag starts once the pointer has moved a few pixels.
+    await page.mouse.move(start.x + 70, start.y + start.height / 2 + 8, { steps: 3 });
+    for (const key of modifiers) await page.keyboard.down(key);
+    await page.mouse.move(end.x + end.width / 2, end.y + end.height / 2, { steps: 8 });
+    await page.getByTestId('drag-chip').waitFor();
+    await page.mouse.up();
+    for (const key of modifiers) await page.keyboard.up(key);
+  };
+
+  it('creates folders with Ctrl+Shift+N, refusing a taken name, and renames with F2', async () => {
+    await open();
+    await page.getByTestId('file-grid').focus();
+    await page.keyboard.press('Control+Shift+N');
+    const input = page.getByTestId('name-input');
+    expect(await input.inputValue()).toBe('New folder');
+    await input.fill('Invoices');
+    await expect.poll(() => page.getByTestId('name-problem').textContent()).toContain('already in this folder');
+    expect(await page.getByTestId('name-submit').isDisabled()).toBe(true);
+    await input.fill('Projects 2026');
+    await page.keyboard.press('Enter');
+    await row('Projects 2026/').waitFor();
+    await expect.poll(() => row('Projects 2026/').getAttribute('aria-selected')).toBe('true');
+    expect(await keys()).toContain('Projects 2026/.coffer-folder');
+
+    // F2 selects the name without its extension, so typing replaces just that.
+    await row('report.pdf').click();
+    await page.keyboard.press('F2');
+    expect(await input.inputValue()).toBe('report.pdf');
+    expect(await input.evaluate((el: HTMLInputElement) => [el.selectionStart, el.selectionEnd])).toEqual([0, 6]);
+    await page.keyboard.type('annual report');
+    await page.keyboard.press('Enter');
+    await row('annual report.pdf').waitFor();
+    await row('report.pdf').waitFor({ state: 'detached' });
+    expect(await keys()).not.toContain('report.pdf');
+
+    // A folder is renamed with everything in it.
+    await row('HR/').click();
+    await page.keyboard.press('F2');
+    await input.fill('People');
+    await page.keyboard.press('Enter');
+    await row('People/').waitFor();
+    expect(await keys()).toContain('People/handbook.pdf');
+  });
+
+  it('moves with Ctrl+X / Ctrl+V and copies with Ctrl+C / Ctrl+V, asking about taken names', async () => {
+    await open();
+    await row('notes.txt').click();
+    await page.keyboard.press('Control+x');
+    await row('Contracts/').dblclick();
+    await row('Contracts/lease.pdf').waitFor();
+    await page.keyboard.press('Control+v');
+    await row('Contracts/notes.txt').waitFor();
+    expect(await keys()).not.toContain('notes.txt');
+
+    // Copying lease.pdf into a folder that has one asks; Keep both stores it beside.
+    await fake((f) => f.put('Local vault', 'HR/lease.pdf', 10));
+    await row('Contracts/lease.pdf').click();
+    await page.keyboard.press('Control+c');
+    await page.keyboard.press('Alt+ArrowUp');
+    await row('HR/').dblclick();
+    await row('HR/lease.pdf').waitFor();
+    await page.keyboard.press('Control+v');
+    await page.getByTestId('move-conflicts').waitFor();
+    await page.getByTestId('move-keep-both').click();
+    await row('HR/lease (1).pdf').waitFor();
+    expect(await keys()).toEqual(expect.arrayContaining(['Contracts/lease.pdf', 'HR/lease.pdf', 'HR/lease (1).pdf']));
+    await expect.poll(() => page.getByTestId('toast').allTextContents()).toContainEqual(expect.stringContaining('Copied 1 document to HR'));
+  });
+
+  it('moves rows dragged onto a folder row or a breadcrumb, and copies with Ctrl held', async () => {
+    await open();
+    await dragTo('minutes.docx', row('HR/'));
+    await row('minutes.docx').waitFor({ state: 'detached' });
+    expect(await keys()).toContain('HR/minutes.docx');
+
+    await row('budget 2024.xlsx').click();
+    await row('notes.txt').click({ modifiers: ['Control'] });
+    await dragTo('notes.txt', row('Contracts/'), ['Control']);
+    await expect.poll(keys).toEqual(expect.arrayContaining(['Contracts/budget 2024.xlsx', 'Contracts/notes.txt', 'notes.txt']));
+
+    await row('Invoices/').dblclick();
+    await row('Invoices/2024/').dblclick();
+    await row('Invoices/2024/invoice-001.pdf').waitFor();
+    await dragTo('Invoices/2024/invoice-001.pdf', page.getByTestId('crumb').first());
+    await row('Invoices/2024/invoice-001.pdf').waitFor({ state: 'detached' });
+    expect(await keys()).toContain('invoice-001.pdf');
+  });
+
+  it('shows a move in progress and stops it on Cancel, leaving the rest where it was', async () => {
+    await open();
+    await fake((f) => f.holdMoves());
+    await row('Invoices/').click();
+    await page.keyboard.press('Control+x');
+    await row('Contracts/').dblclick();
+    await row('Contracts/lease.pdf').waitFor();
+    await page.keyboard.press('Control+v');
+    await page.getByTestId('move-progress').waitFor();
+    await page.getByTestId('move-stop').click();
+    await page.getByTestId('move-dialog').waitFor({ state: 'detached' });
+    await expect.poll(() => page.getByTestId('toast').allTextContents()).toContainEqual(expect.stringContaining('stopped'));
+    const all = await keys();
+    expect(all.filter((k) => k.startsWith('Contracts/Invoices/')).length + all.filter((k) => k.startsWith('Invoices/')).length).toBe(3);
+    expect(all.filter((k) => k.startsWith('Contracts/Invoices/')).length).toBe(1);
+  });
+});

@@ -66,7 +66,7 @@ describe('DeleteDialog', () => {
     await waitFor(() => expect(screen.getByTestId('delete-confirm')).toBeEnabled());
     await fireEvent.click(screen.getByTestId('delete-cancel'));
     expect(onclose).toHaveBeenCalled();
-    await waitFor(() => expect(fake.calls.some((c) => c.cmd === 'discard_delete')).toBe(true));
+    await waitFor(() => expect(fake.calls.some((c) => c.cmd === 'discard_plan')).toBe(true));
     expect(fake.plans.size).toBe(0);
   });
 
