@@ -48,6 +48,24 @@ pub enum Command {
         #[arg(long, short)]
         recursive: bool,
     },
+    /// Find documents by any part of their name, anywhere in the connection: `coffer find invoice 2026`.
+    /// Refreshes the connection's local search index first.
+    Find {
+        /// Words that must each appear in the name, in any case (none: every document the options allow).
+        text: Vec<String>,
+        /// Only documents of this kind.
+        #[arg(long = "type", value_enum, value_name = "KIND")]
+        kind: Option<Kind>,
+        /// Only documents under this folder.
+        #[arg(long = "in", value_name = "FOLDER")]
+        folder: Option<String>,
+        /// Only documents larger than this many MiB.
+        #[arg(long, value_name = "MIB")]
+        larger_than: Option<u64>,
+        /// Print at most this many documents.
+        #[arg(long, default_value_t = 100, value_name = "N")]
+        limit: usize,
+    },
     /// Create a folder (and the folders above it): `coffer mkdir reports/2026`.
     Mkdir { folder: String },
     /// Move or rename documents and folders on the server: `coffer mv a.pdf b.pdf` renames,
@@ -196,4 +214,19 @@ pub enum Conflict {
     Replace,
     /// Store the file beside it as "name (1).ext".
     KeepBoth,
+}
+
+/// `coffer find --type`.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum Kind {
+    Pdf,
+    Word,
+    Spreadsheet,
+    Presentation,
+    Image,
+    Text,
+    Archive,
+    Audio,
+    Video,
+    Other,
 }

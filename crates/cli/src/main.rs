@@ -15,12 +15,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use anyhow::{Context as _, Result, bail};
 use clap::Parser;
 use coffer_engine::{
-    AccessKey, Bucket, CancellationToken, Coffer, Connection, CredentialSource, Depth, Dirs, ErrorKind, Events,
-    FileOutcome, Item, LocalVault, MoveKind, MoveRun, ObjectKey, OnConflict, Prefix, Queue, Tally, Target,
-    UploadOptions,
+    AccessKey, Bucket, CancellationToken, Coffer, Connection, CredentialSource, Depth, Dirs, DocumentKind, ErrorKind,
+    Events, FileOutcome, Item, LocalVault, MoveKind, MoveRun, ObjectKey, OnConflict, Prefix, Queue, SearchIndex,
+    SearchQuery, Tally, Target, UploadOptions,
 };
 
-use crate::args::{Cli, Command, Conflict, ConnectionCommand, TrashCommand, Tuning};
+use crate::args::{Cli, Command, Conflict, ConnectionCommand, Kind, TrashCommand, Tuning};
 use crate::output::{ProgressBar, human_size, local_time};
 
 fn main() -> ExitCode {
@@ -73,6 +73,25 @@ async fn command(coffer: &Coffer, cli: Cli) -> Result<ExitCode> {
                 println!("{when:16}  {size:>10}  {key}{suffix}");
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Find { text, kind, folder, larger_than, limit } => {
+            let bucket = coffer.open(name).await?;
+            let min_size = match larger_than {
+                Some(mib) => Some(
+                    mib.checked_mul(1024 * 1024)
+                        .and_then(|bytes| bytes.checked_add(1))
+                        .context("that many MiB is more than this computer can count")?,
+                ),
+                None => None,
+            };
+            let query = SearchQuery {
+                text: text.join(" "),
+                kind: kind.map(document_kind),
+                folder,
+                min_size,
+                ..SearchQuery::default()
+            };
+            find(coffer, &bucket, &query, limit).await
         }
         Command::Mkdir { folder } => {
             let bucket = coffer.open(name).await?;
@@ -286,6 +305,54 @@ async fn put(
         bail!("{refused} file(s) were not uploaded");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `coffer find`: refreshes the connection's search index, then prints what matches like `ls --recursive`.
+async fn find(coffer: &Coffer, bucket: &Bucket, query: &SearchQuery, limit: usize) -> Result<ExitCode> {
+    let index = SearchIndex::open(&coffer.dirs().data, &bucket.connection().name)?;
+    let live = std::io::stderr().is_terminal();
+    let indexed = index
+        .build(bucket, &|n| {
+            if live {
+                eprint!("\rIndexing… {n} documents");
+            }
+        })
+        .await;
+    if live {
+        eprint!("\r\x1b[2K");
+    }
+    indexed?;
+    // One more than asked, to tell whether there are more.
+    let mut hits = index.search(query, limit.saturating_add(1), 0)?.hits;
+    let more = hits.len() > limit;
+    hits.truncate(limit);
+    for hit in &hits {
+        let when = hit
+            .last_modified_ms
+            .and_then(|ms| u64::try_from(ms).ok())
+            .map(|ms| local_time(UNIX_EPOCH + Duration::from_millis(ms)))
+            .unwrap_or_default();
+        println!("{when:16}  {:>10}  {}", human_size(hit.size), hit.key);
+    }
+    if more {
+        eprintln!("coffer: showing the first {limit}; ask for more with --limit");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn document_kind(kind: Kind) -> DocumentKind {
+    match kind {
+        Kind::Pdf => DocumentKind::Pdf,
+        Kind::Word => DocumentKind::Word,
+        Kind::Spreadsheet => DocumentKind::Spreadsheet,
+        Kind::Presentation => DocumentKind::Presentation,
+        Kind::Image => DocumentKind::Image,
+        Kind::Text => DocumentKind::Text,
+        Kind::Archive => DocumentKind::Archive,
+        Kind::Audio => DocumentKind::Audio,
+        Kind::Video => DocumentKind::Video,
+        Kind::Other => DocumentKind::Other,
+    }
 }
 
 fn conflict(on_conflict: Option<Conflict>) -> OnConflict {

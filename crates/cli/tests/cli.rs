@@ -151,6 +151,17 @@ fn document_workflow(user: &User, conn: &[&str]) {
     }
     assert!(all.contains("68.36 KiB"), "sizes are human:\n{all}");
 
+    // Found by any part of the name, anywhere in the connection.
+    let found = user.ok(&with(&["find", "report"]));
+    assert!(found.contains("inbox/Quarterly/report.pdf") && found.contains("14 B"), "{found}");
+    assert!(!found.contains("memo.txt") && !found.contains(".xlsx"), "only names that match: {found}");
+    let found = user.ok(&with(&["find", "--type", "spreadsheet"]));
+    assert_eq!(found.lines().count(), 1, "{found}");
+    assert!(found.contains("inbox/Quarterly/tables/q1 & q2.xlsx"), "{found}");
+    let found = user.ok(&with(&["find", "Q2", "--in", "inbox/Quarterly", "--larger-than", "0"]));
+    assert!(found.contains("inbox/Quarterly/tables/q1 & q2.xlsx"), "{found}");
+    assert_eq!(user.ok(&with(&["find", "quarterly"])), "", "folder names are not searched");
+
     let url = user.ok(&with(&["share", "inbox/Quarterly/report.pdf", "--expires", "1h"]));
     assert!(
         url.trim().starts_with("http://127.0.0.1:") && url.contains("X-Amz-Expires=3600"),

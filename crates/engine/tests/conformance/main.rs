@@ -71,4 +71,5 @@ conformance!(
     documents_and_folders_are_created_renamed_moved_and_copied_on_the_server,
     a_crash_in_the_middle_of_a_move_loses_nothing,
     a_cancelled_move_leaves_each_document_in_one_place,
+    the_search_index_finds_documents_anywhere_in_the_bucket,
 );

@@ -3,16 +3,17 @@
 //! CLI and the app use.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use std::collections::HashMap;
 
 use coffer_engine::{
-    AccessKey, Bucket, CancellationToken, ConflictChoice, Depth, EditState, EditUpdate, Editor, Entry, ErrorKind,
-    Events, FileOutcome, FileUpdate, GroupState, GroupUpdate, Item, Journal, JournalEntry, MoveKind, MoveRun,
-    ObjectKey, OnConflict, Opened, Prefix, Progress, Queue, Result, Tally, Target, TransferReport, TransferState,
-    Transfers, UploadOptions, Uploaded, WriteGuard, content_type,
+    AccessKey, Bucket, CancellationToken, ConflictChoice, Depth, DocumentKind, EditState, EditUpdate, Editor, Entry,
+    ErrorKind, Events, FileOutcome, FileUpdate, GroupState, GroupUpdate, Item, Journal, JournalEntry, MoveKind,
+    MoveRun, ObjectKey, OnConflict, Opened, Prefix, Progress, Queue, Result, SearchIndex, SearchQuery, Tally, Target,
+    TransferReport, TransferState, Transfers, UploadOptions, Uploaded, WriteGuard, content_type,
 };
 
 use crate::fixture::{Fixture, read};
@@ -1520,4 +1521,66 @@ pub async fn a_cancelled_move_leaves_each_document_in_one_place(f: &Fixture) {
     assert!(!there.is_empty() && !left.is_empty(), "stopped part-way ({} moved)", there.len());
     assert_eq!(there.len(), moved.done.len());
     assert_eq!(journal.unfinished_moves().unwrap(), 0);
+}
+
+pub async fn the_search_index_finds_documents_anywhere_in_the_bucket(f: &Fixture) {
+    for (local, len, k) in [
+        ("s1.pdf", 10, "reports/2026/Annual Report.pdf"),
+        ("s2.xlsx", 20, "reports/2026/budget.xlsx"),
+        ("s3.txt", 30, "reports/notes.txt"),
+        ("s4.jpg", 40, "photos/holiday/beach.jpg"),
+        ("s5.docx", 50, "top-report.docx"),
+    ] {
+        upload(f, local, len, k).await;
+    }
+    let index = SearchIndex::open(&f.path("index-data"), "case").unwrap();
+    let progress = AtomicU64::new(0);
+    let built = index.build(&f.bucket, &|n| progress.store(n, Ordering::Relaxed)).await.unwrap();
+    assert_eq!((built, progress.load(Ordering::Relaxed)), (5, 5), "every document, with progress");
+    let search = |query: SearchQuery| {
+        let page = index.search(&query, 50, 0).unwrap();
+        assert!(page.complete, "the build finished");
+        page.hits.into_iter().map(|h| h.key).collect::<Vec<_>>()
+    };
+    let text = |t: &str| SearchQuery { text: t.to_owned(), ..SearchQuery::default() };
+    assert_eq!(
+        search(text("REPORT")),
+        vec!["reports/2026/Annual Report.pdf", "top-report.docx"],
+        "names at any depth, in any case; not folder names"
+    );
+    assert_eq!(
+        search(SearchQuery { kind: Some(DocumentKind::Spreadsheet), ..SearchQuery::default() }),
+        vec!["reports/2026/budget.xlsx"]
+    );
+    assert_eq!(
+        search(SearchQuery { folder: Some("reports".into()), ..SearchQuery::default() }),
+        vec!["reports/2026/Annual Report.pdf", "reports/2026/budget.xlsx", "reports/notes.txt",]
+    );
+    let hit = index.search(&text("beach"), 1, 0).unwrap().hits.remove(0);
+    assert_eq!((hit.size, hit.kind, hit.folder.as_str()), (40, DocumentKind::Image, "photos/holiday/"));
+    assert!(hit.last_modified_ms.is_some());
+    assert_eq!(!hit.etag.is_empty(), f.lists_etags);
+    assert_eq!(index.state().unwrap().documents, 5);
+
+    // Deleted through the engine, then the folder's next listing brings the index up to date.
+    let plan = f.bucket.plan_delete(&[Target::Object(key("reports/2026/budget.xlsx"))]).await.unwrap();
+    f.bucket.delete(plan, &|_, _| {}).await.unwrap();
+    let folder = Prefix::new("reports/2026").unwrap();
+    index.replace_folder(&folder, &f.bucket.list(&folder, Depth::OneLevel).await.unwrap()).unwrap();
+    assert!(search(text("budget")).is_empty(), "the deleted document is gone");
+    assert_eq!(search(text("annual")), vec!["reports/2026/Annual Report.pdf"], "its neighbour stays");
+
+    // A whole folder deleted: the listing of the folder above no longer shows it.
+    let plan = f.bucket.plan_delete(&[Target::Folder(Prefix::new("photos").unwrap())]).await.unwrap();
+    f.bucket.delete(plan, &|_, _| {}).await.unwrap();
+    index.replace_folder(&Prefix::root(), &f.bucket.list(&Prefix::root(), Depth::OneLevel).await.unwrap()).unwrap();
+    assert!(search(text("beach")).is_empty());
+    assert_eq!(index.state().unwrap().documents, 3);
+
+    // A rebuild agrees with what the updates made of the index.
+    assert_eq!(index.build(&f.bucket, &|_| {}).await.unwrap(), 3);
+    assert_eq!(
+        search(SearchQuery::default()),
+        vec!["reports/2026/Annual Report.pdf", "reports/notes.txt", "top-report.docx"]
+    );
 }
