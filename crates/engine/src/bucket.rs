@@ -17,6 +17,7 @@ use crate::checksum::IntegrityMode;
 use crate::conditional::WriteGuard;
 use crate::connection::{Addressing, Connection, CredentialSource};
 use crate::error::{Context, Error, Result};
+use crate::index::SearchIndex;
 use crate::key::{MAX_KEY_BYTES, ObjectKey, Prefix};
 use crate::keychain::AccessKey;
 
@@ -29,6 +30,9 @@ pub struct Bucket {
     pub(crate) integrity: Arc<IntegrityMode>,
     /// Whether the server enforces conditional writes, probed once (see [`crate::conditional`]).
     pub(crate) guard: Arc<tokio::sync::OnceCell<WriteGuard>>,
+    /// The connection's search index, told of every upload, delete and move made through this
+    /// bucket, so Coffer's own changes are found at once.
+    pub(crate) index: Option<Arc<SearchIndex>>,
 }
 
 impl Bucket {
@@ -87,7 +91,33 @@ impl Bucket {
             config = config.http_client(https_trusting(pem));
         }
         let integrity = Arc::new(if conn.is_aws() { IntegrityMode::crc32c() } else { IntegrityMode::default() });
-        Ok(Self { client: aws_sdk_s3::Client::from_conf(config.build()), conn, integrity, guard: Arc::default() })
+        Ok(Self {
+            client: aws_sdk_s3::Client::from_conf(config.build()),
+            conn,
+            integrity,
+            guard: Arc::default(),
+            index: None,
+        })
+    }
+
+    /// Keeps `index` current with every upload, delete and move made through this bucket.
+    pub fn attach_index(&mut self, index: Arc<SearchIndex>) {
+        self.index = Some(index);
+    }
+
+    /// The connection's search index, if one is attached.
+    pub fn search_index(&self) -> Option<&Arc<SearchIndex>> {
+        self.index.as_ref()
+    }
+
+    /// Tells the index of a change. The index is a cache that the next build corrects, so a
+    /// failure here is logged, never an error of the operation.
+    pub(crate) fn note_in_index(&self, change: impl FnOnce(&SearchIndex) -> Result<()>) {
+        if let Some(index) = &self.index
+            && let Err(e) = change(index)
+        {
+            tracing::warn!("the search index of '{}' missed a change: {e}", self.conn.name);
+        }
     }
 
     /// The connection this bucket was opened with.

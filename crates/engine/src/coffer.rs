@@ -231,7 +231,7 @@ impl Coffer {
 
     /// Opens the connection called `name`; `None` or [`LOCAL_VAULT`] opens the Local vault.
     pub async fn open(&self, name: Option<&str>) -> Result<Bucket> {
-        let bucket = match name {
+        let mut bucket = match name {
             None | Some(LOCAL_VAULT) => self.local_vault().await?.bucket().await?,
             Some(name) => {
                 let conn = self.store.get(name)?;
@@ -245,6 +245,11 @@ impl Coffer {
         // Probed when the connection was tested; otherwise the first upload probes.
         if let Some(guard) = self.guards.get(bucket.connection()) {
             bucket.set_write_guard(guard);
+        }
+        // Searching is a convenience: a connection without a usable index still works.
+        match crate::index::SearchIndex::open(&self.dirs.data, &bucket.connection().name) {
+            Ok(index) => bucket.attach_index(Arc::new(index)),
+            Err(e) => tracing::warn!("no search index for '{}': {e}", bucket.connection().name),
         }
         Ok(bucket)
     }

@@ -145,6 +145,7 @@ impl Bucket {
             }
             progress((report.deleted.len() + report.failed.len()) as u64, total);
         }
+        self.note_in_index(|index| index.remove(&report.deleted));
         Ok(report)
     }
 

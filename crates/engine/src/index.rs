@@ -229,6 +229,9 @@ pub struct IndexState {
 pub struct SearchIndex {
     db: Mutex<Connection>,
     file: PathBuf,
+    /// A digest of each folder's last one-level listing, so a re-listing that changed nothing
+    /// (the live view re-lists every few seconds) costs no write.
+    listings: Mutex<std::collections::HashMap<String, u64>>,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -245,7 +248,7 @@ impl SearchIndex {
         crate::coffer::private_dir(&dir)?;
         let file = dir.join(file_name(connection));
         let db = blocking(|| open_or_replace(&file))?;
-        Ok(Self { db: Mutex::new(db), file })
+        Ok(Self { db: Mutex::new(db), file, listings: Mutex::default() })
     }
 
     /// Indexes every document of the connection, a page at a time as the listing arrives, then
@@ -299,6 +302,21 @@ impl SearchIndex {
             }
             Ok(())
         })
+    }
+
+    /// [`SearchIndex::replace_folder`], skipped when the listing is the same as the last one seen.
+    pub fn note_listing(&self, folder: &Prefix, entries: &[Entry]) -> Result<()> {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        entries.hash(&mut hasher);
+        let digest = hasher.finish();
+        let mut listings = self.listings.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if listings.get(folder.as_str()) == Some(&digest) {
+            return Ok(());
+        }
+        self.replace_folder(folder, entries)?;
+        listings.insert(folder.as_str().to_owned(), digest);
+        Ok(())
     }
 
     /// Adds or updates documents (folder entries are ignored), after an upload or a listing.

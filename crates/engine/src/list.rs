@@ -12,7 +12,7 @@ use crate::error::Result;
 use crate::key::Prefix;
 
 /// One row of a listing: a document or a folder.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Entry {
     /// The full key relative to the connection's prefix; folders end in `/`.
@@ -30,6 +30,19 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// A document just stored at `key` by Coffer, as a listing would show it.
+    pub(crate) fn stored(key: &crate::key::ObjectKey, size: u64, etag: &str) -> Self {
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+        Self {
+            key: key.to_string(),
+            name: key.name().to_owned(),
+            is_folder: false,
+            size,
+            last_modified_ms: i64::try_from(now.as_millis()).ok(),
+            etag: etag.to_owned(),
+        }
+    }
+
     /// When the object was stored, if known.
     pub fn last_modified(&self) -> Option<SystemTime> {
         let ms = u64::try_from(self.last_modified_ms?).ok()?;
@@ -68,7 +81,30 @@ impl Bucket {
 
     /// Lists `folder` a page at a time (up to 1,000 entries), in the server's order, so a caller can
     /// show the first rows of a huge folder before the last page arrives.
+    ///
+    /// A complete one-level listing also brings the search index's copy of the folder up to date,
+    /// in the background, so browsing keeps search current.
     pub async fn list_pages(&self, folder: &Prefix, depth: Depth, mut on_page: impl FnMut(Vec<Entry>)) -> Result<()> {
+        let mut seen = (depth == Depth::OneLevel && self.index.is_some()).then(Vec::new);
+        self.pages(folder, depth, |page| {
+            if let Some(seen) = &mut seen {
+                seen.extend(page.iter().cloned());
+            }
+            on_page(page);
+        })
+        .await?;
+        if let (Some(entries), Some(index)) = (seen, &self.index) {
+            let (index, folder, name) = (std::sync::Arc::clone(index), folder.clone(), self.conn.name.clone());
+            tokio::task::spawn_blocking(move || {
+                if let Err(e) = index.note_listing(&folder, &entries) {
+                    tracing::warn!("the search index of '{name}' missed a listing: {e}");
+                }
+            });
+        }
+        Ok(())
+    }
+
+    async fn pages(&self, folder: &Prefix, depth: Depth, mut on_page: impl FnMut(Vec<Entry>)) -> Result<()> {
         let full_prefix = self.full_prefix(folder);
         let mut pages = self
             .client

@@ -387,8 +387,12 @@ impl Bucket {
             stored.extend(self.listed(&root.to, root.folder).await?);
         }
         let mut verified = Vec::new();
+        let mut arrived = Vec::new();
         for item in copied {
-            if stored.get(&item.to).is_some_and(|(size, _)| *size == item.size) {
+            if let Some((size, etag)) = stored.get(&item.to).filter(|(size, _)| *size == item.size) {
+                if let Ok(key) = ObjectKey::new(self.relative(&item.to)) {
+                    arrived.push(crate::list::Entry::stored(&key, *size, etag));
+                }
                 verified.push(item);
             } else {
                 moved.failed.push(DeleteFailure {
@@ -398,6 +402,8 @@ impl Bucket {
             }
         }
 
+        arrived.retain(|entry| !crate::list::is_internal(&entry.key));
+        self.note_in_index(|index| index.upsert(&arrived));
         if let (MoveKind::Move, Some(id)) = (kind, id) {
             run.journal.move_deleting(id)?;
             let mut originals = HashMap::new();

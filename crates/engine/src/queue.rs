@@ -30,6 +30,8 @@ use crate::walk::{Found, walk};
 const CHUNK: usize = 1_000;
 /// Entries read back from the journal at a time.
 const PAGE: usize = 256;
+/// Stored documents are told to the search index this many at a time (one transaction each).
+const INDEX_BATCH: usize = 256;
 
 /// A file or folder to upload, and the name it is stored under in the destination folder.
 #[derive(Clone, Debug)]
@@ -236,7 +238,14 @@ impl Queue {
         cancel: &CancellationToken,
     ) -> Result<()> {
         let uploaded_by = self.uploaded_by.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
-        let run = Run { bucket, uploaded_by: &uploaded_by, options: &self.options, limits: &self.limits, events };
+        let run = Run {
+            bucket,
+            uploaded_by: &uploaded_by,
+            options: &self.options,
+            limits: &self.limits,
+            events,
+            stored: std::sync::Mutex::default(),
+        };
         let run = &run;
         let in_flight = self.options.files_in_flight.max(1);
         let mut page = VecDeque::new();
@@ -262,6 +271,7 @@ impl Queue {
                 None => break,
             }
         }
+        run.tell_index(0);
         match failure {
             Some(e) => Err(e),
             None if cancel.is_cancelled() => Err(Error::cancelled()),
@@ -287,6 +297,14 @@ impl Queue {
         run.events.started(&entry);
         let result = self.upload_claimed(run, &entry, &token).await;
         self.lock_running().remove(&id);
+        if let Ok(uploaded) = &result {
+            run.stored.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(crate::list::Entry::stored(
+                &uploaded.key,
+                uploaded.size,
+                &uploaded.etag,
+            ));
+            run.tell_index(INDEX_BATCH);
+        }
         let recorded = match &result {
             Ok(_) => self.journal.remove(id),
             Err(e) if e.kind() == ErrorKind::Cancelled => self.journal.remove(id),

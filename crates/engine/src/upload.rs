@@ -376,9 +376,21 @@ pub(crate) struct Run<'a> {
     pub(crate) options: &'a UploadOptions,
     pub(crate) limits: &'a Limits,
     pub(crate) events: &'a dyn Events,
+    /// Documents stored and not yet told to the search index (it is told in batches).
+    pub(crate) stored: std::sync::Mutex<Vec<crate::list::Entry>>,
 }
 
 impl Run<'_> {
+    /// Tells the search index of the documents stored so far, once more than `at_least` wait.
+    pub(crate) fn tell_index(&self, at_least: usize) {
+        let mut stored = self.stored.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if stored.len() > at_least {
+            let entries = std::mem::take(&mut *stored);
+            drop(stored);
+            self.bucket.note_in_index(|index| index.upsert(&entries));
+        }
+    }
+
     /// Uploads one file: a single request below the multipart threshold, a resumable multipart
     /// upload above it.
     pub(crate) async fn upload(&self, job: FileJob<'_>, cancel: &CancellationToken) -> Result<Uploaded> {

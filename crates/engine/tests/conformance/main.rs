@@ -72,4 +72,5 @@ conformance!(
     a_crash_in_the_middle_of_a_move_loses_nothing,
     a_cancelled_move_leaves_each_document_in_one_place,
     the_search_index_finds_documents_anywhere_in_the_bucket,
+    the_index_follows_coffers_own_uploads_moves_and_deletes,
 );

@@ -1584,3 +1584,36 @@ pub async fn the_search_index_finds_documents_anywhere_in_the_bucket(f: &Fixture
         vec!["reports/2026/Annual Report.pdf", "reports/notes.txt", "top-report.docx"]
     );
 }
+
+pub async fn the_index_follows_coffers_own_uploads_moves_and_deletes(f: &Fixture) {
+    let index = Arc::new(SearchIndex::open(&f.path("index-data"), "own").unwrap());
+    let mut bucket = f.bucket.clone();
+    bucket.attach_index(Arc::clone(&index));
+    let found = |text: &str| {
+        let query = SearchQuery { text: text.to_owned(), ..SearchQuery::default() };
+        index.search(&query, 50, 0).unwrap().hits.into_iter().map(|h| h.key).collect::<Vec<_>>()
+    };
+    // No build at all: what Coffer itself does is indexed as it happens.
+    store(f, &bucket, &f.file("o/plan.pdf", 100), "drafts/plan.pdf").await.unwrap();
+    store(f, &bucket, &f.file("o/memo.txt", 10), "drafts/memo.txt").await.unwrap();
+    assert_eq!(found("plan"), vec!["drafts/plan.pdf"]);
+
+    let journal = Journal::open(&f.path("data")).unwrap();
+    let cancel = CancellationToken::new();
+    let plan = bucket.plan_rename(&folder("drafts"), "final").await.unwrap();
+    bucket.move_or_copy(plan, OnConflict::Refuse, &mover(&journal, &cancel)).await.unwrap();
+    assert_eq!(found("plan"), vec!["final/plan.pdf"], "moved, and no longer at the old place");
+
+    let plan = bucket.plan_delete(&[Target::Object(key("final/memo.txt"))]).await.unwrap();
+    bucket.delete(plan, &|_, _| {}).await.unwrap();
+    assert!(found("memo").is_empty(), "deleted");
+
+    // A colleague's document appears once its folder is listed (the live view lists it).
+    colleague_puts(f, "final/budget.xlsx", b"numbers").await;
+    bucket.list(&Prefix::new("final").unwrap(), Depth::OneLevel).await.unwrap();
+    until("the listing reaches the index", || {
+        let hits = found("budget");
+        async move { hits == vec!["final/budget.xlsx"] }
+    })
+    .await;
+}
