@@ -28,9 +28,10 @@ scripts/with-keyring.sh cargo test --workspace --locked --no-fail-fast
 step "End to end: the built app under Xvfb, WebDriver, a real drag-and-drop, Garage, private keyring"
 (cd ui && ../scripts/with-keyring.sh npm run test:e2e)
 
-step "Installable package: .deb with icons and a desktop entry"
-# A debug-profile package reuses the test build; `tauri build --bundles deb` makes the release one.
-ui/node_modules/.bin/tauri build --debug --bundles deb
+step "Installable packages: .deb and .rpm, each with icons and a desktop entry"
+# A debug-profile package reuses the test build; `tauri build --bundles deb,rpm` makes the release ones.
+ui/node_modules/.bin/tauri build --debug --bundles deb,rpm
 scripts/check-deb.sh
+scripts/check-rpm.sh
 
 step "All tests passed"

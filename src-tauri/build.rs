@@ -41,6 +41,7 @@ fn main() {
         "plan_rename",
         "move_planned",
         "cancel_move",
+        "search",
     ])))
     .expect("the Tauri build step succeeds");
 }

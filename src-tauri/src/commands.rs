@@ -10,14 +10,16 @@ use std::time::{Duration, SystemTime};
 use coffer_engine::{
     AccessKey, CancellationToken, Cleanup, ConflictChoice, Connection, ConnectionCheck, ConnectionInfo, Deleted, Depth,
     EditLock, EditUpdate, Error, ErrorKind, MoveKind, MoveRun, Moved, ObjectKey, OnConflict, Opened, Prefix, Restored,
-    Resumed, Selection, Settings, ShareLink, Target, TrashItem, UploadStarted, Uploader,
+    Resumed, SearchQuery, Selection, Settings, ShareLink, Target, TrashItem, UploadStarted, Uploader,
 };
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State, WebviewWindow};
 use tauri_plugin_clipboard_manager::ClipboardExt;
 use tauri_plugin_opener::OpenerExt;
 
-use crate::ipc::{DeleteOutcome, DeleteProgress, ListEvent, OpenMode, PlannedDelete, PlannedMove, SettingsView};
+use crate::ipc::{
+    DeleteOutcome, DeleteProgress, ListEvent, OpenMode, PlannedDelete, PlannedMove, SearchEvent, SettingsView,
+};
 use crate::state::{AppState, Plan};
 
 type Result<T> = std::result::Result<T, Error>;
@@ -278,6 +280,40 @@ fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// Searches the connection's index of document names: the first results at once, then the rest
+/// a page at a time, up to a limit, then `Done` with how complete the index is.
+#[tauri::command]
+pub async fn search(
+    state: State<'_, AppState>,
+    connection: String,
+    query: SearchQuery,
+    on_event: Channel<SearchEvent>,
+) -> Result<()> {
+    const FIRST: usize = 50;
+    const PAGE: usize = 200;
+    const LIMIT: usize = 1000;
+    let bucket = state.bucket(&connection).await?;
+    let index = bucket
+        .search_index()
+        .ok_or_else(|| Error::new(ErrorKind::Io, "Search is unavailable: the search index could not be opened."))?;
+    let (mut sent, mut size) = (0, FIRST);
+    loop {
+        let page = index.search(&query, size.min(LIMIT + 1 - sent), sent)?;
+        let found = page.hits.len();
+        let more = sent + found > LIMIT;
+        let hits: Vec<_> = page.hits.into_iter().take(LIMIT - sent).collect();
+        sent += hits.len();
+        if !hits.is_empty() {
+            let _ = on_event.send(SearchEvent::Hits { hits });
+        }
+        if found < size || sent >= LIMIT {
+            let _ = on_event.send(SearchEvent::Done { complete: page.complete, indexed: page.indexed, more });
+            return Ok(());
+        }
+        size = PAGE;
+    }
 }
 
 /// Lets go of a delete or move the person did not confirm.

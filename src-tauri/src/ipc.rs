@@ -40,6 +40,33 @@ pub struct PlannedMove {
     pub summary: coffer_engine::MoveSummary,
 }
 
+/// What a search's Channel carries: results, best first, a page at a time, then the end.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum SearchEvent {
+    Hits {
+        hits: Vec<coffer_engine::SearchHit>,
+    },
+    /// Every result sent. `complete`: the index has been built once, so what was not found is not
+    /// in the bucket; `indexed`: documents it holds; `more`: results beyond those sent exist.
+    Done {
+        complete: bool,
+        indexed: u64,
+        more: bool,
+    },
+}
+
+/// The payload of `coffer://index`: how far the background build of a connection's index is.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct IndexProgress {
+    pub connection: String,
+    pub documents: u64,
+    pub complete: bool,
+}
+
 /// The person's settings and what their defaults amount to, for the settings form.
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
@@ -156,6 +183,11 @@ mod tests {
         declare::<Deleted>(&mut out);
         declare::<DeleteSummary>(&mut out);
         declare::<PlannedDelete>(&mut out);
+        declare::<DocumentKind>(&mut out);
+        declare::<SearchQuery>(&mut out);
+        declare::<SearchHit>(&mut out);
+        declare::<SearchEvent>(&mut out);
+        declare::<IndexProgress>(&mut out);
         declare::<MoveKind>(&mut out);
         declare::<OnConflict>(&mut out);
         declare::<MoveSummary>(&mut out);

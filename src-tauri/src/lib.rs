@@ -68,6 +68,7 @@ pub fn run() {
             commands::plan_rename,
             commands::move_planned,
             commands::cancel_move,
+            commands::search,
         ])
         .run(tauri::generate_context!())
         .expect("Coffer's window could not start");

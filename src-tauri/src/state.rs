@@ -17,8 +17,11 @@ use tokio::sync::Mutex;
 pub const TRANSFERS_EVENT: &str = "coffer://transfers";
 /// The event each edited document's state travels on; see [`coffer_engine::EditUpdate`].
 pub const EDITING_EVENT: &str = "coffer://editing";
+/// The event a connection's index build reports on; see [`crate::ipc::IndexProgress`].
+pub const INDEX_EVENT: &str = "coffer://index";
 
 pub struct AppState {
+    app: AppHandle,
     pub coffer: Coffer,
     pub transfers: Arc<Transfers>,
     /// Where documents are downloaded to be opened with the system's default app.
@@ -58,9 +61,9 @@ impl AppState {
                 let _ = to_page.emit(EDITING_EVENT, update);
             }),
         );
-        let app = app.clone();
+        let to_page = app.clone();
         let transfers = Transfers::new(queue, move |report| {
-            let _ = app.emit(TRANSFERS_EVENT, report);
+            let _ = to_page.emit(TRANSFERS_EVENT, report);
         });
         let open_cache = OpenCache::new(cache_dir.join("open"));
         // Copies opened more than a week ago, except those still being edited; a failure here only
@@ -69,6 +72,7 @@ impl AppState {
             eprintln!("coffer: the Open cache was not cleaned: {e}");
         }
         Ok(Self {
+            app: app.clone(),
             coffer,
             transfers,
             open_cache,
@@ -94,6 +98,20 @@ impl AppState {
         let (days, by) = (settings.trash_days(), settings.uploader());
         let tidy = bucket.clone();
         let transfers = Arc::clone(&self.transfers);
+        let (app, indexed) = (self.app.clone(), bucket.clone());
+        // Search answers from what is indexed so far while the rest of the bucket is listed.
+        tauri::async_runtime::spawn(async move {
+            let Some(index) = indexed.search_index() else { return };
+            let name = indexed.connection().name.clone();
+            let report = |documents, complete| {
+                let progress = crate::ipc::IndexProgress { connection: name.clone(), documents, complete };
+                let _ = app.emit(INDEX_EVENT, progress);
+            };
+            match index.build(&indexed, &|documents| report(documents, false)).await {
+                Ok(documents) => report(documents, true),
+                Err(e) => eprintln!("coffer: the search index of '{name}' was not built: {e}"),
+            }
+        });
         tauri::async_runtime::spawn(async move {
             let now = SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
             let limit = i64::try_from(now.as_millis()).unwrap_or(i64::MAX) - i64::from(days) * 86_400_000;

@@ -23,6 +23,9 @@ import type {
   MoveKind,
   Moved,
   OnConflict,
+  SearchEvent,
+  SearchHit,
+  SearchQuery,
   FileUpdate,
   GroupState,
   GroupUpdate,
@@ -373,6 +376,8 @@ export class FakeBackend {
         this.plans.delete(a.id);
         this.movePlans.delete(a.id);
         return null;
+      case 'search':
+        return this.#search(a.connection, a.query, a.onEvent);
       case 'create_folder':
         return this.#createFolder(a.connection, a.parent, a.name);
       case 'plan_move':
@@ -759,6 +764,31 @@ export class FakeBackend {
   }
 
   #trashed = new Map<string, StoredObject>();
+
+  /** Documents still to be indexed: while set, search answers say the index is incomplete. */
+  indexing: number | null = null;
+
+  async #search(connection: string, query: SearchQuery, onEvent: Channel<SearchEvent>): Promise<null> {
+    const words = query.text.toLowerCase().split(/\s+/).filter(Boolean);
+    const kinds: Record<string, string> = { xlsx: 'spreadsheet', csv: 'spreadsheet', docx: 'word', pdf: 'pdf', pptx: 'presentation', jpg: 'image', png: 'image', txt: 'text', zip: 'archive' };
+    const hits: SearchHit[] = [];
+    for (const [key, object] of this.#bucket(connection)) {
+      const name = key.slice(key.lastIndexOf('/') + 1);
+      if (name === FOLDER_PLACEHOLDER || !words.every((w) => name.toLowerCase().includes(w))) continue;
+      const kind = (kinds[name.slice(name.lastIndexOf('.') + 1).toLowerCase()] ?? 'other') as SearchHit['kind'];
+      if (query.kind && query.kind !== kind) continue;
+      if (query.minSize != null && object.size < query.minSize) continue;
+      if (query.maxSize != null && object.size > query.maxSize) continue;
+      if (query.modifiedAfterMs != null && object.lastModifiedMs < query.modifiedAfterMs) continue;
+      hits.push({ key, name, folder: key.slice(0, key.length - name.length), size: object.size, lastModifiedMs: object.lastModifiedMs, etag: '', kind });
+    }
+    hits.sort((a, b) => a.name.localeCompare(b.name));
+    const shown = hits.slice(0, 1000);
+    for (let start = 0; start < shown.length; start += 50) this.#send(onEvent, { type: 'hits', hits: shown.slice(start, start + 50) });
+    const indexed = this.keys(connection).length - (this.indexing ?? 0);
+    this.#send(onEvent, { type: 'done', complete: this.indexing == null, indexed, more: hits.length > shown.length });
+    return null;
+  }
 
   #checkName(name: string): string {
     const trimmed = name.trim();

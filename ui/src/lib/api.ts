@@ -29,6 +29,8 @@ import type {
   OpenMode,
   PlannedDelete,
   PlannedMove,
+  SearchEvent,
+  SearchQuery,
   Restored,
   Resumed,
   Selection,
@@ -209,6 +211,14 @@ export function purgeTrashItems(connection: string, batch: string, keys: string[
 /** Deletes everything in the trash for good; resolves with how many documents went. */
 export function emptyTrash(connection: string): Promise<number> {
   return call('empty_trash', { connection });
+}
+
+/**
+ * Searches the connection's local index of document names: results arrive as `hits` events, best
+ * first, then one `done` that says whether the index is complete.
+ */
+export function search(connection: string, query: SearchQuery, onEvent: (event: SearchEvent) => void): Promise<null> {
+  return call('search', { connection, query, onEvent: channel(onEvent) });
 }
 
 /** Lets go of a counted delete or move that was not confirmed. */

@@ -489,13 +489,94 @@ bytes: number, };
  */
 export type PlannedDelete = { 
 /**
- * What `delete_planned` and `discard_delete` refer to it by.
+ * What `delete_planned` and `discard_plan` refer to it by.
  */
 id: number, 
 /**
  * What it will remove.
  */
 summary: DeleteSummary, };
+
+/**
+ * What kind of document a name is, by its extension.
+ */
+export type DocumentKind = "pdf" | "word" | "spreadsheet" | "presentation" | "image" | "text" | "archive" | "audio" | "video" | "other";
+
+/**
+ * What to look for. Every part given must hold; an empty query lists every document.
+ */
+export type SearchQuery = { 
+/**
+ * Words that must each appear somewhere in the name, in any case; empty for any name.
+ */
+text: string, 
+/**
+ * Only documents of this kind.
+ */
+kind: DocumentKind | null, 
+/**
+ * Only documents stored at or after this time (milliseconds since the epoch).
+ */
+modifiedAfterMs: number | null, 
+/**
+ * Only documents stored before this time (milliseconds since the epoch).
+ */
+modifiedBeforeMs: number | null, 
+/**
+ * Only documents of at least this many bytes.
+ */
+minSize: number | null, 
+/**
+ * Only documents of at most this many bytes.
+ */
+maxSize: number | null, 
+/**
+ * Only documents under this folder, at any depth.
+ */
+folder: string | null, };
+
+/**
+ * One document found.
+ */
+export type SearchHit = { 
+/**
+ * The full key relative to the connection's prefix.
+ */
+key: string, 
+/**
+ * The last segment of the key.
+ */
+name: string, 
+/**
+ * The folder holding it: `""` at the top, otherwise ending in `/`.
+ */
+folder: string, 
+/**
+ * Its size in bytes when it was indexed.
+ */
+size: number, 
+/**
+ * When it was stored, in milliseconds since the epoch, if the listing said.
+ */
+lastModifiedMs: number | null, 
+/**
+ * Its ETag when it was indexed (empty where the server's listings carry none).
+ */
+etag: string, 
+/**
+ * What kind of document it is.
+ */
+kind: DocumentKind, };
+
+/**
+ * What a search's Channel carries: results, best first, a page at a time, then the end.
+ */
+export type SearchEvent = { "type": "hits", hits: Array<SearchHit>, } | { "type": "done", complete: boolean, indexed: number, more: boolean, };
+
+/**
+ * The payload of `coffer://index`: how far the background build of a connection's index is.
+ */
+export type IndexProgress = { connection: string, documents: number, complete: boolean, };
 
 /**
  * Whether the originals stay.

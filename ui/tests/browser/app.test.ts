@@ -755,3 +755,67 @@ describe('organising', () => {
     expect(all.filter((k) => k.startsWith('Contracts/Invoices/')).length).toBe(1);
   });
 });
+
+describe('searching the whole bucket', () => {
+  const hits = () => page.getByTestId('search-hit').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-key')));
+
+  it('finds documents in any folder with Ctrl+F, filters them, opens one and shows another in its folder', async () => {
+    await open();
+    await page.getByTestId('file-grid').focus();
+    await page.keyboard.press('Control+f');
+    await page.getByTestId('search-panel').waitFor();
+    await page.getByTestId('search-input').fill('invoice');
+    await expect.poll(hits).toEqual(['Invoices/2024/invoice-001.pdf', 'Invoices/2024/invoice-002.pdf', 'Invoices/2023/invoice-099.pdf']);
+    expect(await page.getByTestId('search-hit-folder').first().textContent()).toBe('Invoices › 2024');
+    await expect.poll(() => page.getByTestId('search-status').textContent()).toBe('3 documents found');
+
+    await page.getByTestId('search-input').fill('');
+    await page.getByTestId('search-kind').selectOption('spreadsheet');
+    await expect.poll(hits).toEqual(['budget 2024.xlsx']);
+    await page.getByTestId('search-kind').selectOption('');
+    await page.getByTestId('search-size').selectOption('large');
+    await expect.poll(hits).toEqual([]);
+    await expect.poll(() => page.getByTestId('search-status').textContent()).toBe('No documents match');
+    await page.getByTestId('search-size').selectOption('');
+
+    // Enter opens the active result; the arrows move it.
+    await page.getByTestId('search-input').fill('pdf');
+    await expect.poll(async () => (await hits()).length).toBeGreaterThan(2);
+    const second = (await hits())[1];
+    await page.getByTestId('search-input').press('ArrowDown');
+    await page.getByTestId('search-input').press('Enter');
+    await page.getByTestId('search-panel').waitFor({ state: 'detached' });
+    await expect.poll(() => fake((f) => f.calls.filter((c) => c.cmd === 'open_document').map((c) => c.args.key))).toEqual([second]);
+
+    // Ctrl+K opens it too; Alt+Enter goes to the document's folder with it selected.
+    await page.keyboard.press('Control+k');
+    await page.getByTestId('search-input').fill('lease');
+    await expect.poll(hits).toEqual(['Contracts/lease.pdf']);
+    await page.getByTestId('search-input').press('Alt+Enter');
+    await row('Contracts/lease.pdf').waitFor();
+    expect(await page.getByTestId('crumb-current').textContent()).toBe('Contracts');
+    await expect.poll(() => row('Contracts/lease.pdf').getAttribute('aria-selected')).toBe('true');
+  });
+
+  it('says when the index is still being built, and finds what was just moved', async () => {
+    await open();
+    await fake((f) => (f.indexing = 1000));
+    await page.getByTestId('search').click();
+    await page.getByTestId('search-input').fill('handbook');
+    await expect.poll(hits).toEqual(['HR/handbook.pdf']);
+    await expect.poll(() => page.getByTestId('search-status').textContent()).toContain('Still indexing');
+    await page.getByTestId('search-reveal').click();
+    await row('HR/handbook.pdf').waitFor();
+    await page.keyboard.press('Control+x');
+    await page.keyboard.press('Alt+ArrowUp');
+    await row('Contracts/').dblclick();
+    await row('Contracts/lease.pdf').waitFor();
+    await page.keyboard.press('Control+v');
+    await row('Contracts/handbook.pdf').waitFor();
+    await page.keyboard.press('Control+f');
+    await page.getByTestId('search-input').fill('handbook');
+    await expect.poll(hits).toEqual(['Contracts/handbook.pdf']);
+    await page.keyboard.press('Escape');
+    await page.getByTestId('search-panel').waitFor({ state: 'detached' });
+  });
+});
