@@ -31,6 +31,16 @@ const names = () =>
 const coffer = (...args) =>
   execFileSync(cli, ['--connection', CONNECTION, ...args], { env: process.env, encoding: 'utf8' });
 const xdotool = (...args) => desktop.xdotool(...args);
+// Keys pressed together and let go in reverse order, as W3C key actions: WebKitWebDriver keeps a
+// modifier sent through `keys()` down, which would change what is typed next.
+const KEY = { Control: '\uE009', Shift: '\uE008', Alt: '\uE00A', Enter: '\uE007', F2: '\uE032' };
+const chord = async (...keys) => {
+  const codes = keys.map((k) => KEY[k] ?? k);
+  let action = browser.action('key');
+  for (const code of codes) action = action.down(code);
+  for (const code of [...codes].reverse()) action = action.up(code);
+  await action.perform();
+};
 const focusDialog = (title) => desktop.focusDialog(title);
 const dragIntoCoffer = (paths) => desktop.dragIntoCoffer(paths);
 
@@ -302,4 +312,92 @@ test('edit in place: saves in place and by rename reach Garage, a colleague chan
   await done.click();
   await browser.waitUntil(async () => !(await badge().isExisting()), { timeout: 30_000, timeoutMsg: 'the row is no longer edited' });
   assert.doesNotMatch(coffer('locks'), /Agenda\.txt/, 'the lock is released');
+});
+
+test('organise and find: a new folder, a rename, a move by dragging a row onto a folder, and a search', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'coffer-e2e-organise-'));
+  const draft = join(dir, 'Proposal draft.txt');
+  writeFileSync(draft, 'the proposal');
+  coffer('put', draft);
+  const row = (key) => browser.$(`[data-testid="entry-row"][data-key="${key}"]`);
+  const listed = (key) => coffer('ls', '--recursive').split('\n').some((line) => line.endsWith(`  ${key}`));
+  await browser.waitUntil(async () => (await names()).includes('Proposal draft.txt'), {
+    timeout: 120_000,
+    timeoutMsg: 'the document to organise is listed',
+  });
+
+  // Names are typed with the X keyboard into the focused field: after the native dialogs above,
+  // WebDriver's synthesised keys lose their case on this WebKitGTK (typing "AbC" gives "abc").
+  const [win] = xdotool('search', '--name', '^Coffer$').trim().split('\n');
+  const typeName = async (text) => {
+    await $('name-input').waitForDisplayed({ timeout: 30_000 });
+    xdotool('windowfocus', '--sync', win);
+    xdotool('key', 'ctrl+a');
+    xdotool('type', '--delay', '20', text);
+    await browser.waitUntil(async () => (await $('name-input').getValue()) === text, {
+      timeout: 30_000,
+      timeoutMsg: `the name field holds "${text}"`,
+    });
+    xdotool('key', 'Return');
+  };
+
+  // New folder, from the keyboard.
+  await row('Proposal draft.txt').click();
+  await chord('Control', 'Shift', 'n');
+  await typeName('Projects');
+  await row('Projects/').waitForExist({ timeout: 30_000, timeoutMsg: 'the new folder is listed' });
+  assert.match(coffer('ls'), /Projects\//, 'the empty folder exists in Garage');
+
+  // Rename with F2.
+  await row('Proposal draft.txt').click();
+  await chord('F2');
+  await typeName('Proposal final.txt');
+  await row('Proposal final.txt').waitForExist({ timeout: 30_000, timeoutMsg: 'the renamed document is listed' });
+  await browser.waitUntil(() => listed('Proposal final.txt') && !listed('Proposal draft.txt'), {
+    timeout: 30_000,
+    timeoutMsg: 'Garage holds it under its new name only',
+  });
+
+  // A real drag with the X pointer: the row onto the folder's row.
+  const geometry = xdotool('getwindowgeometry', '--shell', win);
+  const at = (k) => Number(geometry.match(new RegExp(`${k}=(\\d+)`))[1]);
+  const centre = async (key) => {
+    const box = await browser.execute(
+      (k) => document.querySelector(`[data-testid="entry-row"][data-key="${k}"] [data-testid="entry-name"]`).getBoundingClientRect().toJSON(),
+      key,
+    );
+    return [Math.round(at('X') + box.x + box.width / 2), Math.round(at('Y') + box.y + box.height / 2)];
+  };
+  const [fx, fy] = await centre('Proposal final.txt');
+  const [tx, ty] = await centre('Projects/');
+  xdotool('mousemove', '--sync', String(fx), String(fy));
+  xdotool('mousedown', '1');
+  for (let i = 1; i <= 15; i++) {
+    xdotool('mousemove', '--sync', String(Math.round(fx + ((tx - fx) * i) / 15)), String(Math.round(fy + ((ty - fy) * i) / 15)));
+  }
+  await $('drag-chip').waitForExist({ timeout: 30_000, timeoutMsg: 'the drag shows what it carries' });
+  xdotool('mouseup', '1');
+  await browser.waitUntil(() => listed('Projects/Proposal final.txt') && !listed('Proposal final.txt'), {
+    timeout: 60_000,
+    timeoutMsg: 'the dropped row is moved into the folder in Garage',
+  });
+  await row('Proposal final.txt').waitForExist({ reverse: true, timeout: 30_000, timeoutMsg: 'the row leaves this folder' });
+
+  // Search the whole bucket from the top folder: the moved document is found in its folder.
+  await chord('Control', 'f');
+  await $('search-input').waitForDisplayed({ timeout: 30_000 });
+  await $('search-input').setValue('proposal');
+  const hit = browser.$('[data-testid="search-hit"][data-key="Projects/Proposal final.txt"]');
+  await hit.waitForExist({ timeout: 60_000, timeoutMsg: 'search finds the moved document' });
+  assert.equal(await browser.$$('[data-testid="search-hit"]').length, 1, 'and only it, not the old name');
+  await browser.saveScreenshot(join(root, 'docs/screenshot-search.png'));
+  await chord('Alt', 'Enter');
+  await browser.waitUntil(async () => (await $('crumb-current').getText()) === 'Projects', {
+    timeout: 30_000,
+    timeoutMsg: 'Show in folder opens the folder holding it',
+  });
+  await browser.waitUntil(async () => (await row('Projects/Proposal final.txt').getAttribute('aria-selected')) === 'true', {
+    timeout: 30_000,
+    timeoutMsg: 'with the document selected',
+  });
 });

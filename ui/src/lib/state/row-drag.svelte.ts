@@ -1,8 +1,9 @@
 /**
  * Rows dragged onto a folder (a folder row or a breadcrumb) to move them there, Ctrl to copy.
  *
- * Pointer events, not HTML drag and drop: the window's native drop handler owns HTML drags (files
- * from the desktop), and pointer events behave the same in every engine and under a real mouse.
+ * Mouse events, not HTML drag and drop: the window's native drop handler owns HTML drags (files
+ * from the desktop). Not pointer events either: WebKitGTK sends no `pointerdown` for a real X
+ * button press, while mouse events behave the same in every engine.
  */
 import { canDrop } from '../organise';
 
@@ -17,12 +18,12 @@ export class RowDrag {
   y = $state(0);
 
   /**
-   * Follows the pointer from a press on a row; once it has moved a few pixels, `pick` says what is
+   * Follows the mouse from a press on a row; once it has moved a few pixels, `pick` says what is
    * dragged. A release over a folder that can take them calls `drop`; Escape stops the drag.
    */
-  begin(start: PointerEvent, pick: () => string[], drop: (keys: string[], folder: string, copy: boolean) => void): void {
+  begin(start: MouseEvent, pick: () => string[], drop: (keys: string[], folder: string, copy: boolean) => void): void {
     const from = { x: start.clientX, y: start.clientY };
-    const onmove = (event: PointerEvent) => {
+    const onmove = (event: MouseEvent) => {
       if (this.keys == null) {
         if (Math.hypot(event.clientX - from.x, event.clientY - from.y) < 6) return;
         this.keys = pick();
@@ -35,13 +36,13 @@ export class RowDrag {
       this.over = folder != null && canDrop(this.keys, folder) ? folder : null;
     };
     const end = () => {
-      window.removeEventListener('pointermove', onmove);
-      window.removeEventListener('pointerup', onup);
+      window.removeEventListener('mousemove', onmove);
+      window.removeEventListener('mouseup', onup);
       window.removeEventListener('keydown', onkey, true);
       this.keys = null;
       this.over = null;
     };
-    const onup = (event: PointerEvent) => {
+    const onup = (event: MouseEvent) => {
       const { keys, over } = this;
       const copy = event.ctrlKey || event.metaKey;
       end();
@@ -53,8 +54,8 @@ export class RowDrag {
       event.stopPropagation();
       end();
     };
-    window.addEventListener('pointermove', onmove);
-    window.addEventListener('pointerup', onup);
+    window.addEventListener('mousemove', onmove);
+    window.addEventListener('mouseup', onup);
     window.addEventListener('keydown', onkey, true);
   }
 }
