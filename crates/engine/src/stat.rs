@@ -7,10 +7,11 @@ use crate::error::Result;
 use crate::key::ObjectKey;
 
 /// What the server knows about one object.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ObjectInfo {
     /// The key asked about.
+    #[ts(type = "string")]
     pub key: ObjectKey,
     /// Its size in bytes.
     pub size: u64,
@@ -25,6 +26,9 @@ pub struct ObjectInfo {
     pub file_modified_ms: Option<i64>,
     /// Who uploaded it, where Coffer (or anyone setting `x-amz-meta-uploaded-by`) recorded it.
     pub uploaded_by: Option<String>,
+    /// A checksum of the whole content, where the server has one: `CRC32C …` (and the other
+    /// S3 checksums), or `MD5 …` from an ETag that is one (a single-part upload).
+    pub checksum: Option<String>,
 }
 
 impl Bucket {
@@ -36,6 +40,8 @@ impl Bucket {
             .head_object()
             .bucket(&self.conn.bucket)
             .key(full)
+            // AWS returns the stored checksum only when asked; other servers are not asked.
+            .set_checksum_mode(self.conn.is_aws().then_some(aws_sdk_s3::types::ChecksumMode::Enabled))
             .send()
             .await
             .map_err(|e| self.ctx(Some(key.as_str())).sdk(e))?;
@@ -52,11 +58,27 @@ impl Bucket {
             .and_then(|m| m.get(crate::uploader::UPLOADED_BY))
             .map(|v| crate::uploader::decode(v))
             .filter(|v| !v.is_empty());
+        let named = [
+            ("CRC64NVME", &head.checksum_crc64_nvme),
+            ("CRC32C", &head.checksum_crc32_c),
+            ("CRC32", &head.checksum_crc32),
+            ("SHA256", &head.checksum_sha256),
+            ("SHA1", &head.checksum_sha1),
+        ];
+        let etag = head.e_tag.unwrap_or_default();
+        let md5 = Some(etag.trim_matches('"'))
+            .filter(|e| e.len() == 32 && e.bytes().all(|b| b.is_ascii_hexdigit()))
+            .map(|e| format!("MD5 {e}"));
+        let checksum = named
+            .iter()
+            .find_map(|(name, value)| value.as_ref().map(|v| format!("{name} {}", v.split('-').next().unwrap_or(v))))
+            .or(md5);
         Ok(ObjectInfo {
             key: key.clone(),
             size: head.content_length.unwrap_or(0).max(0) as u64,
             content_type: head.content_type,
-            etag: head.e_tag.unwrap_or_default(),
+            checksum,
+            etag,
             last_modified_ms: head.last_modified.and_then(|t| t.to_millis().ok()),
             file_modified_ms,
             uploaded_by,

@@ -73,4 +73,5 @@ conformance!(
     a_cancelled_move_leaves_each_document_in_one_place,
     the_search_index_finds_documents_anywhere_in_the_bucket,
     the_index_follows_coffers_own_uploads_moves_and_deletes,
+    a_preview_reads_ranges_and_the_details_name_a_checksum,
 );

@@ -1617,3 +1617,28 @@ pub async fn the_index_follows_coffers_own_uploads_moves_and_deletes(f: &Fixture
     })
     .await;
 }
+
+pub async fn a_preview_reads_ranges_and_the_details_name_a_checksum(f: &Fixture) {
+    use md5::Digest;
+    let sent = upload(f, "p/report.pdf", 100_000, "p/report.pdf").await;
+    let k = key("p/report.pdf");
+    assert_eq!(f.bucket.read_range(&k, 0, 10).await.unwrap(), sent[..10]);
+    assert_eq!(f.bucket.read_range(&k, 50_000, 1_000).await.unwrap(), sent[50_000..51_000]);
+    assert_eq!(f.bucket.read_range(&k, 99_990, 1_000).await.unwrap(), sent[99_990..], "fewer at the end");
+    assert!(f.bucket.read_range(&k, 100_000, 10).await.unwrap().is_empty(), "nothing past the end");
+    assert!(f.bucket.read_range(&k, 0, 0).await.unwrap().is_empty());
+    let missing = f.bucket.read_range(&key("p/none.pdf"), 0, 10).await.unwrap_err();
+    assert_eq!(missing.kind(), ErrorKind::NotFound);
+
+    let info = f.bucket.stat(&k).await.unwrap();
+    let md5: String = md5::Md5::digest(&sent).iter().map(|b| format!("{b:02x}")).collect();
+    // Whichever the server keeps, it is the content's: a stored CRC32C, or the ETag of a
+    // single-part upload, which is its MD5.
+    let crc32c = {
+        use base64::Engine;
+        format!("CRC32C {}", base64::engine::general_purpose::STANDARD.encode(crc32c::crc32c(&sent).to_be_bytes()))
+    };
+    let checksum = info.checksum.expect("the details name a checksum");
+    assert!(checksum == format!("MD5 {md5}") || checksum == crc32c, "{checksum} is {crc32c} or MD5 {md5}");
+    assert_eq!(info.content_type.as_deref(), Some("application/pdf"));
+}
