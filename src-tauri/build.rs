@@ -42,6 +42,8 @@ fn main() {
         "move_planned",
         "cancel_move",
         "search",
+        "read_document",
+        "document_details",
     ])))
     .expect("the Tauri build step succeeds");
 }

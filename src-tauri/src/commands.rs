@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 use coffer_engine::{
     AccessKey, CancellationToken, Cleanup, ConflictChoice, Connection, ConnectionCheck, ConnectionInfo, Deleted, Depth,
     EditLock, EditUpdate, Error, ErrorKind, MoveKind, MoveRun, Moved, ObjectKey, OnConflict, Opened, Prefix, Restored,
-    Resumed, SearchQuery, Selection, Settings, ShareLink, Target, TrashItem, UploadStarted, Uploader,
+    Resumed, SearchQuery, Selection, SharedLink, Settings, ShareLink, Target, TrashItem, UploadStarted, Uploader,
 };
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State, WebviewWindow};
@@ -18,7 +18,8 @@ use tauri_plugin_clipboard_manager::ClipboardExt;
 use tauri_plugin_opener::OpenerExt;
 
 use crate::ipc::{
-    DeleteOutcome, DeleteProgress, ListEvent, OpenMode, PlannedDelete, PlannedMove, SearchEvent, SettingsView,
+    DeleteOutcome, DeleteProgress, DocumentDetails, ListEvent, OpenMode, PlannedDelete, PlannedMove, SearchEvent,
+    SettingsView,
 };
 use crate::state::{AppState, Plan};
 
@@ -316,6 +317,28 @@ pub async fn search(
     }
 }
 
+/// `length` bytes of a document from `start` (at most 16 MiB), for a preview in the page: raw
+/// bytes, not JSON, so a PDF's pages cost what they weigh.
+#[tauri::command]
+pub async fn read_document(
+    state: State<'_, AppState>,
+    connection: String,
+    key: String,
+    start: u64,
+    length: u64,
+) -> Result<tauri::ipc::Response> {
+    let bytes = state.bucket(&connection).await?.read_range(&ObjectKey::new(key)?, start, length).await?;
+    Ok(tauri::ipc::Response::new(bytes))
+}
+
+/// What the details panel shows: the server's facts about the document, and the share links
+/// made from this computer that still work.
+#[tauri::command]
+pub async fn document_details(state: State<'_, AppState>, connection: String, key: String) -> Result<DocumentDetails> {
+    let info = state.bucket(&connection).await?.stat(&ObjectKey::new(key.as_str())?).await?;
+    Ok(DocumentDetails { info, links: state.shares.links(&connection, &key, now_ms().max(0) as u64) })
+}
+
 /// Lets go of a delete or move the person did not confirm.
 #[tauri::command]
 pub fn discard_plan(state: State<'_, AppState>, id: u64) {
@@ -486,7 +509,14 @@ pub async fn copy_share_link(
     expires_secs: u64,
 ) -> Result<ShareLink> {
     let bucket = state.bucket(&connection).await?;
-    let link = bucket.share_link(&ObjectKey::new(key)?, Duration::from_secs(expires_secs), SystemTime::now()).await?;
+    let now = SystemTime::now();
+    let link = bucket.share_link(&ObjectKey::new(key.as_str())?, Duration::from_secs(expires_secs), now).await?;
+    // Remembered for the details panel; a link that cannot be remembered still works.
+    let made_at_ms = now.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
+    let remembered = SharedLink { made_at_ms, expires_at_ms: link.expires_at_ms };
+    if let Err(e) = state.shares.record(&connection, &key, remembered) {
+        eprintln!("coffer: the share link was not remembered: {e}");
+    }
     app.clipboard().write_text(link.url.clone()).map_err(|e| {
         Error::new(ErrorKind::Io, format!("The link was made but could not be put on the clipboard: {e}"))
     })?;

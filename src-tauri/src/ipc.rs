@@ -67,6 +67,17 @@ pub struct IndexProgress {
     pub complete: bool,
 }
 
+/// What the details panel shows about one document.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct DocumentDetails {
+    /// The server's facts: type, size, times, who added it, checksum.
+    pub info: coffer_engine::ObjectInfo,
+    /// Share links made from this computer that still work, newest first.
+    pub links: Vec<coffer_engine::SharedLink>,
+}
+
 /// The person's settings and what their defaults amount to, for the settings form.
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
@@ -183,6 +194,9 @@ mod tests {
         declare::<Deleted>(&mut out);
         declare::<DeleteSummary>(&mut out);
         declare::<PlannedDelete>(&mut out);
+        declare::<ObjectInfo>(&mut out);
+        declare::<SharedLink>(&mut out);
+        declare::<DocumentDetails>(&mut out);
         declare::<DocumentKind>(&mut out);
         declare::<SearchQuery>(&mut out);
         declare::<SearchHit>(&mut out);

@@ -69,6 +69,8 @@ pub fn run() {
             commands::move_planned,
             commands::cancel_move,
             commands::search,
+            commands::read_document,
+            commands::document_details,
         ])
         .run(tauri::generate_context!())
         .expect("Coffer's window could not start");

@@ -8,7 +8,7 @@ use std::time::SystemTime;
 
 use coffer_engine::{
     Bucket, CancellationToken, Coffer, DeletePlan, Dirs, Editor, Error, ErrorKind, Journal, KEEP_OPENED, MovePlan,
-    MoveRun, OpenCache, Purge, Queue, Result, Transfers, UploadOptions,
+    MoveRun, OpenCache, Purge, Queue, Result, ShareLog, Transfers, UploadOptions,
 };
 use tauri::{AppHandle, Emitter};
 use tokio::sync::Mutex;
@@ -26,6 +26,8 @@ pub struct AppState {
     pub transfers: Arc<Transfers>,
     /// Where documents are downloaded to be opened with the system's default app.
     pub open_cache: OpenCache,
+    /// Share links made from this computer, for the details panel.
+    pub shares: ShareLog,
     /// Documents opened for editing, whose saves go back to the bucket.
     pub editor: Arc<Editor>,
     /// Opened connections by name, so each command does not rebuild an S3 client.
@@ -71,11 +73,13 @@ impl AppState {
         if let Err(e) = open_cache.sweep(KEEP_OPENED, std::time::SystemTime::now(), &editor.files()) {
             eprintln!("coffer: the Open cache was not cleaned: {e}");
         }
+        let shares = ShareLog::new(&coffer.dirs().data);
         Ok(Self {
             app: app.clone(),
             coffer,
             transfers,
             open_cache,
+            shares,
             editor,
             buckets: Mutex::default(),
             plans: std::sync::Mutex::default(),

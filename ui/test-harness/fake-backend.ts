@@ -376,6 +376,28 @@ export class FakeBackend {
         this.plans.delete(a.id);
         this.movePlans.delete(a.id);
         return null;
+      case 'read_document': {
+        const object = this.#object(a.connection, a.key);
+        const bytes = this.contents.get(`${a.connection}\n${a.key}`) ?? new Uint8Array(object.size).fill(120);
+        this.reads.push({ key: a.key, start: a.start, length: a.length });
+        return bytes.slice(a.start, a.start + a.length);
+      }
+      case 'document_details': {
+        const object = this.#object(a.connection, a.key);
+        return {
+          info: {
+            key: a.key,
+            size: object.size,
+            contentType: 'application/octet-stream',
+            etag: `"${object.size.toString(16)}"`,
+            lastModifiedMs: object.lastModifiedMs,
+            fileModifiedMs: object.lastModifiedMs - 3_600_000,
+            uploadedBy: object.uploadedBy ?? null,
+            checksum: `CRC32C ${btoa(String(object.size)).slice(0, 8)}`,
+          },
+          links: this.shared.filter((l) => l.connection === a.connection && l.key === a.key).map(({ madeAtMs, expiresAtMs }) => ({ madeAtMs, expiresAtMs })),
+        };
+      }
       case 'search':
         return this.#search(a.connection, a.query, a.onEvent);
       case 'create_folder':
@@ -421,6 +443,7 @@ export class FakeBackend {
       case 'copy_share_link': {
         this.#object(a.connection, a.key);
         const secs = a.expiresSecs as number;
+        this.shared.push({ connection: a.connection, key: a.key, madeAtMs: this.#now(), expiresAtMs: this.#now() + secs * 1000 });
         return { url: `https://share.example.test/${encodeURI(a.key)}?expires=${secs}`, expiresInSecs: secs, expiresAtMs: this.#now() + secs * 1000 };
       }
       default:
@@ -764,6 +787,19 @@ export class FakeBackend {
   }
 
   #trashed = new Map<string, StoredObject>();
+
+  /** Document contents, by connection and key; others read as repeated "x". */
+  contents = new Map<string, Uint8Array>();
+  /** Every range a preview read. */
+  reads: { key: string; start: number; length: number }[] = [];
+  /** Share links made, as the engine remembers them. */
+  shared: { connection: string; key: string; madeAtMs: number; expiresAtMs: number }[] = [];
+
+  /** Stores `bytes` as the document `key`. */
+  putContent(connection: string, key: string, bytes: Uint8Array): void {
+    this.put(connection, key, bytes.length, this.#now());
+    this.contents.set(`${connection}\n${key}`, bytes);
+  }
 
   /** Documents still to be indexed: while set, search answers say the index is incomplete. */
   indexing: number | null = null;

@@ -4,7 +4,7 @@ import type { FakeBackend } from './fake-backend';
 const KB = 1024;
 const MB = 1024 * KB;
 
-export type Scenario = 'office' | 'big' | 'empty';
+export type Scenario = 'office' | 'big' | 'empty' | 'previews';
 
 export function seed(fake: FakeBackend, scenario: Scenario): void {
   fake.addConnection({ name: 'Office S3', bucket: 'office-docs' });
@@ -40,4 +40,43 @@ export function seed(fake: FakeBackend, scenario: Scenario): void {
   fake.put('Local vault', 'Contracts/lease.pdf', 1.2 * MB, at(8));
   fake.put('Local vault', 'Contracts/supplier.docx', 64 * KB, at(10));
   fake.put('Local vault', 'HR/handbook.pdf', 3 * MB, at(13));
+  if (scenario !== 'previews') return;
+  // Real bytes for previews.
+  const text = (s: string) => new TextEncoder().encode(s);
+  fake.putContent('Local vault', 'Previews/agenda.txt', text('Agenda\n1. Budget\n2. Hiring\n'));
+  fake.putContent('Local vault', 'Previews/figures.csv', text('Region,Sales\nNorth,120\n"South, coast",95\n'));
+  fake.putContent('Local vault', 'Previews/readme.md', text('# Team notes\n\nSee **the plan**.\n\n<script>window.__pwned = true</script>\n'));
+  fake.putContent('Local vault', 'Previews/one page.pdf', minimalPdf('Hello from Coffer'));
+  fake.putContent('Local vault', 'Previews/logo.png', PNG_1X1);
+  fake.put('Local vault', 'Previews/site plan.vsdx', 4 * KB);
+}
+
+/** A 1×1 red PNG. */
+const PNG_1X1 = Uint8Array.from(
+  atob('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg=='),
+  (c) => c.charCodeAt(0),
+);
+
+/** A one-page PDF showing `text`, with a correct cross-reference table. */
+function minimalPdf(text: string): Uint8Array {
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 144] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
+    '',
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+  ];
+  const stream = `BT /F1 18 Tf 20 70 Td (${text}) Tj ET`;
+  objects[3] = `<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`;
+  let pdf = '%PDF-1.4\n';
+  const offsets: number[] = [];
+  objects.forEach((body, i) => {
+    offsets.push(pdf.length);
+    pdf += `${i + 1} 0 obj\n${body}\nendobj\n`;
+  });
+  const xref = pdf.length;
+  pdf += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  for (const offset of offsets) pdf += `${String(offset).padStart(10, '0')} 00000 n \n`;
+  pdf += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return new TextEncoder().encode(pdf);
 }

@@ -16,6 +16,7 @@ import type {
   ConnectionInfo,
   DeleteOutcome,
   DeleteProgress,
+  DocumentDetails,
   Deleted,
   Drag,
   DragState,
@@ -219,6 +220,20 @@ export function emptyTrash(connection: string): Promise<number> {
  */
 export function search(connection: string, query: SearchQuery, onEvent: (event: SearchEvent) => void): Promise<null> {
   return call('search', { connection, query, onEvent: channel(onEvent) });
+}
+
+/**
+ * Up to `length` bytes of a document from `start` (at most 16 MiB a call), as raw bytes: what a
+ * preview reads, a range at a time.
+ */
+export async function readDocument(connection: string, key: string, start: number, length: number): Promise<Uint8Array> {
+  const bytes = await call<ArrayBuffer | Uint8Array | number[]>('read_document', { connection, key, start, length });
+  return bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+}
+
+/** The server's facts about a document, and the share links made from this computer. */
+export function documentDetails(connection: string, key: string): Promise<DocumentDetails> {
+  return call('document_details', { connection, key });
 }
 
 /** Lets go of a counted delete or move that was not confirmed. */

@@ -498,6 +498,72 @@ id: number,
 summary: DeleteSummary, };
 
 /**
+ * What the server knows about one object.
+ */
+export type ObjectInfo = { 
+/**
+ * The key asked about.
+ */
+key: string, 
+/**
+ * Its size in bytes.
+ */
+size: number, 
+/**
+ * The stored Content-Type.
+ */
+contentType: string | null, 
+/**
+ * The ETag, quoted as the server sends it.
+ */
+etag: string, 
+/**
+ * When it was stored, in milliseconds since the epoch.
+ */
+lastModifiedMs: number | null, 
+/**
+ * The local file's modification time when it was uploaded (`x-amz-meta-mtime`), in
+ * milliseconds since the epoch.
+ */
+fileModifiedMs: number | null, 
+/**
+ * Who uploaded it, where Coffer (or anyone setting `x-amz-meta-uploaded-by`) recorded it.
+ */
+uploadedBy: string | null, 
+/**
+ * A checksum of the whole content, where the server has one: `CRC32C …` (and the other
+ * S3 checksums), or `MD5 …` from an ETag that is one (a single-part upload).
+ */
+checksum: string | null, };
+
+/**
+ * A share link made from this computer, as remembered for the details panel (never the link
+ * itself: it is a password to the document until it expires).
+ */
+export type SharedLink = { 
+/**
+ * When it was made, in milliseconds since the epoch.
+ */
+madeAtMs: number, 
+/**
+ * When it stops working, in milliseconds since the epoch.
+ */
+expiresAtMs: number, };
+
+/**
+ * What the details panel shows about one document.
+ */
+export type DocumentDetails = { 
+/**
+ * The server's facts: type, size, times, who added it, checksum.
+ */
+info: ObjectInfo, 
+/**
+ * Share links made from this computer that still work, newest first.
+ */
+links: Array<SharedLink>, };
+
+/**
  * What kind of document a name is, by its extension.
  */
 export type DocumentKind = "pdf" | "word" | "spreadsheet" | "presentation" | "image" | "text" | "archive" | "audio" | "video" | "other";

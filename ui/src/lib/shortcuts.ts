@@ -20,6 +20,7 @@ export const SHORTCUTS = {
   search: 'Mod+F',
   searchAlt: 'Mod+K',
   filter: 'Mod+Shift+F',
+  preview: 'Alt+P',
   transfers: 'Mod+J',
   connections: 'Mod+,',
   selectAll: 'Mod+A',

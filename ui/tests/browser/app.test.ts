@@ -819,3 +819,50 @@ describe('searching the whole bucket', () => {
     await page.getByTestId('search-panel').waitFor({ state: 'detached' });
   });
 });
+
+describe('preview and details', () => {
+  it('previews text, CSV, Markdown, a PDF and an image beside the list, following the arrow keys, with details', async () => {
+    await open('scenario=previews');
+    await row('Previews/').dblclick();
+    await row('Previews/agenda.txt').click();
+    await page.keyboard.press('Alt+p');
+    await page.getByTestId('preview-panel').waitFor();
+    await expect.poll(() => page.getByTestId('preview-text').textContent()).toContain('2. Hiring');
+    await expect.poll(() => page.getByTestId('details-checksum').textContent()).toMatch(/^CRC32C /);
+    expect(await page.getByTestId('details-links').textContent()).toContain('None made from this computer');
+
+    // The arrows move the grid's focus; the panel follows.
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(() => page.getByTestId('preview-title').textContent()).toBe('figures.csv');
+    await expect.poll(() => page.getByTestId('preview-csv').locator('td').allTextContents()).toEqual(['North', '120', 'South, coast', '95']);
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(() => page.getByTestId('preview-title').textContent()).toBe('logo.png');
+    await expect.poll(() => page.getByTestId('preview-image').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(1);
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(() => page.getByTestId('preview-pdf-pages').textContent()).toBe('1 page');
+    await expect.poll(() => page.locator('[data-testid="preview-pdf"] canvas[data-drawn="yes"]').count()).toBe(1);
+    expect(await fake((f) => f.reads.filter((r) => r.key === 'Previews/one page.pdf').length)).toBeGreaterThan(0);
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(() => page.getByTestId('preview-markdown').innerHTML()).toContain('<h1>Team notes</h1>');
+    expect(await page.getByTestId('preview-markdown').innerHTML()).not.toContain('script');
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: boolean }).__pwned)).toBeUndefined();
+
+    // A type it cannot show: details and Open.
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(() => page.getByTestId('preview-none').textContent()).toContain('No preview');
+    await page.getByTestId('preview-open').click();
+    await expect.poll(() => fake((f) => f.calls.filter((c) => c.cmd === 'open_document').map((c) => c.args.key))).toEqual(['Previews/site plan.vsdx']);
+
+    // A share link made here is listed with its expiry.
+    await row('Previews/agenda.txt').click();
+    await page.getByTestId('share').click();
+    await page.getByTestId('share-copy').click();
+    await page.getByTestId('share-close').click();
+    await row('Previews/figures.csv').click();
+    await row('Previews/agenda.txt').click();
+    await expect.poll(() => page.getByTestId('details-links').textContent()).toContain('works until');
+
+    await page.keyboard.press('Alt+p');
+    await page.getByTestId('preview-panel').waitFor({ state: 'detached' });
+  });
+});
