@@ -314,11 +314,13 @@ test('edit in place: saves in place and by rename reach Garage, a colleague chan
   assert.doesNotMatch(coffer('locks'), /Agenda\.txt/, 'the lock is released');
 });
 
-test('organise and find: a new folder, a rename, a move by dragging a row onto a folder, and a search', async () => {
+test('organise, find and preview: a new folder, a rename, a move by dragging a row onto a folder, a search, a PDF preview', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'coffer-e2e-organise-'));
   const draft = join(dir, 'Proposal draft.txt');
   writeFileSync(draft, 'the proposal');
   coffer('put', draft);
+  const brochure = join(dir, 'Brochure.pdf');
+  writeFileSync(brochure, onePagePdf('Coffer brochure'));
   const row = (key) => browser.$(`[data-testid="entry-row"][data-key="${key}"]`);
   const listed = (key) => coffer('ls', '--recursive').split('\n').some((line) => line.endsWith(`  ${key}`));
   await browser.waitUntil(async () => (await names()).includes('Proposal draft.txt'), {
@@ -400,4 +402,52 @@ test('organise and find: a new folder, a rename, a move by dragging a row onto a
     timeout: 30_000,
     timeoutMsg: 'with the document selected',
   });
+
+  // Preview beside the list: a PDF drawn by pdf.js from ranges read through Rust, then the arrow
+  // key moves to the next document and the panel follows.
+  coffer('put', brochure, 'Projects/');
+  await row('Projects/Brochure.pdf').waitForExist({ timeout: 120_000, timeoutMsg: 'the PDF is listed' });
+  await row('Projects/Brochure.pdf').click();
+  await chord('Alt', 'p');
+  await browser.waitUntil(async () => (await $('preview-pdf').getAttribute('data-pages')) === '1', {
+    timeout: 60_000,
+    timeoutMsg: 'the PDF opens in the preview',
+  });
+  await browser.waitUntil(async () => (await browser.$$('[data-testid="preview-pdf"] canvas[data-drawn="yes"]').length) === 1, {
+    timeout: 60_000,
+    timeoutMsg: 'its page is drawn',
+  });
+  await browser.waitUntil(async () => /^MD5 [0-9a-f]{32}$/.test(await $('details-checksum').getText()), {
+    timeout: 30_000,
+    timeoutMsg: 'the details give the checksum Garage keeps',
+  });
+  await browser.saveScreenshot(join(root, 'docs/screenshot-preview.png'));
+  await browser.keys(['ArrowDown']);
+  await browser.waitUntil(async () => (await $('preview-text').isExisting()) && (await $('preview-text').getText()) === 'the proposal', {
+    timeout: 30_000,
+    timeoutMsg: 'the arrow key moves the preview to the next document',
+  });
 });
+
+/** A one-page PDF showing `text`, with a correct cross-reference table. */
+function onePagePdf(text) {
+  const stream = `BT /F1 18 Tf 20 70 Td (${text}) Tj ET`;
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 144] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
+    `<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`,
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+  ];
+  let pdf = '%PDF-1.4\n';
+  const offsets = objects.map((body, i) => {
+    const at = pdf.length;
+    pdf += `${i + 1} 0 obj\n${body}\nendobj\n`;
+    return at;
+  });
+  const xref = pdf.length;
+  pdf += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  for (const offset of offsets) pdf += `${String(offset).padStart(10, '0')} 00000 n \n`;
+  pdf += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return pdf;
+}
