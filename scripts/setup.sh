@@ -27,7 +27,7 @@ if $want_tests; then
     python3-gi gir1.2-gtk-3.0                        # a GTK drag source for real drag-and-drop
     chromium                                         # page tests with playwright-core
     openssl                                          # Garage's rpc secret
-    rpm cpio                                         # reading the .rpm package back
+    rpm rpm2cpio                                     # reading the .rpm package back (rpm -q, rpm2archive)
   )
 fi
 

@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 use coffer_engine::{
     AccessKey, CancellationToken, Cleanup, ConflictChoice, Connection, ConnectionCheck, ConnectionInfo, Deleted, Depth,
     EditLock, EditUpdate, Error, ErrorKind, MoveKind, MoveRun, Moved, ObjectKey, OnConflict, Opened, Prefix, Restored,
-    Resumed, SearchQuery, Selection, SharedLink, Settings, ShareLink, Target, TrashItem, UploadStarted, Uploader,
+    Resumed, SearchQuery, Selection, Settings, ShareLink, SharedLink, Target, TrashItem, UploadStarted, Uploader,
 };
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State, WebviewWindow};

@@ -145,7 +145,10 @@ impl Bucket {
             }
             progress((report.deleted.len() + report.failed.len()) as u64, total);
         }
-        self.note_in_index(|index| index.remove(&report.deleted));
+        // A folder marker's key would remove everything indexed under it, documents that stayed
+        // included; only documents are removed.
+        let documents: Vec<String> = report.deleted.iter().filter(|k| !k.ends_with('/')).cloned().collect();
+        self.note_in_index(|index| index.remove(&documents));
         Ok(report)
     }
 

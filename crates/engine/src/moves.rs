@@ -48,6 +48,19 @@ struct Item {
     taken: Option<String>,
 }
 
+impl Item {
+    /// An empty folder's hidden placeholder: never a conflict, and where one exists at the
+    /// destination already, nothing to copy.
+    fn is_placeholder(&self) -> bool {
+        self.to.rsplit('/').next() == Some(FOLDER_PLACEHOLDER)
+    }
+
+    /// A document stored at the destination that this move would replace.
+    fn conflicts(&self) -> bool {
+        self.taken.is_some() && !self.is_placeholder()
+    }
+}
+
 /// One selected document or folder and where it goes, by full key or full prefix.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct Root {
@@ -190,7 +203,7 @@ impl Bucket {
             }
         };
         let root = self.plan_root(target, to).await?;
-        Ok(plan(kind, vec![root], self))
+        plan(kind, vec![root], self)
     }
 
     /// Plans moving or copying `targets` into `dest`. A copy into a document's own folder is named
@@ -219,7 +232,7 @@ impl Bucket {
             };
             roots.push(self.plan_root(target, to).await?);
         }
-        Ok(plan(kind, roots, self))
+        plan(kind, roots, self)
     }
 
     /// Lists what `target` holds, and what its destination `to` holds already.
@@ -289,19 +302,22 @@ impl Bucket {
             OnConflict::Skip => {
                 for root in &mut plan.roots {
                     let before = root.items.len();
-                    root.items.retain(|item| item.taken.is_none());
+                    root.items.retain(|item| !item.conflicts());
                     moved.skipped += (before - root.items.len()) as u64;
                 }
             }
             OnConflict::KeepBoth => {
+                let mut given = std::collections::HashSet::new();
                 for root in &mut plan.roots {
-                    if root.items.iter().any(|item| item.taken.is_some()) {
-                        self.renumber(root).await?;
+                    if root.items.iter().any(Item::conflicts) {
+                        self.renumber(root, &given).await?;
                     }
+                    given.insert(root.to.clone());
                 }
             }
         }
         plan.roots.retain(|root| !root.items.is_empty());
+        unique_destinations(&plan.roots, self)?;
         let id = match plan.kind {
             MoveKind::Move => Some(run.journal.record_move(&self.conn.name, &plan.roots)?),
             MoveKind::Copy => None,
@@ -310,16 +326,31 @@ impl Bucket {
         Ok(moved)
     }
 
-    /// Gives `root` the first numbered name under which nothing of it is taken.
-    async fn renumber(&self, root: &mut Root) -> Result<()> {
+    /// Gives `root` the first numbered name under which nothing is stored and that no other item
+    /// of this move was `given`.
+    async fn renumber(&self, root: &mut Root, given: &std::collections::HashSet<String>) -> Result<()> {
         let relative = self.relative(&root.to).trim_end_matches('/').to_owned();
         let (folder, name) = match relative.rfind('/') {
             Some(i) => (Prefix::new(&relative[..=i])?, relative[i + 1..].to_owned()),
             None => (Prefix::root(), relative),
         };
-        let name = self.free_name(&folder, &name, root.folder).await?;
-        let to =
-            if root.folder { self.full_prefix(&folder.child(&name)?) } else { self.full_key(&folder.join(&name)?)? };
+        let mut to = None;
+        for n in 1..10_000 {
+            let candidate = numbered(&name, n, root.folder);
+            let (full, taken) = if root.folder {
+                let child = folder.child(&candidate)?;
+                (self.full_prefix(&child), self.folder_exists(&child).await?)
+            } else {
+                let full = self.full_key(&folder.join(&candidate)?)?;
+                let taken = !self.listed(&full, false).await?.is_empty();
+                (full, taken)
+            };
+            if !taken && !given.contains(&full) {
+                to = Some(full);
+                break;
+            }
+        }
+        let to = to.ok_or_else(|| Error::invalid(format!("No free name like '{name}' is left in '{folder}'.")))?;
         for item in &mut root.items {
             item.to = format!("{to}{}", &item.from[root.from.len()..]);
             item.taken = None;
@@ -359,19 +390,23 @@ impl Bucket {
                 if run.cancel.is_cancelled() {
                     return (item, None);
                 }
-                if already.get(&item.to).is_some_and(|(size, _)| *size == item.size) {
-                    return (item, Some(Ok(())));
+                if already.contains_key(&item.to) {
+                    match self.copied_before(&item).await {
+                        Ok(Some(etag)) => return (item, Some(Ok(etag))),
+                        Ok(None) => {}
+                        Err(e) => return (item, Some(Err(e))),
+                    }
                 }
                 let copied = self.copy_item(&item, guard, run.by).await;
                 (item, Some(copied))
             })
             .buffer_unordered(COPIES_IN_FLIGHT);
         let mut done = 0;
-        let mut copied: Vec<Item> = Vec::new();
+        let mut copied: Vec<(Item, String)> = Vec::new();
         while let Some((item, result)) = copies.next().await {
             match result {
                 None => moved.cancelled = true,
-                Some(Ok(())) => copied.push(item),
+                Some(Ok(etag)) => copied.push((item, etag)),
                 Some(Err(error)) => {
                     moved.failed.push(DeleteFailure { key: self.relative(&item.from).to_owned(), error });
                 }
@@ -388,8 +423,11 @@ impl Bucket {
         }
         let mut verified = Vec::new();
         let mut arrived = Vec::new();
-        for item in copied {
-            if let Some((size, etag)) = stored.get(&item.to).filter(|(size, _)| *size == item.size) {
+        for (item, made) in copied {
+            // The size always; the version too where both the copy's answer and the listing name it.
+            let same =
+                |size: &u64, etag: &String| *size == item.size && (made.is_empty() || etag.is_empty() || *etag == made);
+            if let Some((size, etag)) = stored.get(&item.to).filter(|(size, etag)| same(size, etag)) {
                 if let Ok(key) = ObjectKey::new(self.relative(&item.to)) {
                     arrived.push(crate::list::Entry::stored(&key, *size, etag));
                 }
@@ -444,17 +482,57 @@ impl Bucket {
         Ok(())
     }
 
-    /// One server-side copy, with the destination's precondition where the server enforces it.
-    async fn copy_item(&self, item: &Item, guard: WriteGuard, by: &str) -> Result<()> {
-        if item.taken.is_some() {
-            let key = ObjectKey::new(self.relative(&item.to))?;
-            self.keep_previous_version(&key, by).await?;
+    /// One server-side copy; returns the copy's ETag where the server gave one. The destination
+    /// is checked just before (it must hold what the plan saw, or nothing), and where the server
+    /// enforces preconditions the copy carries them too, closing the window between the two.
+    async fn copy_item(&self, item: &Item, guard: WriteGuard, by: &str) -> Result<String> {
+        if item.is_placeholder() && item.taken.is_some() {
+            // The folder is already kept at the destination.
+            return Ok(String::new());
         }
-        let precondition = (guard == WriteGuard::Enforced).then(|| match &item.taken {
-            None => Precondition::Absent,
-            Some(etag) => Precondition::Etag(etag.clone()),
-        });
+        let key = ObjectKey::new(self.relative(&item.to))?;
+        match (self.stat(&key).await, &item.taken) {
+            (Err(e), _) if e.kind() == ErrorKind::NotFound => {}
+            (Err(e), _) => return Err(e),
+            (Ok(info), Some(etag)) if etag.is_empty() || info.etag == *etag => {
+                self.keep_previous_version(&key, by).await?;
+            }
+            (Ok(_), _) => {
+                return Err(Error::new(
+                    ErrorKind::AlreadyExists,
+                    format!("'{key}' was stored by someone else meanwhile; this one stays where it was."),
+                ));
+            }
+        }
+        let precondition = match (&item.taken, guard) {
+            (_, WriteGuard::BestEffort) => None,
+            (None, WriteGuard::Enforced) => Some(Precondition::Absent),
+            (Some(etag), WriteGuard::Enforced) if !etag.is_empty() => Some(Precondition::Etag(etag.clone())),
+            // A replace whose listing named no version: checked just now, nothing more to insist on.
+            (Some(_), WriteGuard::Enforced) => None,
+        };
         self.copy_object_if(&item.from, &item.to, item.size, SINGLE_COPY_LIMIT, precondition.as_ref()).await
+    }
+
+    /// On resume: whether a crashed run had already copied `item` (its destination holds the same
+    /// version as its original, or the original is gone because it was moved). Anything else at
+    /// the destination means it was not, and it is copied (and checked) again.
+    async fn copied_before(&self, item: &Item) -> Result<Option<String>> {
+        let to = ObjectKey::new(self.relative(&item.to))?;
+        let from = ObjectKey::new(self.relative(&item.from))?;
+        let copy = match self.stat(&to).await {
+            Ok(info) => info,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        match self.stat(&from).await {
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(Some(copy.etag)),
+            Err(e) => Err(e),
+            Ok(original) if !copy.etag.is_empty() && copy.etag == original.etag && copy.size == original.size => {
+                Ok(Some(copy.etag))
+            }
+            Ok(_) => Ok(None),
+        }
     }
 
     /// Finishes the moves a crashed run of any process left, for this connection: what was not
@@ -468,16 +546,29 @@ impl Bucket {
     }
 }
 
-fn plan(kind: MoveKind, roots: Vec<Root>, bucket: &Bucket) -> MovePlan {
+fn plan(kind: MoveKind, roots: Vec<Root>, bucket: &Bucket) -> Result<MovePlan> {
+    unique_destinations(&roots, bucket)?;
     let mut summary = MoveSummary::default();
     for item in roots.iter().flat_map(|r| &r.items) {
         summary.objects += 1;
         summary.bytes = summary.bytes.saturating_add(item.size);
-        if item.taken.is_some() {
+        if item.conflicts() {
             summary.conflicts.push(bucket.relative(&item.to).to_owned());
         }
     }
-    MovePlan { kind, roots, summary }
+    Ok(MovePlan { kind, roots, summary })
+}
+
+/// Two documents going to one name would leave one copy for two deleted originals.
+fn unique_destinations(roots: &[Root], bucket: &Bucket) -> Result<()> {
+    let mut seen = std::collections::HashSet::new();
+    match roots.iter().flat_map(|r| &r.items).find(|item| !seen.insert(item.to.as_str())) {
+        Some(item) => Err(Error::invalid(format!(
+            "Two of the selected items would both be called '{}' there; move them separately.",
+            bucket.relative(&item.to)
+        ))),
+        None => Ok(()),
+    }
 }
 
 impl Journal {
@@ -489,10 +580,17 @@ impl Journal {
 
     /// Takes over the moves of dead processes for `connection`.
     fn claim_moves(&self, connection: &str) -> Result<Vec<(u64, Vec<Root>)>> {
-        Ok(self
-            .claim_orphan_moves(connection)?
-            .into_iter()
-            .filter_map(|(id, plan)| Some((id, serde_json::from_str(&plan).ok()?)))
-            .collect())
+        let mut claimed = Vec::new();
+        for (id, plan) in self.claim_orphan_moves(connection)? {
+            match serde_json::from_str(&plan) {
+                Ok(roots) => claimed.push((id, roots)),
+                Err(e) => {
+                    // Nothing can be done with it; its copies and originals are both still there.
+                    tracing::warn!("an unreadable move record was dropped: {e}");
+                    self.finish_move(id)?;
+                }
+            }
+        }
+        Ok(claimed)
     }
 }

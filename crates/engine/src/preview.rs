@@ -32,20 +32,24 @@ impl Bucket {
             Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 416) => return Ok(Vec::new()),
             Err(e) => return Err(ctx.sdk(e)),
         };
-        let bytes = object
-            .body
-            .collect()
-            .await
-            .map_err(|e| Error::new(ErrorKind::Unreachable, format!("Reading '{key}' was interrupted: {e}.")))?
-            .into_bytes();
-        // A server that ignores Range sends everything: keep what was asked for.
-        let returned_all = object.content_range.is_none() && start > 0;
-        let bytes = if returned_all {
-            bytes.slice(usize::try_from(start).unwrap_or(usize::MAX).min(bytes.len())..)
-        } else {
-            bytes
-        };
-        Ok(bytes.slice(..bytes.len().min(usize::try_from(length).unwrap_or(usize::MAX))).to_vec())
+        // A server that ignores Range sends everything from the start: skip to `start`, and stop
+        // reading once `length` bytes are in hand, however large the document.
+        let mut skip = if object.content_range.is_none() { start } else { 0 };
+        let want = usize::try_from(length).unwrap_or(usize::MAX);
+        let mut body = object.body;
+        let mut bytes = Vec::new();
+        while bytes.len() < want {
+            let next = body
+                .try_next()
+                .await
+                .map_err(|e| Error::new(ErrorKind::Unreachable, format!("Reading '{key}' was interrupted: {e}.")))?;
+            let Some(chunk) = next else { break };
+            let from = usize::try_from(skip.min(chunk.len() as u64)).unwrap_or(0);
+            skip -= from as u64;
+            let rest = &chunk[from..];
+            bytes.extend_from_slice(&rest[..rest.len().min(want - bytes.len())]);
+        }
+        Ok(bytes)
     }
 }
 
@@ -102,7 +106,7 @@ impl ShareLog {
             .filter(|r| r.connection == connection && r.key == key && r.link.expires_at_ms > now_ms)
             .map(|r| r.link)
             .collect();
-        links.sort_by(|a, b| b.made_at_ms.cmp(&a.made_at_ms));
+        links.sort_by_key(|l| std::cmp::Reverse(l.made_at_ms));
         links
     }
 }

@@ -66,12 +66,21 @@ impl Bucket {
             ("SHA1", &head.checksum_sha1),
         ];
         let etag = head.e_tag.unwrap_or_default();
+        // Under SSE-KMS an ETag is not the content's MD5, even when it looks like one.
+        let kms = head.server_side_encryption.as_ref().is_some_and(|s| s.as_str().starts_with("aws:kms"));
         let md5 = Some(etag.trim_matches('"'))
-            .filter(|e| e.len() == 32 && e.bytes().all(|b| b.is_ascii_hexdigit()))
+            .filter(|e| !kms && e.len() == 32 && e.bytes().all(|b| b.is_ascii_hexdigit()))
             .map(|e| format!("MD5 {e}"));
+        // A multipart upload's checksum is of its parts' checksums ("…-3"): said so, not passed off
+        // as the whole content's.
         let checksum = named
             .iter()
-            .find_map(|(name, value)| value.as_ref().map(|v| format!("{name} {}", v.split('-').next().unwrap_or(v))))
+            .find_map(|(name, value)| {
+                value.as_ref().map(|v| match v.split_once('-') {
+                    Some((sum, parts)) => format!("{name} {sum} (of {parts} parts' checksums)"),
+                    None => format!("{name} {v}"),
+                })
+            })
             .or(md5);
         Ok(ObjectInfo {
             key: key.clone(),

@@ -176,6 +176,8 @@ impl Bucket {
         manifest.done = true;
         manifest.keys = deleted.deleted.clone();
         self.put_manifest(&batch, &manifest).await?;
+        let documents: Vec<String> = deleted.deleted.iter().filter(|k| !k.ends_with('/')).cloned().collect();
+        self.note_in_index(|index| index.remove(&documents));
         Ok(Trashed { batch, deleted })
     }
 
@@ -248,7 +250,7 @@ impl Bucket {
     /// A server-side copy of `from` to `to` (full keys) keeping type and metadata: one CopyObject
     /// up to `single_limit`, UploadPartCopy in parts above it.
     pub(crate) async fn copy_object(&self, from: &str, to: &str, size: u64, single_limit: u64) -> Result<()> {
-        self.copy_object_if(from, to, size, single_limit, None).await
+        self.copy_object_if(from, to, size, single_limit, None).await.map(drop)
     }
 
     /// [`Bucket::copy_object`] that the server refuses unless `precondition` holds at `to` (sent
@@ -260,7 +262,7 @@ impl Bucket {
         size: u64,
         single_limit: u64,
         precondition: Option<&Precondition>,
-    ) -> Result<()> {
+    ) -> Result<String> {
         let source = format!("{}/{}", self.conn.bucket, utf8_percent_encode(from, COPY_SOURCE));
         let ctx = self.ctx(Some(to));
         let (if_none_match, if_match) = match precondition {
@@ -280,7 +282,7 @@ impl Bucket {
                 .set_if_match(if_match)
                 .send()
                 .await
-                .map(drop)
+                .map(|out| out.copy_object_result.and_then(|r| r.e_tag).unwrap_or_default())
                 .map_err(|e| ctx.sdk(e));
         }
         // Content-Type and metadata are set when the multipart upload is created.
@@ -338,7 +340,7 @@ impl Bucket {
                 .set_if_match(if_match)
                 .send()
                 .await
-                .map(drop)
+                .map(|out| out.e_tag.unwrap_or_default())
                 .map_err(|e| ctx.sdk(e)),
             Err(e) => Err(e),
         };

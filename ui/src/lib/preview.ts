@@ -6,8 +6,10 @@ import { extensionOf } from './format';
 
 export type PreviewKind = 'pdf' | 'image' | 'text' | 'csv' | 'markdown' | 'none';
 
-/** Images larger than this are not read for a preview. */
-export const IMAGE_CAP = 32 * 1024 * 1024;
+/** Images larger than this are not read for a preview (one read through Rust at most). */
+export const IMAGE_CAP = 16 * 1024 * 1024;
+/** The most one read through Rust returns (the engine's MAX_READ). */
+export const MAX_READ = 16 * 1024 * 1024;
 /** Text shows at most this much, from the start. */
 export const TEXT_CAP = 256 * 1024;
 

@@ -74,4 +74,6 @@ conformance!(
     the_search_index_finds_documents_anywhere_in_the_bucket,
     the_index_follows_coffers_own_uploads_moves_and_deletes,
     a_preview_reads_ranges_and_the_details_name_a_checksum,
+    a_resumed_move_never_takes_a_colleagues_document_for_its_copy,
+    two_documents_never_go_to_one_name_and_empty_folders_merge,
 );

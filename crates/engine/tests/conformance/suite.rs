@@ -1642,3 +1642,69 @@ pub async fn a_preview_reads_ranges_and_the_details_name_a_checksum(f: &Fixture)
     assert!(checksum == format!("MD5 {md5}") || checksum == crc32c, "{checksum} is {crc32c} or MD5 {md5}");
     assert_eq!(info.content_type.as_deref(), Some("application/pdf"));
 }
+
+pub async fn a_resumed_move_never_takes_a_colleagues_document_for_its_copy(f: &Fixture) {
+    // The destination holds different documents of the very same sizes, to be replaced.
+    let mut originals = Vec::new();
+    for i in 0..20u8 {
+        let path = f.path(&format!("src/{i}.txt"));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, vec![b'a' + i; 100]).unwrap();
+        store(f, &f.bucket, &path, &format!("src/{i:02}.txt")).await.unwrap();
+        colleague_puts(f, &format!("dst/src/{i:02}.txt"), &[b'Z'; 100]).await;
+        originals.push(vec![b'a' + i; 100]);
+    }
+    let plan = f.bucket.plan_move(&[folder("src")], &Prefix::new("dst").unwrap(), MoveKind::Move).await.unwrap();
+    assert_eq!(plan.summary.conflicts.len(), 20);
+    let (reached, stop) = tokio::sync::oneshot::channel::<()>();
+    let reached = Mutex::new(Some(reached));
+    let progress = |done: u64, _| {
+        if let Some(tx) = reached.lock().unwrap().take_if(|_| done >= 3) {
+            let _ = tx.send(());
+        }
+    };
+    {
+        let journal = Journal::open(&f.path("data")).unwrap();
+        let cancel = CancellationToken::new();
+        let run = MoveRun { journal: &journal, by: "Alice", progress: &progress, cancel: &cancel };
+        tokio::select! {
+            result = f.bucket.move_or_copy(plan, OnConflict::Replace, &run) => panic!("meant to be interrupted: {result:?}"),
+            _ = stop => {}
+        }
+    }
+    let journal = Journal::open(&f.path("data")).unwrap();
+    let cancel = CancellationToken::new();
+    f.bucket.resume_moves(&mover(&journal, &cancel)).await.unwrap();
+    for (i, original) in originals.iter().enumerate() {
+        let k = format!("dst/src/{i:02}.txt");
+        let here = stored(&f.bucket, &format!("src/{i:02}.txt")).await;
+        let there = stored(&f.bucket, &k).await;
+        assert!(
+            here.as_ref() == Some(original) || there.as_ref() == Some(original),
+            "{k}: the original is kept somewhere (here {here:?}, there {there:?})"
+        );
+    }
+    assert!(names(f, "src", Depth::Recursive).await.is_empty(), "and every original was moved");
+}
+
+pub async fn two_documents_never_go_to_one_name_and_empty_folders_merge(f: &Fixture) {
+    upload(f, "d/a.pdf", 10, "a/scan.pdf").await;
+    upload(f, "d/b.pdf", 10, "b/scan.pdf").await;
+    let both = [Target::Object(key("a/scan.pdf")), Target::Object(key("b/scan.pdf"))];
+    let clash = f.bucket.plan_move(&both, &Prefix::new("archive").unwrap(), MoveKind::Move).await.unwrap_err();
+    assert_eq!(clash.kind(), ErrorKind::InvalidInput, "{clash}");
+
+    // Folders Coffer made on both sides: the hidden placeholders are no conflict, and the moved
+    // folder does not stay behind as an empty one.
+    f.bucket.create_folder(&Prefix::root(), "Reports").await.unwrap();
+    f.bucket.create_folder(&Prefix::root(), "dst").await.unwrap();
+    f.bucket.create_folder(&Prefix::new("dst").unwrap(), "Reports").await.unwrap();
+    upload(f, "d/r.pdf", 10, "Reports/r.pdf").await;
+    let plan = f.bucket.plan_move(&[folder("Reports")], &Prefix::new("dst").unwrap(), MoveKind::Move).await.unwrap();
+    assert!(plan.summary.conflicts.is_empty(), "{:?}", plan.summary.conflicts);
+    let journal = Journal::open(&f.path("data")).unwrap();
+    let cancel = CancellationToken::new();
+    let moved = f.bucket.move_or_copy(plan, OnConflict::Refuse, &mover(&journal, &cancel)).await.unwrap();
+    assert_eq!(moved.done, vec!["dst/Reports/r.pdf"]);
+    assert!(!f.bucket.folder_exists(&Prefix::new("Reports").unwrap()).await.unwrap(), "nothing left behind");
+}
