@@ -300,12 +300,21 @@ test('edit in place: saves in place and by rename reach Garage, a colleague chan
   assert.equal(inBucket(copy), 'my agenda after theirs', 'the local version is in the conflicted copy');
   assert.equal(inBucket('Agenda.txt'), "a colleague's agenda", "the colleague's version is untouched");
 
-  // Done editing: the lock goes.
-  await row('Agenda.txt').click();
-  await browser.waitUntil(async () => (await row('Agenda.txt').getAttribute('aria-selected')) === 'true', {
-    timeout: 30_000,
-    timeoutMsg: 'the edited row is selected',
+  // Done editing: the lock goes. The conflicted copy's row arrives with a listing and shifts the
+  // rows; a click aimed before that lands on the wrong row, so the click is repeated until the
+  // edited row is the selected one.
+  await browser.waitUntil(async () => (await names()).includes(copy), {
+    timeout: 120_000,
+    timeoutMsg: 'the conflicted copy is listed in the window',
   });
+  await browser.waitUntil(
+    async () => {
+      if ((await row('Agenda.txt').getAttribute('aria-selected')) === 'true') return true;
+      await row('Agenda.txt').click();
+      return false;
+    },
+    { timeout: 60_000, interval: 500, timeoutMsg: 'the edited row is selected' },
+  );
   await row('Agenda.txt').click({ button: 'right' });
   const done = browser.$('[data-testid="menu-done-editing"]');
   await done.waitForExist({ timeout: 30_000, timeoutMsg: 'the context menu offers Done editing' });
