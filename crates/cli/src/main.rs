@@ -16,8 +16,8 @@ use anyhow::{Context as _, Result, bail};
 use clap::Parser;
 use coffer_engine::{
     AccessKey, Bucket, CancellationToken, Coffer, Connection, CredentialSource, Depth, Dirs, DocumentKind, ErrorKind,
-    Events, FileOutcome, Item, LocalVault, MoveKind, MoveRun, ObjectKey, OnConflict, Prefix, Queue, SearchIndex,
-    SearchQuery, Tally, Target, UploadOptions,
+    Events, FileOutcome, Item, LocalVault, MoveKind, MoveRun, ObjectKey, OnConflict, Prefix, Queue, SearchQuery, Tally,
+    Target, UploadOptions,
 };
 
 use crate::args::{Cli, Command, Conflict, ConnectionCommand, Kind, TrashCommand, Tuning};
@@ -91,7 +91,7 @@ async fn command(coffer: &Coffer, cli: Cli) -> Result<ExitCode> {
                 min_size,
                 ..SearchQuery::default()
             };
-            find(coffer, &bucket, &query, limit).await
+            find(&bucket, &query, limit).await
         }
         Command::Mkdir { folder } => {
             let bucket = coffer.open(name).await?;
@@ -308,8 +308,9 @@ async fn put(
 }
 
 /// `coffer find`: refreshes the connection's search index, then prints what matches like `ls --recursive`.
-async fn find(coffer: &Coffer, bucket: &Bucket, query: &SearchQuery, limit: usize) -> Result<ExitCode> {
-    let index = SearchIndex::open(&coffer.dirs().data, &bucket.connection().name)?;
+async fn find(bucket: &Bucket, query: &SearchQuery, limit: usize) -> Result<ExitCode> {
+    // The connection's own index, the one its uploads, moves and deletes keep current.
+    let index = bucket.search_index().context("the search index could not be opened")?;
     let live = std::io::stderr().is_terminal();
     let indexed = index
         .build(bucket, &|n| {

@@ -7,7 +7,7 @@
 //! ([`Bucket::resume_moves`]) finishes the move from the journal. An original that changed while it
 //! was being moved is not deleted, so neither version is lost.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -224,7 +224,7 @@ impl Bucket {
                 if kind == MoveKind::Move {
                     return Err(Error::invalid(format!("'{name}' is already in that folder.")));
                 }
-                name = self.free_name(dest, &name, matches!(target, Target::Folder(_))).await?;
+                name = self.free_name(dest, &name, matches!(target, Target::Folder(_)), &HashSet::new()).await?.0;
             }
             let to = match target {
                 Target::Object(_) => self.full_key(&dest.join(&name)?)?,
@@ -269,17 +269,27 @@ impl Bucket {
         Ok(found)
     }
 
-    /// The first of "name", "name (1)", "name (2)"… that nothing in `folder` uses.
-    async fn free_name(&self, folder: &Prefix, name: &str, is_folder: bool) -> Result<String> {
+    /// The first of "name (1)", "name (2)"… under which `folder` stores nothing and that is not
+    /// among the full keys already `given` to other items of a move: (the name, its full key).
+    async fn free_name(
+        &self,
+        folder: &Prefix,
+        name: &str,
+        is_folder: bool,
+        given: &HashSet<String>,
+    ) -> Result<(String, String)> {
         for n in 1..10_000 {
             let candidate = numbered(name, n, is_folder);
-            let taken = if is_folder {
-                self.folder_exists(&folder.child(&candidate)?).await?
+            let (full, taken) = if is_folder {
+                let child = folder.child(&candidate)?;
+                (self.full_prefix(&child), self.folder_exists(&child).await?)
             } else {
-                !self.listed(&self.full_key(&folder.join(&candidate)?)?, false).await?.is_empty()
+                let full = self.full_key(&folder.join(&candidate)?)?;
+                let taken = !self.listed(&full, false).await?.is_empty();
+                (full, taken)
             };
-            if !taken {
-                return Ok(candidate);
+            if !taken && !given.contains(&full) {
+                return Ok((candidate, full));
             }
         }
         Err(Error::invalid(format!("No free name like '{name}' is left in '{folder}'.")))
@@ -307,7 +317,7 @@ impl Bucket {
                 }
             }
             OnConflict::KeepBoth => {
-                let mut given = std::collections::HashSet::new();
+                let mut given = HashSet::new();
                 for root in &mut plan.roots {
                     if root.items.iter().any(Item::conflicts) {
                         self.renumber(root, &given).await?;
@@ -328,29 +338,13 @@ impl Bucket {
 
     /// Gives `root` the first numbered name under which nothing is stored and that no other item
     /// of this move was `given`.
-    async fn renumber(&self, root: &mut Root, given: &std::collections::HashSet<String>) -> Result<()> {
+    async fn renumber(&self, root: &mut Root, given: &HashSet<String>) -> Result<()> {
         let relative = self.relative(&root.to).trim_end_matches('/').to_owned();
         let (folder, name) = match relative.rfind('/') {
             Some(i) => (Prefix::new(&relative[..=i])?, relative[i + 1..].to_owned()),
             None => (Prefix::root(), relative),
         };
-        let mut to = None;
-        for n in 1..10_000 {
-            let candidate = numbered(&name, n, root.folder);
-            let (full, taken) = if root.folder {
-                let child = folder.child(&candidate)?;
-                (self.full_prefix(&child), self.folder_exists(&child).await?)
-            } else {
-                let full = self.full_key(&folder.join(&candidate)?)?;
-                let taken = !self.listed(&full, false).await?.is_empty();
-                (full, taken)
-            };
-            if !taken && !given.contains(&full) {
-                to = Some(full);
-                break;
-            }
-        }
-        let to = to.ok_or_else(|| Error::invalid(format!("No free name like '{name}' is left in '{folder}'.")))?;
+        let (_, to) = self.free_name(&folder, &name, root.folder, given).await?;
         for item in &mut root.items {
             item.to = format!("{to}{}", &item.from[root.from.len()..]);
             item.taken = None;
@@ -471,7 +465,7 @@ impl Bucket {
             moved.failed.extend(deleted.failed);
             run.journal.finish_move(id)?;
         }
-        let failed: std::collections::HashSet<&str> = moved.failed.iter().map(|f| f.key.as_str()).collect();
+        let failed: HashSet<&str> = moved.failed.iter().map(|f| f.key.as_str()).collect();
         moved.done = verified
             .iter()
             .filter(|item| !failed.contains(self.relative(&item.from)))
@@ -561,7 +555,7 @@ fn plan(kind: MoveKind, roots: Vec<Root>, bucket: &Bucket) -> Result<MovePlan> {
 
 /// Two documents going to one name would leave one copy for two deleted originals.
 fn unique_destinations(roots: &[Root], bucket: &Bucket) -> Result<()> {
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = HashSet::new();
     match roots.iter().flat_map(|r| &r.items).find(|item| !seen.insert(item.to.as_str())) {
         Some(item) => Err(Error::invalid(format!(
             "Two of the selected items would both be called '{}' there; move them separately.",
