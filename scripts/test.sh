@@ -10,6 +10,15 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
+# One build serves every layer, so incremental caches (as large as the build itself) buy nothing here.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+# A full disk fails tests in confusing places; say up front how much room there is.
+free_kib=$(df -Pk . | awk 'NR == 2 { print $4 }')
+printf 'Free disk space here: %s MiB (a clean run needs about 6 GiB)\n' "$((free_kib / 1024))"
+if [ "$free_kib" -lt $((6 * 1024 * 1024)) ]; then
+  printf 'warning: less than 6 GiB free; the build or the fault tests may run out of space\n' >&2
+fi
+
 step "Set-up (skipped where already present)"
 scripts/setup.sh --test
 

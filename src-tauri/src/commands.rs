@@ -9,8 +9,8 @@ use std::time::{Duration, SystemTime};
 
 use coffer_engine::{
     AccessKey, CancellationToken, Cleanup, ConflictChoice, Connection, ConnectionCheck, ConnectionInfo, Deleted, Depth,
-    EditLock, EditUpdate, Error, ErrorKind, MoveKind, MoveRun, Moved, ObjectKey, OnConflict, Opened, Prefix, Restored,
-    Resumed, SearchQuery, Selection, Settings, ShareLink, SharedLink, Target, TrashItem, UploadStarted, Uploader,
+    EditLock, EditUpdate, Error, MoveKind, MoveRun, Moved, ObjectKey, OnConflict, Opened, Prefix, Restored, Resumed,
+    SearchQuery, Selection, Settings, ShareLink, SharedLink, Target, TrashItem, UploadStarted, Uploader,
 };
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State, WebviewWindow};
@@ -228,7 +228,7 @@ pub async fn delete_planned(
     on_progress: Channel<DeleteProgress>,
 ) -> Result<DeleteOutcome> {
     let (connection, Plan::Delete(plan)) = state.take_plan(id)? else {
-        return Err(Error::new(ErrorKind::InvalidInput, "That is a move, not a delete."));
+        return Err(Error::not_a_delete());
     };
     let progress = |done, total| {
         let _ = on_progress.send(DeleteProgress { done, total });
@@ -296,9 +296,7 @@ pub async fn search(
     const PAGE: usize = 200;
     const LIMIT: usize = 1000;
     let bucket = state.bucket(&connection).await?;
-    let index = bucket
-        .search_index()
-        .ok_or_else(|| Error::new(ErrorKind::Io, "Search is unavailable: the search index could not be opened."))?;
+    let index = bucket.search_index().ok_or_else(Error::search_unavailable)?;
     let (mut sent, mut size) = (0, FIRST);
     loop {
         let page = index.search(&query, size.min(LIMIT + 1 - sent), sent)?;
@@ -395,7 +393,7 @@ pub async fn move_planned(
     on_progress: Channel<DeleteProgress>,
 ) -> Result<Moved> {
     let (connection, Plan::Move(plan)) = state.take_plan(id)? else {
-        return Err(Error::new(ErrorKind::InvalidInput, "That is a delete, not a move."));
+        return Err(Error::not_a_move());
     };
     let cancel = CancellationToken::new();
     state.moving.lock().unwrap_or_else(PoisonError::into_inner).insert(id, cancel.clone());
@@ -445,9 +443,7 @@ pub async fn open_document(
             }
         }
     };
-    app.opener().open_path(target.to_string_lossy(), None::<&str>).map_err(|e| {
-        Error::new(ErrorKind::Io, format!("'{}' was downloaded but could not be opened: {e}", key.name()))
-    })?;
+    app.opener().open_path(target.to_string_lossy(), None::<&str>).map_err(|e| Error::open_failed(key.name(), e))?;
     Ok(None)
 }
 
@@ -517,8 +513,6 @@ pub async fn copy_share_link(
     if let Err(e) = state.shares.record(&connection, &key, remembered) {
         eprintln!("coffer: the share link was not remembered: {e}");
     }
-    app.clipboard().write_text(link.url.clone()).map_err(|e| {
-        Error::new(ErrorKind::Io, format!("The link was made but could not be put on the clipboard: {e}"))
-    })?;
+    app.clipboard().write_text(link.url.clone()).map_err(Error::clipboard_failed)?;
     Ok(link)
 }

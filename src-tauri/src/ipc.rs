@@ -166,6 +166,7 @@ mod tests {
              // stale; `COFFER_WRITE_IPC=1 cargo test -p coffer-desktop ipc` rewrites it.\n\n",
         );
         declare::<ErrorKind>(&mut out);
+        declare::<ErrorCode>(&mut out);
         declare::<Error>(&mut out);
         declare::<Addressing>(&mut out);
         declare::<CredentialSource>(&mut out);
@@ -230,6 +231,29 @@ mod tests {
         // ts-rs declares 64-bit integers as `bigint`, but serde_json writes them as JSON numbers, and
         // every id, size and count Coffer sends stays far below 2^53.
         out.replace("bigint", "number")
+    }
+
+    const ERRORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/ui/src/lib/i18n/errors.en.json");
+
+    /// The English sentences of the engine's errors, as the page's catalogue.
+    fn english_errors() -> String {
+        let mut text = serde_json::to_string_pretty(&coffer_engine::english_catalogue()).expect("strings");
+        text.push('\n');
+        text
+    }
+
+    #[test]
+    fn english_error_catalogue_is_current() {
+        let want = english_errors();
+        if std::env::var_os("COFFER_WRITE_IPC").is_some() {
+            std::fs::create_dir_all(std::path::Path::new(ERRORS).parent().expect("a folder")).expect("writable");
+            std::fs::write(ERRORS, &want).expect("errors.en.json is writable");
+        }
+        let have = std::fs::read_to_string(ERRORS).unwrap_or_default();
+        assert!(
+            have == want,
+            "ui/src/lib/i18n/errors.en.json is stale: run `COFFER_WRITE_IPC=1 cargo test -p coffer-desktop ipc` and commit it"
+        );
     }
 
     #[test]

@@ -7,8 +7,8 @@ use std::sync::{Arc, PoisonError};
 use std::time::SystemTime;
 
 use coffer_engine::{
-    Bucket, CancellationToken, Coffer, DeletePlan, Dirs, Editor, Error, ErrorKind, Journal, KEEP_OPENED, MovePlan,
-    MoveRun, OpenCache, Purge, Queue, Result, ShareLog, Transfers, UploadOptions,
+    Bucket, CancellationToken, Coffer, DeletePlan, Dirs, Editor, Error, Journal, KEEP_OPENED, MovePlan, MoveRun,
+    OpenCache, Purge, Queue, Result, ShareLog, Transfers, UploadOptions,
 };
 use tauri::{AppHandle, Emitter};
 use tokio::sync::Mutex;
@@ -151,9 +151,7 @@ impl AppState {
 
     /// The counted delete or move `id`, let go of.
     pub fn take_plan(&self, id: u64) -> Result<(String, Plan)> {
-        self.plans.lock().unwrap_or_else(PoisonError::into_inner).remove(&id).ok_or_else(|| {
-            Error::new(ErrorKind::NotFound, "That is no longer on hand; select the documents and try again.")
-        })
+        self.plans.lock().unwrap_or_else(PoisonError::into_inner).remove(&id).ok_or_else(Error::nothing_on_hand)
     }
 
     /// Every connection opened in this run, by name.

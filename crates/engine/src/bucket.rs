@@ -53,10 +53,7 @@ impl Bucket {
                 aws_sdk_s3::Config::builder().behavior_version(BehaviorVersion::latest()).credentials_provider(creds)
             }
             (CredentialSource::Keychain, None) => {
-                return Err(Error::new(
-                    crate::ErrorKind::InvalidCredentials,
-                    format!("No secret is stored for '{}' — enter it in Connections.", conn.name),
-                ));
+                return Err(Error::no_secret_stored(&conn.name));
             }
             (CredentialSource::AwsChain { profile }, _) => {
                 let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(region.clone());
@@ -129,11 +126,7 @@ impl Bucket {
     pub(crate) fn full_key(&self, key: &ObjectKey) -> Result<String> {
         let full = format!("{}{}", self.conn.prefix.as_str(), key.as_str());
         if full.len() > MAX_KEY_BYTES {
-            return Err(Error::invalid(format!(
-                "'{key}' is too long: with the connection's folder '{}' it is {} bytes; S3 allows {MAX_KEY_BYTES}.",
-                self.conn.prefix,
-                full.len()
-            )));
+            return Err(Error::key_too_long(key, &self.conn.prefix, full.len(), MAX_KEY_BYTES));
         }
         Ok(full)
     }

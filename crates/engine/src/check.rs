@@ -41,20 +41,8 @@ impl Bucket {
                 return Err(err);
             }
             return Err(match self.client.list_buckets().send().await {
-                Ok(_) => Error::new(
-                    ErrorKind::PermissionDenied,
-                    format!(
-                        "The key for '{}' is valid but may not read bucket '{}' — ask for read and write access to it.",
-                        self.conn.name, self.conn.bucket
-                    ),
-                ),
-                Err(_) => Error::new(
-                    ErrorKind::InvalidCredentials,
-                    format!(
-                        "The server refused the key for '{}': the secret is wrong, or the key has no access to bucket '{}' — re-enter it in Connections.",
-                        self.conn.name, self.conn.bucket
-                    ),
-                ),
+                Ok(_) => Error::key_cannot_read(&self.conn.name, &self.conn.bucket),
+                Err(_) => Error::key_refused(&self.conn.name, &self.conn.bucket),
             });
         }
         let probe = format!("{}.coffer-write-test-{:016x}", self.conn.prefix.as_str(), rand::random::<u64>());

@@ -13,7 +13,7 @@ use crate::bucket::Bucket;
 use crate::check::Access;
 use crate::conditional::{WriteGuard, WriteGuards};
 use crate::connection::{Connection, ConnectionStore, CredentialSource, LOCAL_VAULT};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::journal::Journal;
 use crate::keychain::{AccessKey, KeychainEntry};
 use crate::local_vault::LocalVault;
@@ -32,8 +32,7 @@ impl Dirs {
     /// The operating system's per-user folders (`~/.config/coffer` and `~/.local/share/coffer` on
     /// Linux, honouring `XDG_CONFIG_HOME` and `XDG_DATA_HOME`).
     pub fn from_os() -> Result<Self> {
-        let dirs = directories::ProjectDirs::from("", "", "Coffer")
-            .ok_or_else(|| Error::new(ErrorKind::Io, "Cannot find your home folder to keep Coffer's settings in."))?;
+        let dirs = directories::ProjectDirs::from("", "", "Coffer").ok_or_else(Error::no_home_folder)?;
         Ok(Self { config: dirs.config_dir().to_owned(), data: dirs.data_dir().to_owned() })
     }
 }
@@ -199,7 +198,7 @@ impl Coffer {
             (None, None) => None,
         };
         if uses_keychain && key.is_none() {
-            return Err(Error::invalid(format!("Enter the access key and secret for '{}'.", conn.name)));
+            return Err(Error::enter_key_and_secret(&conn.name));
         }
         // The file is written first: it refuses duplicate names before any secret is touched.
         let saved = self.store.save(conn, replacing)?;

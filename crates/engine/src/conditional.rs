@@ -114,9 +114,7 @@ impl Bucket {
             .send()
             .await
             .map_err(|e| ctx.sdk(e))?;
-        let upload_id = created.upload_id.ok_or_else(|| {
-            Error::new(ErrorKind::Server, "The server started a multipart upload without an upload ID.")
-        })?;
+        let upload_id = created.upload_id.ok_or_else(Error::no_upload_id)?;
         let result = async {
             let part = self
                 .client
@@ -236,7 +234,7 @@ impl WriteGuards {
     pub fn set(&self, conn: &Connection, guard: WriteGuard) -> Result<()> {
         let mut all = self.all();
         all.insert(Self::name(conn), guard);
-        let text = toml::to_string(&all).map_err(|e| Error::new(ErrorKind::Io, format!("Cannot save: {e}")))?;
+        let text = toml::to_string(&all).map_err(Error::save_failed)?;
         crate::coffer::save_file(&self.path, &text)
     }
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::key::Prefix;
 
 /// The name under which the built-in Local vault appears; no connection may take it.
@@ -80,20 +80,17 @@ impl Connection {
         self.region = self.region.trim().to_owned();
         self.bucket = self.bucket.trim().to_owned();
         if self.name.is_empty() {
-            return Err(Error::invalid("Give the connection a name."));
+            return Err(Error::connection_name_missing());
         }
         if self.name.eq_ignore_ascii_case(LOCAL_VAULT) {
-            return Err(Error::invalid(format!("'{LOCAL_VAULT}' is the built-in vault's name; choose another.")));
+            return Err(Error::connection_name_reserved(LOCAL_VAULT));
         }
         if self.name.chars().any(char::is_control) {
-            return Err(Error::invalid("The connection name contains control characters."));
+            return Err(Error::connection_name_control());
         }
         if !(self.endpoint.is_empty() || self.endpoint.starts_with("http://") || self.endpoint.starts_with("https://"))
         {
-            return Err(Error::invalid(format!(
-                "The endpoint '{}' must start with http:// or https:// (or be empty for AWS S3).",
-                self.endpoint
-            )));
+            return Err(Error::endpoint_scheme(&self.endpoint));
         }
         if self.region.is_empty() {
             self.region = if self.endpoint.is_empty() { "us-east-1" } else { "auto" }.to_owned();
@@ -103,10 +100,7 @@ impl Connection {
             check_certificates(pem)?;
         }
         if !valid_bucket_name(&self.bucket) {
-            return Err(Error::invalid(format!(
-                "'{}' is not a valid bucket name: 3–63 lowercase letters, digits, dots and hyphens.",
-                self.bucket
-            )));
+            return Err(Error::bucket_name_invalid(&self.bucket));
         }
         Ok(self)
     }
@@ -119,22 +113,12 @@ impl Connection {
             return Ok(());
         }
         // The endpoint is not repeated in these messages: it may hold a password.
-        let url = url::Url::parse(&self.endpoint)
-            .map_err(|e| Error::invalid(format!("The endpoint of '{}' is not a valid URL ({e}).", self.name)))?;
+        let url = url::Url::parse(&self.endpoint).map_err(|e| Error::endpoint_invalid(&self.name, e))?;
         if !url.username().is_empty() || url.password().is_some() {
-            return Err(Error::invalid(format!(
-                "The endpoint of '{}' contains a user name or password. Remove it from the URL and enter the \
-                 access key in its own fields, where it is kept in the keychain.",
-                self.name
-            )));
+            return Err(Error::endpoint_has_user_info(&self.name));
         }
         if self.is_unencrypted() && !self.insecure {
-            return Err(Error::invalid(format!(
-                "'{}' uses plain http:// to another computer, so documents and keys would cross the network \
-                 unencrypted. Use https:// (add the server's certificate authority if it has its own), or mark \
-                 the connection as allowed to be unencrypted if this network is trusted.",
-                self.name
-            )));
+            return Err(Error::plain_http(&self.name));
         }
         Ok(())
     }
@@ -168,12 +152,12 @@ impl Connection {
 fn check_certificates(pem: &str) -> Result<()> {
     use rustls_pki_types::CertificateDer;
     use rustls_pki_types::pem::PemObject;
-    let bad = |detail: String| Error::invalid(format!("The CA certificate is not usable: {detail}."));
+    let bad = Error::certificate_invalid;
     let certs = CertificateDer::pem_slice_iter(pem.as_bytes())
         .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(|e| bad(format!("{e:?}")))?;
     if certs.is_empty() {
-        return Err(bad("paste the PEM text, from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----".into()));
+        return Err(Error::certificate_missing());
     }
     let mut roots = rustls::RootCertStore::empty();
     for cert in certs {
@@ -219,12 +203,7 @@ impl ConnectionStore {
 
     /// The connection called `name`, or `NotFound`.
     pub fn get(&self, name: &str) -> Result<Connection> {
-        self.list()?.into_iter().find(|c| c.name == name).ok_or_else(|| {
-            Error::new(
-                ErrorKind::NotFound,
-                format!("There is no connection named '{name}'; see the list of connections."),
-            )
-        })
+        self.list()?.into_iter().find(|c| c.name == name).ok_or_else(|| Error::no_such_connection(name))
     }
 
     /// Adds `conn`, or replaces the connection called `replacing` with it.
@@ -235,13 +214,10 @@ impl ConnectionStore {
         if let Some(old) = replacing
             && !file.connections.iter().any(|c| c.name == old)
         {
-            return Err(Error::new(ErrorKind::NotFound, format!("There is no connection named '{old}'.")));
+            return Err(Error::no_such_connection(old));
         }
         if file.connections.iter().any(|c| c.name == conn.name && Some(c.name.as_str()) != replacing) {
-            return Err(Error::new(
-                ErrorKind::AlreadyExists,
-                format!("A connection named '{}' already exists; choose another name.", conn.name),
-            ));
+            return Err(Error::connection_exists(&conn.name));
         }
         match replacing.and_then(|old| file.connections.iter().position(|c| c.name == old)) {
             Some(i) => file.connections[i] = conn.clone(),
@@ -257,7 +233,7 @@ impl ConnectionStore {
         let before = file.connections.len();
         file.connections.retain(|c| c.name != name);
         if file.connections.len() == before {
-            return Err(Error::new(ErrorKind::NotFound, format!("There is no connection named '{name}'.")));
+            return Err(Error::no_such_connection(name));
         }
         self.write(&file)
     }
@@ -270,19 +246,14 @@ impl ConnectionStore {
             }
             Err(e) => return Err(Error::local_io(&self.path, &e)),
         };
-        let file: ConnectionsFile = toml::from_str(&text).map_err(|e| {
-            Error::new(
-                ErrorKind::Io,
-                format!("'{}' is not a valid connections file: {}", self.path.display(), e.message()),
-            )
-        })?;
+        let file: ConnectionsFile =
+            toml::from_str(&text).map_err(|e| Error::connections_file_invalid(self.path.display(), e.message()))?;
         let connections = file.connections.into_iter().map(Connection::validate).collect::<Result<_>>()?;
         Ok(ConnectionsFile { connections })
     }
 
     fn write(&self, file: &ConnectionsFile) -> Result<()> {
-        let text = toml::to_string_pretty(file)
-            .map_err(|e| Error::new(ErrorKind::Io, format!("Cannot save connections: {e}")))?;
+        let text = toml::to_string_pretty(file).map_err(Error::save_failed)?;
         crate::coffer::save_file(&self.path, &text)
     }
 }
@@ -290,6 +261,7 @@ impl ConnectionStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorKind;
 
     fn conn(endpoint: &str) -> Connection {
         Connection {

@@ -94,7 +94,7 @@ impl Bucket {
                     plan.summary.bytes = plan.summary.bytes.saturating_add(size);
                 }
                 Target::Folder(folder) if folder.is_root() => {
-                    return Err(Error::invalid("Refusing to delete the whole bucket at once; choose a folder."));
+                    return Err(Error::whole_bucket_delete());
                 }
                 Target::Folder(folder) => {
                     for (key, size) in self.full_objects_under(folder).await? {
@@ -137,7 +137,7 @@ impl Bucket {
                 let relative = self.relative(key).to_owned();
                 match failed.remove(key) {
                     Some((kind, reason)) => report.failed.push(DeleteFailure {
-                        error: Error::new(kind, format!("'{relative}' was not deleted: {reason}.")),
+                        error: Error::not_deleted(&relative, reason).with_kind(kind),
                         key: relative,
                     }),
                     None => report.deleted.push(relative),

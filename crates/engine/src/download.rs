@@ -5,6 +5,10 @@
 //! leaves a partial document behind.
 //! When the local name comes from a key, [`safe_path`] guarantees it stays inside the folder the
 //! user chose, whatever the key says.
+//!
+//! Every download is checked against the object's ETag where that is an MD5 the server computed:
+//! of the whole object, or (for a multipart object) of its parts, whose size a `HEAD` of part 1
+//! tells; ranges are then cut on part boundaries so each part is hashed as it arrives.
 
 use std::path::{Component, Path, PathBuf};
 use std::time::{Duration, UNIX_EPOCH};
@@ -16,8 +20,13 @@ use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
 use tokio_util::sync::CancellationToken;
 
+use aws_sdk_s3::operation::head_object::HeadObjectOutput;
+use aws_sdk_s3::types::ServerSideEncryption;
+use md5::{Digest, Md5};
+
 use crate::bucket::Bucket;
-use crate::error::{Error, ErrorKind, Result};
+use crate::checksum::{hex, looks_like_md5, md5_file, unquote};
+use crate::error::{Error, Result};
 use crate::key::ObjectKey;
 use crate::retry::{Retry, until_cancelled};
 use crate::upload::Progress;
@@ -59,14 +68,12 @@ pub fn safe_path(folder: &Path, relative_key: &str) -> Result<PathBuf> {
                 pushed = true;
             }
             _ => {
-                return Err(Error::invalid(format!(
-                    "The key '{relative_key}' would be saved outside the chosen folder; it was not downloaded."
-                )));
+                return Err(Error::download_outside(relative_key));
             }
         }
     }
     if !pushed {
-        return Err(Error::invalid(format!("The key '{relative_key}' has no file name to save under.")));
+        return Err(Error::download_no_file_name(relative_key));
     }
     Ok(path)
 }
@@ -78,6 +85,20 @@ pub struct Downloaded {
     pub size: u64,
     /// The version downloaded (its ETag, quoted as the server sends it; empty if it sent none).
     pub etag: String,
+    /// Whether the bytes were proven to be the stored ones by the object's MD5 checksum; false when
+    /// the object has none (encrypted with KMS, or uploaded in parts of unknown size).
+    pub verified: bool,
+}
+
+/// How a download proves it received what the server stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Proof {
+    /// The ETag is no MD5 that can be recomputed here.
+    None,
+    /// The ETag is the MD5 of the whole object.
+    Whole,
+    /// The ETag is the MD5 of `count` parts' MD5s, each part `size` bytes but the last.
+    Parts { size: u64, count: u64 },
 }
 
 impl Bucket {
@@ -90,7 +111,7 @@ impl Bucket {
         cancel: &CancellationToken,
     ) -> Result<Downloaded> {
         if target.is_dir() {
-            return Err(Error::invalid(format!("'{}' is a folder; choose a file name to save to.", target.display())));
+            return Err(Error::download_target_is_folder(target.display()));
         }
         let dir = match target.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
@@ -130,6 +151,11 @@ impl Bucket {
         let total = total.load(Ordering::Relaxed);
         let mtime = head.metadata.as_ref().and_then(|m| m.get("mtime")).and_then(|v| parse_mtime(v));
         let etag = head.e_tag.clone();
+        let proof = self.proof(&full, &head, total).await;
+        let range = match proof {
+            Proof::Parts { size, .. } => size,
+            Proof::Whole | Proof::None => RANGE,
+        };
 
         // Dropped (and removed) on every early return, so no partial file is left.
         let temp = tempfile::Builder::new()
@@ -144,11 +170,12 @@ impl Bucket {
         };
         // Ranges of one object, several at a time, each written where it belongs; every range is
         // pinned to the ETag seen first, so an object replaced meanwhile fails instead of mixing.
-        let ranges = total.div_ceil(RANGE).max(1);
+        let ranges = total.div_ceil(range).max(1);
+        let hashing = proof != Proof::None;
         let fetch = futures::stream::iter(0..ranges)
             .map(|i| {
                 let (file, report, etag) = (Arc::clone(&file), &report, etag.as_deref());
-                let (start, end) = (i * RANGE, ((i + 1) * RANGE).min(total));
+                let (start, end) = (i * range, ((i + 1) * range).min(total));
                 let (full, ctx, temp_path, retry) = (&full, ctx, temp.path(), &retry);
                 async move {
                     let output = retry
@@ -172,25 +199,21 @@ impl Bucket {
                     // still in the CPU's cache when the kernel copies them to the page cache.
                     let mut chunks: Vec<Bytes> = Vec::new();
                     let mut pending = 0;
+                    let mut md5 = hashing.then(Md5::new);
                     loop {
-                        let chunk = body.try_next().await.map_err(|_| {
-                            Error::new(
-                                ErrorKind::Unreachable,
-                                format!("The download of '{key}' was interrupted; try again."),
-                            )
-                        })?;
+                        let chunk = body.try_next().await.map_err(|_| Error::download_interrupted(key))?;
                         let last = chunk.is_none();
                         if let Some(chunk) = chunk {
+                            if let Some(md5) = &mut md5 {
+                                md5.update(&chunk);
+                            }
                             pending += chunk.len();
                             chunks.push(chunk);
                         }
                         if pending >= WRITE_BATCH || (last && pending > 0) {
                             let len = pending as u64;
                             if offset + len > end {
-                                return Err(Error::new(
-                                    ErrorKind::Server,
-                                    format!("The server sent more of '{key}' than asked for."),
-                                ));
+                                return Err(Error::server_sent_too_much(key));
                             }
                             crate::journal::blocking(|| write_all_at(&file, &chunks, offset))
                                 .map_err(|e| Error::local_io(temp_path, &e))?;
@@ -204,20 +227,32 @@ impl Bucket {
                         }
                     }
                     if offset != end {
-                        return Err(Error::new(
-                            ErrorKind::Unreachable,
-                            format!(
-                                "The download of '{key}' stopped after {} of {total} bytes; try again.",
-                                offset - start
-                            ),
-                        ));
+                        return Err(Error::download_stopped(key, offset - start, total));
                     }
-                    Ok::<_, Error>(())
+                    Ok::<_, Error>((i, md5.map(|m| m.finalize().to_vec())))
                 }
             })
             .buffer_unordered(RANGES_IN_FLIGHT)
-            .try_collect::<()>();
-        until_cancelled(cancel, fetch).await?;
+            .try_collect::<Vec<_>>();
+        let mut digests = until_cancelled(cancel, fetch).await?;
+        digests.sort_unstable_by_key(|(i, _)| *i);
+        let digests: Vec<Vec<u8>> = digests.into_iter().filter_map(|(_, d)| d).collect();
+        let stored = etag.as_deref().map(unquote).unwrap_or_default();
+        let computed = match proof {
+            Proof::None => None,
+            Proof::Whole if digests.len() == 1 => Some(hex(&digests[0])),
+            // Ranges of a single-part object hash separately; the whole is hashed once more.
+            Proof::Whole => {
+                let path = temp.path().to_owned();
+                let hashed =
+                    tokio::task::spawn_blocking(move || md5_file(&path)).await.expect("hashing does not panic");
+                Some(hashed.map_err(|e| Error::local_io(temp.path(), &e))?)
+            }
+            Proof::Parts { count, .. } => Some(format!("{}-{count}", hex(&Md5::digest(digests.concat())))),
+        };
+        if computed.is_some_and(|c| c != stored) {
+            return Err(Error::download_corrupt(key));
+        }
         // No fsync: the object is still on the server, so a power cut can cost a download but
         // never a document, and forcing a gigabyte to disk would double the wait.
         drop(file);
@@ -227,7 +262,33 @@ impl Bucket {
         }
         temp.persist(target).map_err(|e| Error::local_io(target, &e.error))?;
         send_progress(1);
-        Ok(Downloaded { size: done.load(Ordering::Relaxed), etag: etag.unwrap_or_default() })
+        Ok(Downloaded {
+            size: done.load(Ordering::Relaxed),
+            etag: etag.unwrap_or_default(),
+            verified: proof != Proof::None,
+        })
+    }
+
+    /// What the object's ETag can prove. A multipart ETag needs the part size, which a `HEAD` of
+    /// part 1 tells on servers that support it; the other parts are assumed to be that size (but
+    /// the last), as every common client makes them, and the sizes must add up.
+    async fn proof(&self, full: &str, head: &HeadObjectOutput, total: u64) -> Proof {
+        let encrypted = head.sse_customer_algorithm.is_some()
+            || matches!(
+                head.server_side_encryption,
+                Some(ServerSideEncryption::AwsKms | ServerSideEncryption::AwsKmsDsse)
+            );
+        let Some(etag) = head.e_tag.as_deref().filter(|e| !encrypted && looks_like_md5(e)) else {
+            return Proof::None;
+        };
+        let Some((_, count)) = unquote(etag).split_once('-') else {
+            return Proof::Whole;
+        };
+        let Ok(count) = count.parse::<u64>() else { return Proof::None };
+        let first = self.client.head_object().bucket(&self.conn.bucket).key(full).part_number(1).send().await;
+        let size = first.ok().and_then(|h| h.content_length).and_then(|l| u64::try_from(l).ok()).unwrap_or(0);
+        let fits = size > 0 && count > 0 && (count - 1) * size < total.max(1) && total <= count * size;
+        if fits { Proof::Parts { size, count } } else { Proof::None }
     }
 }
 

@@ -431,7 +431,7 @@ impl Editor {
         let outcome = OneFile::default();
         self.queue.run(bucket, batch, &outcome, &CancellationToken::new()).await?;
         let outcome = outcome.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
-        let outcome = outcome.ok_or_else(|| Error::new(ErrorKind::Io, "The save left the queue before it ran."))?;
+        let outcome = outcome.ok_or_else(Error::save_left_queue)?;
         if outcome.result.is_err() {
             let _ = self.queue.cancel(outcome.id);
         }
@@ -525,8 +525,7 @@ fn file_state(path: &Path) -> Option<Stored> {
 }
 
 async fn stored_state(path: &Path) -> Result<Stored> {
-    let state = file_state(path)
-        .ok_or_else(|| Error::new(ErrorKind::NotFound, format!("'{}' is no longer there.", path.display())))?;
+    let state = file_state(path).ok_or_else(|| Error::no_longer_there(path.display()))?;
     let owned = path.to_owned();
     let md5 = tokio::task::spawn_blocking(move || md5_file(&owned))
         .await
@@ -558,7 +557,7 @@ fn make_writable(path: &Path) {
 }
 
 fn watch_error(path: &Path, e: &notify::Error) -> Error {
-    Error::new(ErrorKind::Io, format!("Coffer cannot watch '{}' for saves: {e}.", path.display()))
+    Error::watch_failed(path.display(), e)
 }
 
 /// "Budget.xlsx" edited by Alice on 29 Nov 2026 → "Budget (conflicted copy, Alice, 2026-11-29).xlsx".

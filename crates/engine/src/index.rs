@@ -24,7 +24,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 use serde::{Deserialize, Serialize};
 
 use crate::bucket::Bucket;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::journal::blocking;
 use crate::key::{MAX_KEY_BYTES, Prefix};
 use crate::list::{Depth, Entry};
@@ -346,7 +346,7 @@ impl SearchIndex {
     pub fn search(&self, query: &SearchQuery, limit: usize, offset: usize) -> Result<SearchPage> {
         let words = words(&query.text);
         if words.len() > MAX_WORDS {
-            return Err(Error::invalid(format!("Search for at most {MAX_WORDS} words at once.")));
+            return Err(Error::search_too_many_words(MAX_WORDS));
         }
         let folder = match query.folder.as_deref() {
             Some(folder) => Prefix::new(folder)?,
@@ -669,7 +669,7 @@ fn state_of(db: &mut Connection) -> rusqlite::Result<IndexState> {
 }
 
 fn index_error_text(detail: &str) -> Error {
-    Error::new(ErrorKind::Io, format!("Coffer's search index cannot be used: {detail}."))
+    Error::index_unusable(detail)
 }
 
 fn index_error(e: rusqlite::Error) -> Error {
@@ -679,6 +679,7 @@ fn index_error(e: rusqlite::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorKind;
 
     fn doc(key: &str, size: u64, modified_ms: i64) -> Entry {
         Entry {

@@ -488,7 +488,7 @@ impl Journal {
             self.db()
                 .execute(
                     "UPDATE uploads SET state = 'failed', error = ?2, error_kind = ?3 WHERE id = ?1",
-                    params![to_i64(id), error.message(), format!("{:?}", error.kind())],
+                    params![to_i64(id), error.record(), format!("{:?}", error.kind())],
                 )
                 .map(drop)
                 .map_err(db_error)
@@ -501,7 +501,7 @@ impl Journal {
         blocking(|| {
             let entry = self.get(id)?.ok_or_else(gone)?;
             if entry.state == EntryState::Running {
-                return Err(Error::invalid("That upload is running; it can be retried once it has stopped."));
+                return Err(Error::upload_running());
             }
             self.db()
                 .execute(
@@ -528,7 +528,7 @@ impl Journal {
                 )
                 .map_err(db_error)?;
             if changed == 0 {
-                return Err(Error::invalid("That upload is not waiting for an answer any more."));
+                return Err(Error::upload_not_waiting());
             }
             tx.execute("DELETE FROM parts WHERE upload = ?1", [to_i64(id)]).map_err(db_error)?;
             tx.commit().map_err(db_error)
@@ -783,7 +783,7 @@ pub(crate) fn blocking<T>(call: impl FnOnce() -> T) -> T {
 }
 
 fn gone() -> Error {
-    Error::new(ErrorKind::NotFound, "That upload is no longer in the queue.")
+    Error::upload_gone()
 }
 
 fn batch_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<BatchInfo> {
@@ -818,15 +818,15 @@ fn entry_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<JournalEnt
         checksum: algorithm.as_deref().and_then(Checksum::parse),
         error: row.get::<_, Option<String>>(12).unwrap_or_default().map(|message| {
             let kind = row.get::<_, Option<String>>(14).unwrap_or_default();
-            let kind = ErrorKind::ALL.into_iter().find(|k| Some(format!("{k:?}")) == kind).unwrap_or(ErrorKind::Io);
-            Error::new(kind, message)
+            let kind = ErrorKind::ALL.into_iter().find(|k| Some(format!("{k:?}")) == kind);
+            Error::from_record(&message, kind)
         }),
         seen: row.get::<_, Option<String>>(13).unwrap_or_default().as_deref().and_then(Seen::decode),
     }))
 }
 
 fn journal_error(detail: &str) -> Error {
-    Error::new(ErrorKind::Io, format!("Coffer's transfer journal cannot be used: {detail}."))
+    Error::journal_unusable(detail)
 }
 
 fn db_error(e: rusqlite::Error) -> Error {
@@ -921,11 +921,15 @@ mod tests {
         assert!(journal.parts(ids[0]).unwrap().is_empty(), "a restart forgets the parts");
         assert_eq!(journal.get(ids[0]).unwrap().unwrap().upload_id, None);
 
-        journal.fail(ids[0], &Error::new(ErrorKind::AlreadyExists, "boom")).unwrap();
+        journal.fail(ids[0], &Error::not_replaced("a.txt")).unwrap();
         let info = journal.batch(batch).unwrap().unwrap();
         assert_eq!((info.name.as_str(), info.is_folder, info.files, info.failed), ("Reports", true, 2, 1));
         let failed = journal.failed(batch, 0, 10).unwrap()[0].error.clone().unwrap();
-        assert_eq!((failed.kind(), failed.message()), (ErrorKind::AlreadyExists, "boom"), "the kind survives too");
+        assert_eq!(
+            failed,
+            Error::not_replaced("a.txt"),
+            "the code and parameters survive, so the page can translate it"
+        );
         journal.requeue(ids[0]).unwrap();
         assert_eq!(journal.queued(batch, 0, 10).unwrap(), ids, "a retried entry is queued again");
         journal.claim(ids[0]).unwrap();

@@ -36,9 +36,9 @@ impl ObjectKey {
     /// Checks `key` against the rules every S3-compatible server agrees on.
     pub fn new(key: impl Into<String>) -> Result<Self> {
         let key = key.into();
-        check_path(&key, "key")?;
+        check_path(&key)?;
         if key.ends_with('/') {
-            return Err(Error::invalid(format!("'{key}' ends with '/', which names a folder, not a document.")));
+            return Err(Error::key_is_folder(key));
         }
         Ok(Self(key))
     }
@@ -94,7 +94,7 @@ impl Prefix {
         if trimmed.is_empty() {
             return Ok(Self::root());
         }
-        check_path(trimmed, "folder")?;
+        check_path(trimmed)?;
         Ok(Self(format!("{trimmed}/")))
     }
 
@@ -151,29 +151,21 @@ impl From<Prefix> for String {
     }
 }
 
-fn check_path(path: &str, what: &str) -> Result<()> {
+fn check_path(path: &str) -> Result<()> {
     if path.is_empty() {
-        return Err(Error::invalid(format!("The {what} is empty; give the document a name.")));
+        return Err(Error::name_empty());
     }
     if path.len() > MAX_KEY_BYTES {
-        return Err(Error::invalid(format!(
-            "The {what} is {} bytes long; S3 allows at most {MAX_KEY_BYTES}. Shorten the name or folder path.",
-            path.len()
-        )));
+        return Err(Error::name_too_long(path.len(), MAX_KEY_BYTES));
     }
     if path.chars().any(char::is_control) {
-        return Err(Error::invalid(format!(
-            "The {what} '{}' contains control characters (such as a line break).",
-            path.escape_debug()
-        )));
+        return Err(Error::name_has_controls(path.escape_debug()));
     }
     let body = path.strip_suffix('/').unwrap_or(path);
     // Empty, "." and ".." segments are rewritten by URL normalisation on some servers and clients,
     // so such an object could be stored under one name and never be found again.
     if body.split('/').any(|s| s.is_empty() || s == "." || s == "..") {
-        return Err(Error::invalid(format!(
-            "The {what} '{path}' has an empty, '.' or '..' part; folder names must not be empty or dots."
-        )));
+        return Err(Error::name_has_dot_parts(path));
     }
     Ok(())
 }

@@ -8,7 +8,7 @@
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 
 /// The keychain "service" all of Coffer's entries are filed under.
 const SERVICE: &str = "Coffer";
@@ -41,17 +41,17 @@ impl AccessKey {
     pub fn from_form(access_key_id: Option<String>, secret: Option<String>) -> Result<Option<Self>> {
         match (access_key_id.filter(|s| !s.trim().is_empty()), secret.filter(|s| !s.is_empty())) {
             (Some(id), Some(secret)) => Ok(Some(Self::new(id, secret))),
-            (None, Some(_)) => Err(Error::invalid("Enter the access key ID that goes with the secret.")),
+            (None, Some(_)) => Err(Error::enter_key_id_for_secret()),
             (_, None) => Ok(None),
         }
     }
 
     pub(crate) fn validate(self) -> Result<Self> {
         if self.access_key_id.is_empty() {
-            return Err(Error::invalid("Enter the access key ID."));
+            return Err(Error::enter_key_id());
         }
         if self.secret_access_key.expose_secret().is_empty() {
-            return Err(Error::invalid("Enter the secret access key."));
+            return Err(Error::enter_secret());
         }
         Ok(self)
     }
@@ -101,12 +101,7 @@ impl KeychainEntry {
         blocking(move || match entry(&account)?.get_password() {
             Ok(json) => {
                 let json = SecretString::from(json);
-                serde_json::from_str(json.expose_secret()).map(Some).map_err(|_| {
-                    Error::new(
-                        ErrorKind::Io,
-                        format!("The keychain entry for '{account}' is damaged; enter the secret again."),
-                    )
-                })
+                serde_json::from_str(json.expose_secret()).map(Some).map_err(|_| Error::keychain_damaged(&account))
             }
             Err(keyring::Error::NoEntry) => Ok(None),
             Err(e) => Err(keychain_error(&account, e)),
@@ -135,14 +130,11 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'sta
 
 fn keychain_error(account: &str, err: keyring::Error) -> Error {
     // Only the variant is used: some variants carry the raw secret bytes.
-    let why = match err {
-        keyring::Error::NoStorageAccess(_) => "the keychain is locked or access was refused — unlock it and try again",
-        keyring::Error::NoDefaultStore | keyring::Error::PlatformFailure(_) => {
-            "the system keychain is not available — on Linux, a Secret Service such as GNOME Keyring must be running"
-        }
-        keyring::Error::TooLong(..) | keyring::Error::Invalid(..) => "the entry's name is not accepted by the keychain",
-        keyring::Error::Ambiguous(_) => "the keychain holds several entries for it — remove the duplicates",
-        _ => "the keychain gave an unexpected answer",
-    };
-    Error::new(ErrorKind::Io, format!("Keychain entry '{account}': {why}."))
+    match err {
+        keyring::Error::NoStorageAccess(_) => Error::keychain_locked(account),
+        keyring::Error::NoDefaultStore | keyring::Error::PlatformFailure(_) => Error::keychain_unavailable(account),
+        keyring::Error::TooLong(..) | keyring::Error::Invalid(..) => Error::keychain_name_refused(account),
+        keyring::Error::Ambiguous(_) => Error::keychain_ambiguous(account),
+        _ => Error::keychain_unexpected(account),
+    }
 }

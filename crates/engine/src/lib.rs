@@ -57,7 +57,7 @@ pub use connection::{Addressing, Connection, ConnectionStore, CredentialSource, 
 pub use delete::{DeleteFailure, DeletePlan, DeleteSummary, Deleted, Target};
 pub use download::{Downloaded, safe_path};
 pub use edit::{EditEvents, EditState, EditUpdate, Editor, Opened, SETTLE, conflicted_name};
-pub use error::{Error, ErrorKind, Result};
+pub use error::{Error, ErrorCode, ErrorKind, Result, english_catalogue};
 pub use index::{DocumentKind, IndexState, SearchHit, SearchIndex, SearchPage, SearchQuery};
 pub use journal::{BatchInfo, EntryState, Journal, JournalEntry, NewEntry, RecordedPart};
 pub use key::{MAX_KEY_BYTES, ObjectKey, Prefix};

@@ -21,7 +21,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::bucket::Bucket;
 use crate::connection::{Connection, CredentialSource, LOCAL_VAULT};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::key::Prefix;
 use crate::keychain::{AccessKey, KeychainEntry};
 
@@ -129,17 +129,13 @@ impl LocalVault {
             }
             Err(e) => return Err(cannot_listen(addr, &e)),
         };
-        let addr = listener
-            .local_addr()
-            .map_err(|e| Error::new(ErrorKind::Io, format!("The Local vault has no address: {e}.")))?;
+        let addr = listener.local_addr().map_err(Error::vault_no_address)?;
         // Written before the first connection is accepted, so a joiner never finds the port served
         // without a proof for longer than it takes to write one file.
         let token = random(32);
         crate::coffer::save_file(&proof_path(root), &token)?;
 
-        let fs = s3s_fs::FileSystem::new(root).map_err(|e| {
-            Error::new(ErrorKind::Io, format!("The Local vault cannot use '{}': {e:?}.", root.display()))
-        })?;
+        let fs = s3s_fs::FileSystem::new(root).map_err(|e| Error::vault_unusable(root.display(), format!("{e:?}")))?;
         let service = {
             let mut builder = s3s::service::S3ServiceBuilder::new(fs);
             builder.set_auth(s3s::auth::SimpleAuth::from_single(
@@ -265,7 +261,7 @@ fn proof_path(root: &Path) -> PathBuf {
 }
 
 fn cannot_listen(addr: SocketAddr, e: &std::io::Error) -> Error {
-    Error::new(ErrorKind::Io, format!("The Local vault cannot listen on {addr}: {e}."))
+    Error::vault_cannot_listen(addr, e)
 }
 
 #[cfg(test)]
@@ -350,5 +346,28 @@ mod tests {
         assert!(proof_path(&root).exists(), "a joiner leaves the server's proof alone");
         drop(first);
         assert!(!proof_path(&root).exists(), "the server takes its proof away when it stops");
+    }
+
+    #[tokio::test]
+    async fn a_download_that_differs_from_what_was_stored_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("vault");
+        let vault = LocalVault::serve(&root, 0, generate_key()).await.unwrap();
+        let bucket = vault.bucket().await.unwrap();
+        let sent = b"the signed contract, version 1".to_vec();
+        let put = bucket.client.put_object().bucket(LOCAL_BUCKET).key("contract.txt").body(sent.clone().into());
+        put.send().await.unwrap();
+        // The stored bytes rot on disk, while the server still holds the MD5 it computed on upload.
+        let stored = root.join(LOCAL_BUCKET).join("contract.txt");
+        assert_eq!(std::fs::read(&stored).unwrap(), sent, "the vault keeps objects as plain files");
+        std::fs::write(&stored, b"the signed contract, version 2").unwrap();
+
+        let target = dir.path().join("downloads").join("contract.txt");
+        let key = crate::key::ObjectKey::new("contract.txt").unwrap();
+        let error = bucket.download(&key, &target, &|_| {}, &Default::default()).await.unwrap_err();
+        assert_eq!(error.code(), crate::ErrorCode::DownloadCorrupt, "{error}");
+        assert!(!target.exists(), "nothing is saved");
+        let leftovers = std::fs::read_dir(target.parent().unwrap()).unwrap().count();
+        assert_eq!(leftovers, 0, "no temporary file is left behind");
     }
 }

@@ -84,11 +84,7 @@ impl Bucket {
             }
         };
         let etag = object.e_tag.clone().unwrap_or_default();
-        let bytes = object
-            .body
-            .collect()
-            .await
-            .map_err(|e| Error::new(ErrorKind::Server, format!("Reading the lock on '{key}' failed: {e}.")))?;
+        let bytes = object.body.collect().await.map_err(|e| Error::record_unreadable(key, e))?;
         // A damaged lock locks nothing: it is treated as lapsed, and overwritten by the next editor.
         let lock = serde_json::from_slice::<EditLock>(&bytes.into_bytes())
             .unwrap_or_else(|_| EditLock { key: key.to_string(), ..EditLock::default() });

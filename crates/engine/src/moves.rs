@@ -123,10 +123,10 @@ pub struct MoveRun<'a> {
 fn checked_name(name: &str) -> Result<&str> {
     let name = name.trim();
     if name.is_empty() || name == "." || name == ".." || name.contains('/') {
-        return Err(Error::invalid(format!("'{name}' cannot be a name: use no '/' and not just dots.")));
+        return Err(Error::name_invalid(name));
     }
     if name.starts_with(".coffer-") {
-        return Err(Error::invalid("Names starting with '.coffer-' are kept for Coffer's own use."));
+        return Err(Error::name_reserved());
     }
     Ok(name)
 }
@@ -159,7 +159,7 @@ impl Bucket {
     pub async fn create_folder(&self, parent: &Prefix, name: &str) -> Result<Prefix> {
         let folder = parent.child(checked_name(name)?)?;
         if self.folder_exists(&folder).await? {
-            return Err(Error::new(ErrorKind::AlreadyExists, format!("A folder '{folder}' already exists.")));
+            return Err(Error::folder_exists(folder));
         }
         let full = self.full_key(&folder.join(FOLDER_PLACEHOLDER)?)?;
         let mut put = self
@@ -178,7 +178,7 @@ impl Bucket {
     /// Plans renaming `target` to `name` in its own folder.
     pub async fn plan_rename(&self, target: &Target, name: &str) -> Result<MovePlan> {
         if checked_name(name)? == target_name(target) {
-            return Err(Error::invalid(format!("'{name}' already has that name.")));
+            return Err(Error::same_name(name));
         }
         self.plan_move_as(target, &parent(target), name, MoveKind::Move).await
     }
@@ -190,14 +190,14 @@ impl Bucket {
             Target::Object(key) => {
                 let to = dest.join(name)?;
                 if to == *key {
-                    return Err(Error::invalid(format!("'{key}' is already there.")));
+                    return Err(Error::already_there(key));
                 }
                 self.full_key(&to)?
             }
             Target::Folder(folder) => {
                 let to = dest.child(name)?;
                 if to.as_str().starts_with(folder.as_str()) {
-                    return Err(Error::invalid(format!("'{folder}' cannot go into itself.")));
+                    return Err(Error::into_itself(folder));
                 }
                 self.full_prefix(&to)
             }
@@ -213,16 +213,16 @@ impl Bucket {
         for target in targets {
             if let Target::Folder(folder) = target {
                 if folder.is_root() {
-                    return Err(Error::invalid("The whole bucket cannot be moved or copied; choose folders."));
+                    return Err(Error::whole_bucket_move());
                 }
                 if dest.as_str().starts_with(folder.as_str()) {
-                    return Err(Error::invalid(format!("'{folder}' cannot go into itself.")));
+                    return Err(Error::into_itself(folder));
                 }
             }
             let mut name = target_name(target).to_owned();
             if parent(target) == *dest {
                 if kind == MoveKind::Move {
-                    return Err(Error::invalid(format!("'{name}' is already in that folder.")));
+                    return Err(Error::already_in_folder(name));
                 }
                 name = self.free_name(dest, &name, matches!(target, Target::Folder(_)), &HashSet::new()).await?.0;
             }
@@ -253,7 +253,7 @@ impl Bucket {
             .collect();
         if items.is_empty() {
             let shown = self.relative(&from).to_owned();
-            return Err(Error::new(ErrorKind::NotFound, format!("'{shown}' is no longer there.")));
+            return Err(Error::no_longer_there(shown));
         }
         Ok(Root { from, to, folder, items })
     }
@@ -292,7 +292,7 @@ impl Bucket {
                 return Ok((candidate, full));
             }
         }
-        Err(Error::invalid(format!("No free name like '{name}' is left in '{folder}'.")))
+        Err(Error::no_free_name(name, folder))
     }
 
     /// Runs `plan`, resolving taken destinations by `on_conflict` (under [`OnConflict::Refuse`],
@@ -303,10 +303,7 @@ impl Bucket {
             _ if plan.summary.conflicts.is_empty() => {}
             OnConflict::Refuse => {
                 let n = plan.summary.conflicts.len();
-                return Err(Error::new(
-                    ErrorKind::AlreadyExists,
-                    format!("{n} of the names are taken at the destination, first '{}'.", plan.summary.conflicts[0]),
-                ));
+                return Err(Error::names_taken(n, &plan.summary.conflicts[0]));
             }
             OnConflict::Replace => {}
             OnConflict::Skip => {
@@ -427,10 +424,9 @@ impl Bucket {
                 }
                 verified.push(item);
             } else {
-                moved.failed.push(DeleteFailure {
-                    key: self.relative(&item.from).to_owned(),
-                    error: Error::new(ErrorKind::Server, "The copy could not be found afterwards; the original stays."),
-                });
+                moved
+                    .failed
+                    .push(DeleteFailure { key: self.relative(&item.from).to_owned(), error: Error::copy_missing() });
             }
         }
 
@@ -454,10 +450,7 @@ impl Bucket {
                     None => {}
                     Some(_) => moved.failed.push(DeleteFailure {
                         key: self.relative(&item.from).to_owned(),
-                        error: Error::new(
-                            ErrorKind::AlreadyExists,
-                            "It changed while it was being moved: the earlier version was moved, this one stays.",
-                        ),
+                        error: Error::changed_while_moving(),
                     }),
                 }
             }
@@ -492,10 +485,7 @@ impl Bucket {
                 self.keep_previous_version(&key, by).await?;
             }
             (Ok(_), _) => {
-                return Err(Error::new(
-                    ErrorKind::AlreadyExists,
-                    format!("'{key}' was stored by someone else meanwhile; this one stays where it was."),
-                ));
+                return Err(Error::stored_meanwhile(key));
             }
         }
         let precondition = match (&item.taken, guard) {
@@ -557,10 +547,7 @@ fn plan(kind: MoveKind, roots: Vec<Root>, bucket: &Bucket) -> Result<MovePlan> {
 fn unique_destinations(roots: &[Root], bucket: &Bucket) -> Result<()> {
     let mut seen = HashSet::new();
     match roots.iter().flat_map(|r| &r.items).find(|item| !seen.insert(item.to.as_str())) {
-        Some(item) => Err(Error::invalid(format!(
-            "Two of the selected items would both be called '{}' there; move them separately.",
-            bucket.relative(&item.to)
-        ))),
+        Some(item) => Err(Error::same_destination(bucket.relative(&item.to))),
         None => Ok(()),
     }
 }

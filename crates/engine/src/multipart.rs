@@ -176,9 +176,7 @@ impl Run<'_> {
         if known.is_none() {
             bucket.integrity.settle(checksum);
         }
-        let upload_id = created.upload_id.ok_or_else(|| {
-            Error::new(ErrorKind::Server, "The server started a multipart upload without an upload ID.")
-        })?;
+        let upload_id = created.upload_id.ok_or_else(Error::no_upload_id)?;
         let part_size = part_size_for(job.snapshot.size, self.options.part_size);
         // Cancelled while the server was creating it: the upload exists, so it is aborted now
         // rather than left behind.

@@ -45,10 +45,7 @@ impl OpenCache {
     /// runs code is refused unless the person `confirmed` opening it.
     pub fn path_for(&self, connection: &str, key: &ObjectKey, confirmed: bool) -> Result<PathBuf> {
         if runs_code(key.name()) && !confirmed {
-            return Err(Error::invalid(format!(
-                "'{}' is a program or script: opening it runs it on this computer. Save a copy instead, or confirm that you trust it.",
-                key.name()
-            )));
+            return Err(Error::program_needs_confirmation(key.name()));
         }
         let folder: String =
             connection.chars().map(|c| if c.is_alphanumeric() || c == ' ' || c == '-' { c } else { '_' }).collect();

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::bucket::Bucket;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::key::ObjectKey;
 
 /// The most one read returns: a viewer wanting more asks again.
@@ -39,10 +39,7 @@ impl Bucket {
         let mut body = object.body;
         let mut bytes = Vec::new();
         while bytes.len() < want {
-            let next = body
-                .try_next()
-                .await
-                .map_err(|e| Error::new(ErrorKind::Unreachable, format!("Reading '{key}' was interrupted: {e}.")))?;
+            let next = body.try_next().await.map_err(|e| Error::read_interrupted(key, e))?;
             let Some(chunk) = next else { break };
             let from = usize::try_from(skip.min(chunk.len() as u64)).unwrap_or(0);
             skip -= from as u64;

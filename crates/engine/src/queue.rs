@@ -335,8 +335,7 @@ impl Queue {
             }
             self.journal.restart(entry.id, snapshot.size, snapshot.modified)?;
             run.events.resized(entry.id, entry.size, snapshot.size);
-            entry =
-                self.journal.get(entry.id)?.ok_or_else(|| Error::new(ErrorKind::NotFound, "The upload vanished."))?;
+            entry = self.journal.get(entry.id)?.ok_or_else(Error::upload_gone)?;
         } else if entry.sent && entry.upload_id.is_none() && already_stored(run.bucket, &entry, snapshot).await? {
             // A single request had gone through just before the crash: don't send it twice.
             run.events.bytes(entry.id, snapshot.size);
@@ -409,10 +408,7 @@ impl<'a> Placing<'a> {
         match self.on_conflict {
             OnConflict::Replace => Placed::Record(key, seen),
             OnConflict::Skip => Placed::Skip,
-            OnConflict::Refuse => Placed::Refuse(Error::new(
-                ErrorKind::AlreadyExists,
-                format!("'{key}' already exists, so it was not replaced; choose replace, keep-both or skip."),
-            )),
+            OnConflict::Refuse => Placed::Refuse(Error::not_replaced(key)),
             OnConflict::KeepBoth => {
                 let mut given = self.given.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                 let folder = key.folder();
@@ -424,7 +420,7 @@ impl<'a> Placing<'a> {
                         return Placed::Renamed(candidate);
                     }
                 }
-                Placed::Refuse(Error::invalid(format!("No free name like '{key}' is left in its folder.")))
+                Placed::Refuse(Error::no_free_name_here(key))
             }
         }
     }
@@ -491,7 +487,7 @@ fn record(
         }
     }
     journal.add(id, chunk.drain(..))?;
-    let batch = journal.batch(id)?.ok_or_else(|| Error::new(ErrorKind::Io, "The batch vanished from the journal."))?;
+    let batch = journal.batch(id)?.ok_or_else(Error::upload_gone)?;
     Ok(Enqueued { batch, refused, skipped, renamed })
 }
 
@@ -523,9 +519,7 @@ pub(crate) fn local_name(path: &Path) -> Result<String> {
         Some(name) => Some(name.to_owned()),
         None => std::fs::canonicalize(path).ok().and_then(|p| p.file_name().map(ToOwned::to_owned)),
     };
-    named.and_then(|n| n.to_str().map(str::to_owned)).ok_or_else(|| {
-        Error::invalid(format!("'{}' has no usable name; upload what is inside it instead.", path.display()))
-    })
+    named.and_then(|n| n.to_str().map(str::to_owned)).ok_or_else(|| Error::no_usable_name(path.display()))
 }
 
 #[cfg(test)]

@@ -168,14 +168,7 @@ impl Bucket {
         if seen.same_as(&now) {
             return Ok(now);
         }
-        let what = if now == Seen::Absent { "was deleted" } else { "was changed or added by someone else" };
-        Err(Error::new(
-            ErrorKind::AlreadyExists,
-            format!(
-                "'{key}' {what} on the server after this upload was queued, so it was not replaced. \
-                 Upload the file again to choose what to do."
-            ),
-        ))
+        Err(if now == Seen::Absent { Error::deleted_since_queued(key) } else { Error::changed_since_queued(key) })
     }
 }
 

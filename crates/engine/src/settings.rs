@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 
 /// What the person chose; `None` means the default.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
@@ -20,6 +20,9 @@ pub struct Settings {
     /// Days deleted documents stay in the trash before they are purged; by default 30.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trash_days: Option<u32>,
+    /// The language of the window, as a language tag ("en", "de"); by default the system's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
 }
 
 /// How long deleted documents stay in the trash unless the person chose otherwise.
@@ -52,12 +55,9 @@ impl SettingsFile {
     /// The saved settings; a missing file is the defaults.
     pub fn load(&self) -> Result<Settings> {
         match std::fs::read_to_string(&self.path) {
-            Ok(text) => toml::from_str(&text).map_err(|e| {
-                Error::new(
-                    ErrorKind::Io,
-                    format!("'{}' is not a valid settings file: {}", self.path.display(), e.message()),
-                )
-            }),
+            Ok(text) => {
+                toml::from_str(&text).map_err(|e| Error::settings_file_invalid(self.path.display(), e.message()))
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Settings::default()),
             Err(e) => Err(Error::local_io(&self.path, &e)),
         }
@@ -69,9 +69,15 @@ impl SettingsFile {
         if let Some(name) = &settings.display_name
             && (name.chars().any(char::is_control) || name.chars().count() > 100)
         {
-            return Err(Error::invalid("Your name must be one line of at most 100 characters."));
+            return Err(Error::display_name_invalid());
         }
-        let text = toml::to_string(&settings).map_err(|e| Error::new(ErrorKind::Io, format!("Cannot save: {e}")))?;
+        settings.language = settings.language.map(|l| l.trim().to_owned()).filter(|l| !l.is_empty());
+        if let Some(tag) = &settings.language
+            && (tag.len() > 35 || !tag.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        {
+            return Err(Error::language_invalid(tag));
+        }
+        let text = toml::to_string(&settings).map_err(Error::save_failed)?;
         crate::coffer::save_file(&self.path, &text)?;
         Ok(settings)
     }

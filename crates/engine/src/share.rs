@@ -34,11 +34,8 @@ impl Bucket {
         let full = self.full_key(key)?;
         let ctx = self.ctx(Some(key.as_str()));
         self.client.head_object().bucket(&self.conn.bucket).key(&full).send().await.map_err(|e| ctx.sdk(e))?;
-        let config = PresigningConfig::builder()
-            .start_time(now)
-            .expires_in(expires_in)
-            .build()
-            .map_err(|e| Error::invalid(format!("Cannot make a link for that long: {e}")))?;
+        let config =
+            PresigningConfig::builder().start_time(now).expires_in(expires_in).build().map_err(Error::link_too_long)?;
         let request = self
             .client
             .get_object()

@@ -594,7 +594,7 @@ impl Transfers {
             after = last.id;
             for entry in &failed {
                 let error = (state == TransferState::Failed)
-                    .then(|| entry.error.clone().unwrap_or_else(|| Error::new(ErrorKind::Io, "It failed.")));
+                    .then(|| entry.error.clone().unwrap_or_else(Error::transfer_failed));
                 self.note_file(file_update(entry, state, error, None));
             }
             self.flush(true);
@@ -765,15 +765,15 @@ async fn free_name(
             return Ok(candidate);
         }
     }
-    Err(Error::invalid(format!("No free name like '{name}' is left in this folder.")))
+    Err(Error::no_free_name_here(name))
 }
 
 fn selection_gone() -> Error {
-    Error::new(ErrorKind::NotFound, "Those files are no longer on hand; drop or pick them again.")
+    Error::selection_gone()
 }
 
 fn transfer_gone() -> Error {
-    Error::new(ErrorKind::NotFound, "That transfer is no longer known.")
+    Error::transfer_unknown()
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {

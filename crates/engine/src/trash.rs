@@ -122,13 +122,8 @@ impl Bucket {
             .send()
             .await
             .map_err(|e| self.ctx(Some(&key)).sdk(e))?;
-        let bytes = object
-            .body
-            .collect()
-            .await
-            .map_err(|e| Error::new(ErrorKind::Server, format!("Reading the trash record failed: {e}.")))?;
-        serde_json::from_slice(&bytes.into_bytes())
-            .map_err(|e| Error::new(ErrorKind::Server, format!("The trash record '{key}' is damaged: {e}.")))
+        let bytes = object.body.collect().await.map_err(|e| Error::record_unreadable(&key, e))?;
+        serde_json::from_slice(&bytes.into_bytes()).map_err(|e| Error::trash_record_damaged(&key, e))
     }
 
     /// Moves exactly what `plan` counted to the trash, as one batch recorded as deleted by `by`.
@@ -298,9 +293,7 @@ impl Bucket {
             .send()
             .await
             .map_err(|e| ctx.sdk(e))?;
-        let upload_id = created.upload_id.ok_or_else(|| {
-            Error::new(ErrorKind::Server, "The server started a multipart copy without an upload ID.")
-        })?;
+        let upload_id = created.upload_id.ok_or_else(Error::no_upload_id)?;
         let part_size = COPY_PART.min(single_limit).max(5 * 1024 * 1024);
         let copied: Result<Vec<CompletedPart>> = futures::stream::iter(0..size.div_ceil(part_size))
             .map(|i| {
@@ -308,7 +301,7 @@ impl Bucket {
                 async move {
                     let start = i * part_size;
                     let end = (start + part_size).min(size) - 1;
-                    let number = i32::try_from(i + 1).map_err(|_| Error::invalid("Too many parts to copy."))?;
+                    let number = i32::try_from(i + 1).map_err(|_| Error::too_many_parts())?;
                     let part = self
                         .client
                         .upload_part_copy()

@@ -67,17 +67,13 @@ impl UploadOptions {
     /// budget can hold, or nothing allowed in flight.
     pub fn validate(self) -> Result<Self> {
         if self.part_size > MAX_PART {
-            return Err(Error::invalid("A part can be at most 5 GiB (5120 MiB), the most S3 accepts."));
+            return Err(Error::part_too_large());
         }
         if self.part_size > self.memory_budget {
-            return Err(Error::invalid(format!(
-                "A part of {} MiB does not fit in a memory budget of {} MiB; raise the budget or use smaller parts.",
-                self.part_size / MIB,
-                self.memory_budget / MIB
-            )));
+            return Err(Error::part_over_budget(self.part_size / MIB, self.memory_budget / MIB));
         }
         if self.files_in_flight == 0 || self.parts_in_flight == 0 || self.memory_budget == 0 {
-            return Err(Error::invalid("Files, parts and memory in flight must each be at least 1."));
+            return Err(Error::nothing_in_flight());
         }
         Ok(self)
     }
@@ -280,27 +276,17 @@ impl Snapshot {
     pub(crate) async fn take(path: &Path) -> Result<Self> {
         let meta = tokio::fs::metadata(path).await.map_err(|e| Error::local_io(path, &e))?;
         if meta.is_dir() {
-            return Err(Error::invalid(format!("'{}' is a folder; upload it as a folder.", path.display())));
+            return Err(Error::upload_folder_as_folder(path.display()));
         }
         if !meta.is_file() {
-            return Err(Error::invalid(format!("'{}' is not a regular file.", path.display())));
+            return Err(Error::not_regular_file(path.display()));
         }
         let modified = meta.modified().map_err(|e| Error::local_io(path, &e))?;
         Ok(Self { size: meta.len(), modified })
     }
 
     pub(crate) async fn ensure_unchanged(&self, path: &Path) -> Result<()> {
-        if Self::take(path).await? == *self {
-            Ok(())
-        } else {
-            Err(Error::new(
-                ErrorKind::Io,
-                format!(
-                    "'{}' changed while it was being uploaded; nothing was stored — upload it again once it is saved.",
-                    path.display()
-                ),
-            ))
-        }
+        if Self::take(path).await? == *self { Ok(()) } else { Err(Error::changed_while_uploading(path.display())) }
     }
 
     /// Seconds since the epoch with nanoseconds, the form rclone writes to `x-amz-meta-mtime`.
@@ -470,14 +456,7 @@ impl Run<'_> {
 }
 
 pub(crate) fn mismatch(job: &FileJob<'_>) -> Error {
-    Error::new(
-        ErrorKind::Server,
-        format!(
-            "The server stored '{}' differently from '{}' as read from disk; upload it again.",
-            job.key(),
-            job.path().display()
-        ),
-    )
+    Error::stored_differently(job.key(), job.path().display())
 }
 
 /// Reads exactly `len` bytes at `offset` with their checksums, off the async threads.
@@ -546,7 +525,7 @@ mod tests {
             parts_resumed: 0,
             restarted: false,
         })));
-        tally.ended(outcome(Err(Error::invalid("no"))));
+        tally.ended(outcome(Err(Error::name_empty())));
         tally.ended(outcome(Err(Error::cancelled())));
         let p = tally.progress();
         assert_eq!((p.files_done, p.files_failed, p.files_total, p.bytes_done), (1, 1, 2, 10));

@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 
 /// One thing found under the folder.
 pub(crate) enum Found {
@@ -44,12 +44,13 @@ pub(crate) fn walk(root: &Path, mut visit: impl FnMut(Found) -> Result<()>) -> R
         } else if file_type.is_file() {
             entry.metadata().map_err(|e| walk_error(root, e))
         } else {
-            Err(Error::invalid(format!("'{}' is not a regular file; it was skipped.", path.display())))
+            Err(Error::skipped_not_regular(path.display()))
         };
         let relative = path.strip_prefix(root).expect("walkdir yields paths under its root");
-        let relative = relative.to_str().map(|r| r.replace(std::path::MAIN_SEPARATOR, "/")).ok_or_else(|| {
-            Error::invalid(format!("'{}' has a name that is not valid Unicode; it was skipped.", path.display()))
-        });
+        let relative = relative
+            .to_str()
+            .map(|r| r.replace(std::path::MAIN_SEPARATOR, "/"))
+            .ok_or_else(|| Error::skipped_not_unicode(path.display()));
         let found = match (found, relative) {
             (Ok(meta), Ok(relative)) => match meta.modified() {
                 Ok(modified) => Found::File { path: path.to_owned(), relative, size: meta.len(), modified },
@@ -64,15 +65,8 @@ pub(crate) fn walk(root: &Path, mut visit: impl FnMut(Found) -> Result<()>) -> R
 
 /// The metadata of what a link inside the folder points to, if that is a file inside the folder.
 fn inside_link(link: &Path, root: &Path) -> Result<std::fs::Metadata> {
-    let outside = || {
-        Error::invalid(format!(
-            "'{}' is a link to something outside the folder (or to a folder); links are not followed, so it was skipped.",
-            link.display()
-        ))
-    };
-    let target = std::fs::canonicalize(link).map_err(|_| {
-        Error::new(ErrorKind::NotFound, format!("'{}' is a link to nothing; it was skipped.", link.display()))
-    })?;
+    let outside = || Error::skipped_link_outside(link.display());
+    let target = std::fs::canonicalize(link).map_err(|_| Error::skipped_link_to_nothing(link.display()))?;
     if !target.starts_with(root) {
         return Err(outside());
     }
@@ -84,7 +78,7 @@ fn walk_error(root: &Path, e: walkdir::Error) -> Error {
     let path = e.path().unwrap_or(root).to_owned();
     match e.into_io_error() {
         Some(io) => Error::local_io(&path, &io),
-        None => Error::new(ErrorKind::Io, format!("'{}' links back into itself.", path.display())),
+        None => Error::links_into_itself(path.display()),
     }
 }
 

@@ -1,24 +1,34 @@
 /**
- * Turning whatever a command rejects with into a `CofferError`, and the plain words staff read for
- * a connection test. Branches on `kind`, never on message text.
+ * Turning whatever a command rejects with into a `CofferError`, the words a person reads for one,
+ * and the plain words staff read for a connection test. Branches on `kind` and `code`, never on
+ * message text.
  */
-import { ERROR_KINDS, type Access, type CofferError, type ErrorKind, type WriteGuard } from './ipc';
+import { errorMessage, t } from './i18n.svelte';
+import { ERROR_KINDS, type Access, type CofferError, type ErrorCode, type ErrorKind, type WriteGuard } from './ipc';
+
+/** An error known only by its words (a bare string from Tauri itself, a JS Error): the catalogue's `plain`. */
+function plain(kind: ErrorKind, message: string): CofferError {
+  return { kind, code: 'plain', params: { detail: message }, message };
+}
 
 /**
- * Commands reject with `{kind, message}`, but Tauri itself rejects with a bare string (an unknown
- * command, a denied permission) and JS can throw Errors; all become a CofferError so callers have
- * one shape to handle.
+ * Commands reject with `{kind, code, params, message}`, but Tauri itself rejects with a bare string
+ * (an unknown command, a denied permission) and JS can throw Errors; all become a CofferError so
+ * callers have one shape to handle.
  */
 export function toCofferError(error: unknown): CofferError {
   if (error && typeof error === 'object' && 'kind' in error && 'message' in error) {
-    const { kind, message } = error as { kind: unknown; message: unknown };
+    const { kind, message, code, params } = error as { kind: unknown; message: unknown; code?: unknown; params?: unknown };
     if (typeof kind === 'string' && (ERROR_KINDS as readonly string[]).includes(kind)) {
-      return { kind: kind as ErrorKind, message: String(message) };
+      if (typeof code !== 'string') return plain(kind as ErrorKind, String(message));
+      const given = params && typeof params === 'object' ? (params as Record<string, string>) : {};
+      // An unknown code still reaches the page: `errorText` shows its English words then.
+      return { kind: kind as ErrorKind, code: code as ErrorCode, params: given, message: String(message) };
     }
   }
-  if (typeof error === 'string') return { kind: 'Server', message: error };
-  if (error instanceof Error) return { kind: 'Server', message: error.message };
-  return { kind: 'Server', message: 'Something went wrong' };
+  if (typeof error === 'string') return plain('Server', error);
+  if (error instanceof Error) return plain('Server', error.message);
+  return plain('Server', t('common.somethingWentWrong'));
 }
 
 export function isCofferError(error: unknown): error is CofferError {
@@ -30,35 +40,41 @@ export function isCofferError(error: unknown): error is CofferError {
   );
 }
 
+/**
+ * What to show for `error`: the engine's sentence for its code in the page's language, or the
+ * message it came with when the catalogue does not know the code (or it has none).
+ */
+export function errorText(error: CofferError): string {
+  return errorMessage(error.code, error.params) ?? error.message;
+}
+
 export function describeAccess(access: Access): string {
-  return access === 'ReadWrite'
-    ? 'OK — read and write'
-    : 'Read-only: you can browse and download but not upload or delete';
+  return access === 'ReadWrite' ? t('connections.readWrite') : t('connections.readOnly');
 }
 
 /** How the server guards documents against unseen overwrites, in plain words. */
 export function describeWriteGuard(guard: WriteGuard | null): string {
   switch (guard) {
     case 'enforced':
-      return 'Nothing is overwritten unseen: this server refuses to overwrite a document someone else changed meanwhile.';
+      return t('connections.guardEnforced');
     case 'best-effort':
-      return 'This server does not enforce conditional writes, so Coffer checks each document just before writing it. Protection is best effort.';
+      return t('connections.guardBestEffort');
     case null:
-      return 'Overwrite protection is checked when the connection is tested.';
+      return t('connections.guardUnknown');
   }
 }
 
 export function describeTestFailure(error: CofferError): string {
   switch (error.kind) {
     case 'InvalidCredentials':
-      return 'Wrong access key or secret';
+      return t('connections.wrongCredentials');
     case 'BucketNotFound':
-      return 'No such bucket';
+      return t('connections.noSuchBucket');
     case 'Unreachable':
-      return 'Cannot reach the server';
+      return t('connections.unreachable');
     case 'PermissionDenied':
-      return 'The key has no access to this bucket';
+      return t('connections.noAccess');
     default:
-      return error.message;
+      return errorText(error);
   }
 }

@@ -7,9 +7,15 @@
 export type ErrorKind = "NotFound" | "AlreadyExists" | "PermissionDenied" | "InvalidCredentials" | "BucketNotFound" | "Unreachable" | "Cancelled" | "InvalidInput" | "Io" | "Server";
 
 /**
- * The engine's error: a kind to branch on and a message to show.
+ * Exactly what went wrong: the key of the translated sentence.
  */
-export type CofferError = { kind: ErrorKind, message: string, };
+export type ErrorCode = "cancelled" | "plain" | "localMissing" | "localDenied" | "localIsFolder" | "localShrank" | "localFailed" | "notRegularFile" | "uploadFolderAsFolder" | "changedWhileUploading" | "noUsableName" | "skippedNotRegular" | "skippedNotUnicode" | "skippedLinkOutside" | "skippedLinkToNothing" | "linksIntoItself" | "noHomeFolder" | "saveFailed" | "settingsFileInvalid" | "connectionsFileInvalid" | "journalUnusable" | "indexUnusable" | "watchFailed" | "openFailed" | "clipboardFailed" | "programNeedsConfirmation" | "vaultNoAddress" | "vaultUnusable" | "vaultCannotListen" | "connectionNameMissing" | "connectionNameReserved" | "connectionNameControl" | "endpointScheme" | "endpointInvalid" | "endpointHasUserInfo" | "plainHttp" | "bucketNameInvalid" | "certificateInvalid" | "certificateMissing" | "noSuchConnection" | "connectionExists" | "enterKeyAndSecret" | "enterKeyIdForSecret" | "enterKeyId" | "enterSecret" | "noSecretStored" | "keychainDamaged" | "keychainLocked" | "keychainUnavailable" | "keychainNameRefused" | "keychainAmbiguous" | "keychainUnexpected" | "languageInvalid" | "displayNameInvalid" | "serverUnreachable" | "certificateUntrusted" | "requestNotBuilt" | "serverFailed" | "serverError" | "requestRefused" | "bucketMissing" | "credentialsRejected" | "regionRefused" | "accessDenied" | "keyCannotRead" | "keyRefused" | "objectMissing" | "changedMeanwhile" | "noUploadId" | "storedDifferently" | "copyMissing" | "recordUnreadable" | "trashRecordDamaged" | "keyIsFolder" | "nameEmpty" | "nameTooLong" | "nameHasControls" | "nameHasDotParts" | "keyTooLong" | "nameInvalid" | "nameReserved" | "noFreeName" | "noFreeNameHere" | "notReplaced" | "changedSinceQueued" | "deletedSinceQueued" | "partTooLarge" | "partOverBudget" | "nothingInFlight" | "uploadRunning" | "uploadNotWaiting" | "uploadGone" | "transferFailed" | "transferUnknown" | "selectionGone" | "nothingOnHand" | "saveLeftQueue" | "downloadOutside" | "downloadNoFileName" | "downloadTargetIsFolder" | "downloadInterrupted" | "downloadStopped" | "downloadCorrupt" | "serverSentTooMuch" | "readInterrupted" | "linkTooLong" | "wholeBucketDelete" | "notDeleted" | "notADelete" | "notAMove" | "folderExists" | "sameName" | "alreadyThere" | "alreadyInFolder" | "intoItself" | "wholeBucketMove" | "noLongerThere" | "namesTaken" | "changedWhileMoving" | "storedMeanwhile" | "sameDestination" | "tooManyParts" | "searchTooManyWords" | "searchUnavailable";
+
+/**
+ * The engine's error: a kind to branch on, a code and parameters to translate, and the English
+ * sentence they make.
+ */
+export type CofferError = { kind: ErrorKind, code: ErrorCode, params: { [key in string]?: string }, message: string, };
 
 /**
  * How requests address the bucket.
@@ -79,7 +85,11 @@ displayName?: string | null,
 /**
  * Days deleted documents stay in the trash before they are purged; by default 30.
  */
-trashDays?: number | null, };
+trashDays?: number | null, 
+/**
+ * The language of the window, as a language tag ("en", "de"); by default the system's.
+ */
+language?: string | null, };
 
 /**
  * How well the server protects a document from being overwritten unseen.

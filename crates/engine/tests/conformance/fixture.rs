@@ -22,6 +22,9 @@ pub struct Fixture {
     pub enforces_conditional_writes: bool,
     /// Whether the server keeps bucket lifecycle rules (Garage does; s3s-fs has none).
     pub has_lifecycle_rules: bool,
+    /// Whether a `HEAD` of part 1 of a multipart object tells its part size (Garage does; s3s-fs
+    /// keeps no parts), which checking a multipart download needs.
+    pub tells_part_sizes: bool,
     /// Local files for the case.
     pub dir: TempDir,
     unfinished: Unfinished,
@@ -51,6 +54,7 @@ impl Fixture {
             lists_etags: false,
             enforces_conditional_writes: true,
             has_lifecycle_rules: false,
+            tells_part_sizes: false,
             unfinished: Unfinished::Files(root),
             dir,
             _vault: Some(vault),
@@ -84,6 +88,7 @@ impl Fixture {
             lists_etags: true,
             enforces_conditional_writes: false,
             has_lifecycle_rules: true,
+            tells_part_sizes: true,
             unfinished: Unfinished::Listed,
             dir: tempfile::tempdir().expect("a temp dir"),
             _vault: None,

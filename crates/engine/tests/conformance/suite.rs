@@ -1708,3 +1708,16 @@ pub async fn two_documents_never_go_to_one_name_and_empty_folders_merge(f: &Fixt
     assert_eq!(moved.done, vec!["dst/Reports/r.pdf"]);
     assert!(!f.bucket.folder_exists(&Prefix::new("Reports").unwrap()).await.unwrap(), "nothing left behind");
 }
+
+pub async fn downloads_are_checked_against_the_stored_checksum(f: &Fixture) {
+    for (name, len) in [("small.txt", 1000), ("empty.txt", 0), ("parts.bin", 12 * MIB + 7)] {
+        let sent = upload(f, name, len, &format!("checked/{name}")).await;
+        let target = f.path(&format!("checked-{name}"));
+        let done =
+            f.bucket.download(&key(&format!("checked/{name}")), &target, &no_progress, &CancellationToken::new()).await;
+        let done = done.unwrap_or_else(|e| panic!("downloading {name}: {e}"));
+        assert_eq!(read(&target), sent);
+        let whole = !done.etag.contains('-');
+        assert_eq!(done.verified, whole || f.tells_part_sizes, "{name} ({}) is checked where it can be", done.etag);
+    }
+}

@@ -1,16 +1,22 @@
 //! The engine's one error type.
 //!
-//! Every failure is reduced to a [`ErrorKind`] the UI and CLI can branch on, plus a sentence a person
-//! can act on. Backend errors (the AWS SDK, the keychain, the file system) are converted here and
-//! nowhere else, so no caller ever inspects an error string. Messages never contain secrets: they
-//! are composed from names the user chose (connection, bucket, key, path) and never from credential
+//! Every failure is reduced to a [`ErrorKind`] the UI and CLI can branch on, and an [`ErrorCode`]
+//! with parameters that says exactly what happened, from which the English sentence is made and the
+//! page makes its translation. Backend errors (the AWS SDK, the keychain, the file system) are
+//! converted here and nowhere else, so no caller ever inspects an error string. Parameters never
+//! hold secrets: they are names the user chose (connection, bucket, key, path) and never credential
 //! material or raw request data.
 
+mod catalogue;
+
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use serde::Serialize;
+
+pub use catalogue::{ErrorCode, english_catalogue};
 
 /// What went wrong, as far as a caller can do something different about it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, ts_rs::TS)]
@@ -55,11 +61,14 @@ impl ErrorKind {
     ];
 }
 
-/// The engine's error: a kind to branch on and a message to show.
+/// The engine's error: a kind to branch on, a code and parameters to translate, and the English
+/// sentence they make.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[ts(rename = "CofferError")]
 pub struct Error {
     kind: ErrorKind,
+    code: ErrorCode,
+    params: BTreeMap<String, String>,
     message: String,
     /// Worth trying again unchanged: the network or the server failed, not the request. Only the
     /// engine's retry loop reads it, so it is not part of what the UI receives.
@@ -71,9 +80,15 @@ pub struct Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
-    /// An error of `kind`, with a sentence a person can act on.
-    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Self { kind, message: message.into(), transient: false }
+    fn coded(code: ErrorCode, params: BTreeMap<String, String>) -> Self {
+        let message = catalogue::render(code.english(), &params);
+        Self { kind: code.kind(), code, params, message, transient: false }
+    }
+
+    /// The same error under another kind, for the one failure whose kind the server decides.
+    pub(crate) fn with_kind(mut self, kind: ErrorKind) -> Self {
+        self.kind = kind;
+        self
     }
 
     /// Whether the same request may succeed if sent again later (connection lost, timeout, 5xx,
@@ -92,17 +107,39 @@ impl Error {
         self.kind
     }
 
-    /// What to tell the person.
+    /// Exactly what went wrong.
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+
+    /// The values the sentence names, by parameter name.
+    pub fn params(&self) -> &BTreeMap<String, String> {
+        &self.params
+    }
+
+    /// What to tell the person, in English.
     pub fn message(&self) -> &str {
         &self.message
     }
 
-    pub(crate) fn invalid(message: impl Into<String>) -> Self {
-        Self::new(ErrorKind::InvalidInput, message)
+    /// The error again from what [`Error::record`] kept; a record from before codes becomes
+    /// [`ErrorCode::Plain`] with its old sentence, under the kind stored beside it.
+    pub fn from_record(record: &str, kind: Option<ErrorKind>) -> Self {
+        #[derive(serde::Deserialize)]
+        struct Record {
+            code: ErrorCode,
+            params: BTreeMap<String, String>,
+        }
+        match serde_json::from_str::<Record>(record) {
+            Ok(r) => Self::coded(r.code, r.params),
+            Err(_) => Self::plain(record).with_kind(kind.unwrap_or(ErrorKind::Io)),
+        }
     }
 
-    pub(crate) fn cancelled() -> Self {
-        Self::new(ErrorKind::Cancelled, "Cancelled; nothing was left half-done.")
+    /// The code and parameters as one line of JSON, to keep a failure (in the transfer journal)
+    /// so it can be shown, and translated, later.
+    pub fn record(&self) -> String {
+        serde_json::json!({ "code": self.code, "params": self.params }).to_string()
     }
 
     /// A local file-system error about `path`, worded for the person who chose that path.
@@ -110,18 +147,11 @@ impl Error {
         use std::io::ErrorKind as Io;
         let shown = path.display();
         match err.kind() {
-            Io::NotFound => Self::new(ErrorKind::NotFound, format!("'{shown}' does not exist.")),
-            Io::PermissionDenied => {
-                Self::new(ErrorKind::Io, format!("'{shown}' cannot be read or written: permission denied."))
-            }
-            Io::IsADirectory => Self::invalid(format!("'{shown}' is a folder; choose a file or upload the folder.")),
-            Io::UnexpectedEof => Self::new(
-                ErrorKind::Io,
-                format!(
-                    "'{shown}' got shorter while it was being read; nothing was stored — try again once it is saved."
-                ),
-            ),
-            _ => Self::new(ErrorKind::Io, format!("'{shown}': {err}.")),
+            Io::NotFound => Self::local_missing(shown),
+            Io::PermissionDenied => Self::local_denied(shown),
+            Io::IsADirectory => Self::local_is_folder(shown),
+            Io::UnexpectedEof => Self::local_shrank(shown),
+            _ => Self::local_failed(shown, err),
         }
     }
 }
@@ -169,32 +199,15 @@ impl Context<'_> {
         R: HttpStatus + std::fmt::Debug,
     {
         let conn = self.connection;
-        let unreachable = || {
-            Error::new(
-                ErrorKind::Unreachable,
-                format!(
-                    "Cannot reach the server for '{conn}' at {} — check the address and your network.",
-                    self.endpoint_shown()
-                ),
-            )
-        };
+        let unreachable = || Error::server_unreachable(conn, self.endpoint_shown());
         match &err {
             SdkError::DispatchFailure(failure)
                 if failure.as_connector_error().is_some_and(|e| untrusted_certificate(e)) =>
             {
-                Error::new(
-                    ErrorKind::Unreachable,
-                    format!(
-                        "The server for '{conn}' at {} presented a certificate this computer does not trust. If it is \
-                     your organisation's own server, add its certificate authority to the connection.",
-                        self.endpoint_shown()
-                    ),
-                )
+                Error::certificate_untrusted(conn, self.endpoint_shown())
             }
             SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => unreachable().transient(),
-            SdkError::ConstructionFailure(_) => Error::invalid(format!(
-                "The request for '{conn}' could not be built; check the connection's endpoint and region."
-            )),
+            SdkError::ConstructionFailure(_) => Error::request_not_built(conn),
             SdkError::ServiceError(service) => {
                 let status = service.raw().status();
                 let code = service.err().code();
@@ -204,32 +217,22 @@ impl Context<'_> {
             }
             // The connection broke while the answer was being read.
             SdkError::ResponseError(resp) => self.classify(None, resp.raw().status()).transient(),
-            _ => Error::new(ErrorKind::Server, format!("The server for '{conn}' failed: {}.", describe(&err))),
+            _ => Error::server_failed(conn, describe(&err)),
         }
     }
 
     fn classify(&self, code: Option<&str>, status: u16) -> Error {
         let conn = self.connection;
         let bucket = self.bucket;
-        let what = self.key.map_or_else(|| format!("bucket '{bucket}'"), |k| format!("'{k}'"));
+        // What the request was about: the document, or else the bucket itself.
+        let name = self.key.unwrap_or(bucket);
         match (code, status) {
-            (Some("NoSuchBucket"), _) => Error::new(
-                ErrorKind::BucketNotFound,
-                format!(
-                    "The bucket '{bucket}' does not exist on the server for '{conn}' — check the bucket name in Connections."
-                ),
-            ),
+            (Some("NoSuchBucket"), _) => Error::bucket_missing(bucket, conn),
             // A conditional write (If-None-Match / If-Match) found the document changed.
-            (Some("PreconditionFailed" | "ConditionalRequestConflict"), _) | (None, 412) => Error::new(
-                ErrorKind::AlreadyExists,
-                format!(
-                    "{} was changed in '{conn}' by someone else meanwhile, so it was not stored.",
-                    capitalise(&what)
-                ),
-            ),
-            (Some("NoSuchKey" | "NotFound" | "NoSuchUpload"), _) | (None, 404) => {
-                Error::new(ErrorKind::NotFound, format!("{} does not exist in '{conn}'.", capitalise(&what)))
+            (Some("PreconditionFailed" | "ConditionalRequestConflict"), _) | (None, 412) => {
+                Error::changed_meanwhile(name, conn)
             }
+            (Some("NoSuchKey" | "NotFound" | "NoSuchUpload"), _) | (None, 404) => Error::object_missing(name, conn),
             (
                 Some(
                     "InvalidAccessKeyId"
@@ -240,12 +243,7 @@ impl Context<'_> {
                     | "NotSignedUp",
                 ),
                 _,
-            ) => Error::new(
-                ErrorKind::InvalidCredentials,
-                format!(
-                    "The access key or secret for '{conn}' was rejected by the server — re-enter them in Connections."
-                ),
-            ),
+            ) => Error::credentials_rejected(conn),
             (
                 Some(
                     "AuthorizationHeaderMalformed"
@@ -255,30 +253,18 @@ impl Context<'_> {
                 ),
                 _,
             )
-            | (None, 301) => Error::invalid(format!(
-                "The server for '{conn}' does not accept region '{}' for bucket '{bucket}' — check the region in Connections.",
-                self.region
-            )),
-            (Some("AccessDenied" | "AllAccessDisabled" | "Forbidden"), _) | (None, 403) => Error::new(
-                ErrorKind::PermissionDenied,
-                format!(
-                    "The server refused this on {what} for '{conn}': the key may not do it, or its secret is wrong — test the connection to tell which."
-                ),
-            ),
+            | (None, 301) => Error::region_refused(conn, self.region, bucket),
+            (Some("AccessDenied" | "AllAccessDisabled" | "Forbidden"), _) | (None, 403) => {
+                Error::access_denied(name, conn)
+            }
             (
-                Some("EntityTooLarge" | "InvalidArgument" | "KeyTooLongError" | "InvalidRequest" | "InvalidBucketName"),
-                _,
-            ) => Error::invalid(format!(
-                "The server for '{conn}' refused the request for {what} ({}).",
-                code.unwrap_or("invalid request")
-            )),
-            (code, status) => Error::new(
-                ErrorKind::Server,
-                format!(
-                    "The server for '{conn}' failed on {what} ({}, HTTP {status}); try again later.",
-                    code.unwrap_or("no error code")
+                Some(
+                    code @ ("EntityTooLarge" | "InvalidArgument" | "KeyTooLongError" | "InvalidRequest"
+                    | "InvalidBucketName"),
                 ),
-            ),
+                _,
+            ) => Error::request_refused(conn, name, code),
+            (code, status) => Error::server_error(conn, name, code.unwrap_or("?"), status),
         }
     }
 
@@ -308,9 +294,4 @@ fn describe(err: &dyn std::error::Error) -> String {
         source = inner.source();
     }
     text
-}
-
-fn capitalise(s: &str) -> String {
-    let mut chars = s.chars();
-    chars.next().map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
 }
