@@ -106,10 +106,19 @@ pub enum Command {
         command: TrashCommand,
     },
     /// Download a document.
+    ///
+    /// With --into, every argument is a document or a folder (ending in '/'), all downloaded into
+    /// that folder; folders keep their structure. Without it, a second argument is where to save
+    /// the one document.
     Get {
-        key: String,
-        /// A file name or an existing folder (default: the document's name here).
-        path: Option<PathBuf>,
+        #[arg(required = true, value_name = "KEY")]
+        keys: Vec<String>,
+        /// Download everything named into this folder (created if missing).
+        #[arg(long, value_name = "FOLDER")]
+        into: Option<PathBuf>,
+        /// What to do where a local file already has a name (default: leave it and report it).
+        #[arg(long, value_enum, value_name = "WHAT")]
+        on_conflict: Option<Conflict>,
     },
     /// Print a link anyone can open until it expires.
     Share {

@@ -121,9 +121,16 @@ async fn command(coffer: &Coffer, cli: Cli) -> Result<ExitCode> {
             rm(&coffer.open(name).await?, keys, recursive, (!permanent).then_some(by)).await
         }
         Command::Trash { command } => trash(&coffer.open(name).await?, command).await,
-        Command::Get { key, path } => {
+        Command::Get { keys, into, on_conflict } => {
             let bucket = coffer.open(name).await?;
-            let key = ObjectKey::new(key)?;
+            let single = into.is_none() && keys.len() <= 2 && !keys[0].ends_with('/');
+            if !single {
+                let into = into.unwrap_or_else(|| PathBuf::from("."));
+                return download_many(&bucket, &keys, &into, conflict(on_conflict)).await;
+            }
+            let mut keys = keys.into_iter();
+            let key = ObjectKey::new(keys.next().expect("clap asks for one"))?;
+            let path = keys.next().map(PathBuf::from);
             let target = match path {
                 // Only inside the folder given, whatever the key says.
                 Some(p) if p.is_dir() => coffer_engine::safe_path(&p, key.name())?,
@@ -424,6 +431,54 @@ async fn relocate(
     }
     if !moved.failed.is_empty() {
         bail!("{} document(s) stayed where they were", moved.failed.len());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `coffer get --into`: documents and whole folders into a local folder.
+async fn download_many(bucket: &Bucket, keys: &[String], into: &Path, on_conflict: OnConflict) -> Result<ExitCode> {
+    let mut targets = Vec::new();
+    for key in keys {
+        targets.push(target(bucket, key).await?);
+    }
+    let plan = bucket.plan_download(&targets, into).await?;
+    if plan.summary.conflicts_total > 0 && on_conflict == OnConflict::Refuse {
+        for name in &plan.summary.conflicts {
+            eprintln!("coffer: {} already exists", into.join(name).display());
+        }
+        bail!(
+            "{} file(s) already exist in {}; choose --on-conflict skip, replace or keep-both",
+            plan.summary.conflicts_total,
+            into.display()
+        );
+    }
+    let bar = ProgressBar::new("Downloading");
+    let cancel = cancel_on_ctrl_c();
+    let report = bucket.download_planned(&plan, on_conflict, &|p| bar.update(p), &cancel).await;
+    bar.finish();
+    let report = report?;
+    for failure in &report.failed {
+        eprintln!("coffer: {}: {}", failure.name, failure.error);
+    }
+    if report.skipped > 0 {
+        eprintln!("coffer: skipped {} document(s) whose names were taken here", report.skipped);
+    }
+    if report.renamed > 0 {
+        eprintln!("coffer: saved {} document(s) under a numbered name beside the existing file", report.renamed);
+    }
+    eprintln!(
+        "Saved {} of {} document(s) ({}) into {}; {} checked against the server's checksum",
+        report.done,
+        plan.summary.files,
+        human_size(report.bytes),
+        into.display(),
+        report.verified
+    );
+    if report.cancelled {
+        bail!("stopped: what was not saved yet was left out");
+    }
+    if !report.failed.is_empty() {
+        bail!("{} document(s) were not downloaded", report.failed.len());
     }
     Ok(ExitCode::SUCCESS)
 }

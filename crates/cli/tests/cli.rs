@@ -228,6 +228,29 @@ fn document_workflow(user: &User, conn: &[&str]) {
     );
     user.ok(&with(&["get", "Archive/2026/memo 2026.txt", "out"]));
     assert_eq!(std::fs::read(user.path("out/memo 2026.txt")).unwrap(), b"hello from the memo");
+
+    // Several documents and a whole folder into one local folder; a name taken there is asked about.
+    let saved = user
+        .command(
+            &with(&["get", "--into", "many", "Archive/2026/", "inbox/Quarterly (1)/report.pdf"])
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
+        )
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&saved.stderr);
+    assert!(saved.status.success() && said.contains("Saved 4 of 4") && said.contains("4 checked"), "{said}");
+    assert_eq!(std::fs::read(user.path("many/2026/memo 2026.txt")).unwrap(), b"hello from the memo");
+    assert!(user.path("many/2026/Quarterly/tables/q1 & q2.xlsx").is_file());
+    assert!(user.path("many/report.pdf").is_file());
+    std::fs::write(user.path("many/report.pdf"), b"mine").unwrap();
+    let again = with(&["get", "--into", "many", "inbox/Quarterly (1)/report.pdf"]);
+    let out = user.command(&again.iter().map(String::as_str).collect::<Vec<_>>()).output().unwrap();
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("already exist"), "{out:?}");
+    assert_eq!(std::fs::read(user.path("many/report.pdf")).unwrap(), b"mine", "nothing local is replaced unasked");
+    user.ok(&with(&["get", "--into", "many", "inbox/Quarterly (1)/report.pdf", "--on-conflict", "keep-both"]));
+    assert!(user.path("many/report (1).pdf").is_file());
     user.ok(&with(&["rm", "--permanent", "--recursive", "Archive", "inbox"]));
     assert_eq!(user.ok(&with(&["ls", "--recursive"])), "");
 }

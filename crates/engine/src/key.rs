@@ -108,6 +108,11 @@ impl Prefix {
         self.0.is_empty()
     }
 
+    /// The folder's own name (its last segment); the top has none.
+    pub fn name(&self) -> Option<&str> {
+        self.0.trim_end_matches('/').rsplit('/').next().filter(|name| !name.is_empty())
+    }
+
     /// The key of `relative` inside this folder. `relative` uses `/` between segments.
     pub fn join(&self, relative: &str) -> Result<ObjectKey> {
         ObjectKey::new(format!("{}{relative}", self.0))

@@ -149,7 +149,7 @@ fn parent(target: &Target) -> Prefix {
 fn target_name(target: &Target) -> &str {
     match target {
         Target::Object(key) => key.name(),
-        Target::Folder(folder) => folder.as_str().trim_end_matches('/').rsplit('/').next().unwrap_or_default(),
+        Target::Folder(folder) => folder.name().unwrap_or_default(),
     }
 }
 

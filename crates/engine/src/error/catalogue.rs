@@ -220,6 +220,9 @@ catalogue! {
     DownloadInterrupted download_interrupted(name) Unreachable "The download of '{name}' was interrupted; try again.";
     DownloadStopped download_stopped(name, done, total) Unreachable
         "The download of '{name}' stopped after {done} of {total} bytes; try again.";
+    WholeBucketDownload whole_bucket_download() InvalidInput
+        "The whole bucket cannot be downloaded at once; choose folders or documents.";
+    LocalExists local_exists(path) AlreadyExists "'{path}' already exists on this computer, so it was not replaced.";
     DownloadCorrupt download_corrupt(name) Server
         "'{name}' arrived different from what the server stored (its checksum does not match); nothing was saved — try again.";
     ServerSentTooMuch server_sent_too_much(name) Server "The server sent more of '{name}' than asked for.";

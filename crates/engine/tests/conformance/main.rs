@@ -77,4 +77,5 @@ conformance!(
     a_resumed_move_never_takes_a_colleagues_document_for_its_copy,
     two_documents_never_go_to_one_name_and_empty_folders_merge,
     downloads_are_checked_against_the_stored_checksum,
+    many_documents_and_folders_download_into_a_folder,
 );

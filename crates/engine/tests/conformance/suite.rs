@@ -1721,3 +1721,95 @@ pub async fn downloads_are_checked_against_the_stored_checksum(f: &Fixture) {
         assert_eq!(done.verified, whole || f.tells_part_sizes, "{name} ({}) is checked where it can be", done.etag);
     }
 }
+
+/// Every file under `dir`, relative with `/`, sorted.
+fn local_files(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(at) = stack.pop() {
+        for entry in std::fs::read_dir(&at).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                found.push(path.strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+pub async fn many_documents_and_folders_download_into_a_folder(f: &Fixture) {
+    let b = &f.bucket;
+    let q1 = upload(f, "q1.pdf", 3000, "reports/q1.pdf").await;
+    let annual = upload(f, "annual.pdf", 5000, "reports/2025/annual.pdf").await;
+    let big = upload(f, "big.bin", 12 * MIB + 7, "reports/big.bin").await;
+    let letter = upload(f, "letter.txt", 100, "letter.txt").await;
+    b.create_folder(&Prefix::new("reports").unwrap(), "empty").await.unwrap();
+    let targets = [Target::Folder(Prefix::new("reports").unwrap()), Target::Object(key("letter.txt"))];
+    let into = f.path("Downloads");
+    std::fs::create_dir_all(&into).unwrap();
+
+    // Counted first: Coffer's own placeholder is no document.
+    let plan = b.plan_download(&targets, &into).await.unwrap();
+    assert_eq!((plan.summary.files, plan.summary.bytes), (4, (3000 + 5000 + 12 * MIB + 7 + 100) as u64));
+    assert_eq!(plan.summary.conflicts_total, 0);
+    let steps = Mutex::new(Vec::new());
+    let report = b
+        .download_planned(&plan, OnConflict::Refuse, &|p| steps.lock().unwrap().push(p), &CancellationToken::new())
+        .await
+        .unwrap();
+    assert_eq!((report.done, report.failed.len(), report.cancelled), (4, 0, false), "{report:?}");
+    assert_eq!(report.verified, if f.tells_part_sizes { 4 } else { 3 }, "each is checked where it can be");
+    assert_eq!(
+        local_files(&into),
+        ["letter.txt", "reports/2025/annual.pdf", "reports/big.bin", "reports/q1.pdf"],
+        "folders keep their structure and no temporary file is left"
+    );
+    assert_eq!(read(&into.join("reports/big.bin")), big);
+    assert_eq!(read(&into.join("reports/2025/annual.pdf")), annual);
+    assert_eq!(read(&into.join("reports/q1.pdf")), q1);
+    let last = *steps.lock().unwrap().last().unwrap();
+    assert_eq!((last.files_done, last.files_total, last.bytes_done), (4, 4, plan.summary.bytes), "progress ends full");
+
+    // Local names that exist are asked about: refused (the default), skipped, kept both, replaced.
+    std::fs::write(into.join("letter.txt"), b"my own notes").unwrap();
+    let plan = b.plan_download(&targets[1..], &into).await.unwrap();
+    assert_eq!(plan.summary.conflicts, ["letter.txt"]);
+    let refused = b.download_planned(&plan, OnConflict::Refuse, &|_| {}, &CancellationToken::new()).await.unwrap();
+    assert_eq!(refused.failed.len(), 1);
+    assert_eq!(refused.failed[0].error.code(), coffer_engine::ErrorCode::LocalExists);
+    let skipped = b.download_planned(&plan, OnConflict::Skip, &|_| {}, &CancellationToken::new()).await.unwrap();
+    assert_eq!((skipped.skipped, skipped.done), (1, 0));
+    assert_eq!(read(&into.join("letter.txt")), b"my own notes", "nothing local is replaced unasked");
+    let both = b.download_planned(&plan, OnConflict::KeepBoth, &|_| {}, &CancellationToken::new()).await.unwrap();
+    assert_eq!((both.done, both.renamed), (1, 1));
+    assert_eq!(read(&into.join("letter (1).txt")), letter);
+    assert_eq!(read(&into.join("letter.txt")), b"my own notes");
+    let replaced = b.download_planned(&plan, OnConflict::Replace, &|_| {}, &CancellationToken::new()).await.unwrap();
+    assert_eq!(replaced.done, 1);
+    assert_eq!(read(&into.join("letter.txt")), letter);
+
+    // Cancelled once bytes flow: every file is either whole or absent, and nothing half-written stays.
+    let again = f.path("Again");
+    let plan = b.plan_download(&targets, &again).await.unwrap();
+    let cancel = CancellationToken::new();
+    let stop = |p: Progress| {
+        if p.bytes_done > 0 {
+            cancel.cancel();
+        }
+    };
+    let report = b.download_planned(&plan, OnConflict::Refuse, &stop, &cancel).await.unwrap();
+    assert!(report.cancelled, "{report:?}");
+    assert!(report.done < 4);
+    for name in local_files(&again) {
+        assert!(!name.contains(".coffer-download-"), "no partial download is left: {name}");
+        let whole = read(&again.join(&name));
+        let stored = download(f, &name).await;
+        assert_eq!(whole, stored, "{name} is whole");
+    }
+
+    let whole = b.plan_download(&[Target::Folder(Prefix::root())], &into).await.unwrap_err();
+    assert_eq!(whole.code(), coffer_engine::ErrorCode::WholeBucketDownload);
+}
