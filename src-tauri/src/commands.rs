@@ -9,8 +9,9 @@ use std::time::{Duration, SystemTime};
 
 use coffer_engine::{
     AccessKey, CancellationToken, Cleanup, ConflictChoice, Connection, ConnectionCheck, ConnectionInfo, Deleted, Depth,
-    EditLock, EditUpdate, Error, MoveKind, MoveRun, Moved, ObjectKey, OnConflict, Opened, Prefix, Restored, Resumed,
-    SearchQuery, Selection, Settings, ShareLink, SharedLink, Target, TrashItem, UploadStarted, Uploader,
+    DownloadReport, EditLock, EditUpdate, Error, MoveKind, MoveRun, Moved, ObjectKey, OnConflict, Opened, Prefix,
+    Progress, Restored, Resumed, SearchQuery, Selection, Settings, ShareLink, SharedLink, Target, TrashItem,
+    UploadStarted, Uploader,
 };
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State, WebviewWindow};
@@ -18,8 +19,8 @@ use tauri_plugin_clipboard_manager::ClipboardExt;
 use tauri_plugin_opener::OpenerExt;
 
 use crate::ipc::{
-    DeleteOutcome, DeleteProgress, DocumentDetails, ListEvent, OpenMode, PlannedDelete, PlannedMove, SearchEvent,
-    SettingsView,
+    DeleteOutcome, DeleteProgress, DocumentDetails, ListEvent, OpenMode, PlannedDelete, PlannedDownload, PlannedMove,
+    SearchEvent, SettingsView,
 };
 use crate::state::{AppState, Plan};
 
@@ -396,22 +397,87 @@ pub async fn move_planned(
         return Err(Error::not_a_move());
     };
     let cancel = CancellationToken::new();
-    state.moving.lock().unwrap_or_else(PoisonError::into_inner).insert(id, cancel.clone());
+    state.running.lock().unwrap_or_else(PoisonError::into_inner).insert(id, cancel.clone());
     let progress = |done, total| {
         let _ = on_progress.send(DeleteProgress { done, total });
     };
     let by = state.coffer.settings().load().unwrap_or_default().uploader();
     let run = MoveRun { journal: state.transfers.journal(), by: &by, progress: &progress, cancel: &cancel };
     let moved = async { state.bucket(&connection).await?.move_or_copy(plan, on_conflict, &run).await }.await;
-    state.moving.lock().unwrap_or_else(PoisonError::into_inner).remove(&id);
+    state.running.lock().unwrap_or_else(PoisonError::into_inner).remove(&id);
     moved
 }
 
-/// Stops move `id` after the copies in flight; what was copied is finished, the rest stays.
+/// Stops the move or download `id`: a move after the copies in flight (what was copied is
+/// finished, the rest stays), a download at once (files in flight are abandoned, never half-saved).
 #[tauri::command]
-pub fn cancel_move(state: State<'_, AppState>, id: u64) {
-    if let Some(cancel) = state.moving.lock().unwrap_or_else(PoisonError::into_inner).get(&id) {
+pub fn cancel_planned(state: State<'_, AppState>, id: u64) {
+    if let Some(cancel) = state.running.lock().unwrap_or_else(PoisonError::into_inner).get(&id) {
         cancel.cancel();
+    }
+}
+
+/// Asks for a folder with the system's folder picker (titled `title`, in the page's language), then
+/// counts downloading `keys` (documents, and folders ending in `/`) into it, with the local names
+/// already taken there. `None` when no folder was chosen.
+#[tauri::command]
+pub async fn plan_download(
+    window: WebviewWindow,
+    state: State<'_, AppState>,
+    connection: String,
+    keys: Vec<String>,
+    title: String,
+) -> Result<Option<PlannedDownload>> {
+    let targets = keys.iter().map(|k| Target::parse(k)).collect::<Result<Vec<_>>>()?;
+    let Some(folder) = rfd::AsyncFileDialog::new().set_parent(&window).set_title(title).pick_folder().await else {
+        return Ok(None);
+    };
+    let plan = state.bucket(&connection).await?.plan_download(&targets, folder.path()).await?;
+    let (summary, folder) = (plan.summary.clone(), plan.folder().to_string_lossy().into_owned());
+    Ok(Some(PlannedDownload { id: state.keep_plan(connection, Plan::Download(plan)), summary, folder }))
+}
+
+/// Runs download plan `id`, local names already taken resolved by `on_conflict`.
+#[tauri::command]
+pub async fn download_planned(
+    state: State<'_, AppState>,
+    id: u64,
+    on_conflict: OnConflict,
+    on_progress: Channel<Progress>,
+) -> Result<DownloadReport> {
+    let (connection, Plan::Download(plan)) = state.take_plan(id)? else {
+        return Err(Error::not_a_download());
+    };
+    let cancel = CancellationToken::new();
+    state.running.lock().unwrap_or_else(PoisonError::into_inner).insert(id, cancel.clone());
+    let progress = throttled(on_progress);
+    let report =
+        async { state.bucket(&connection).await?.download_planned(&plan, on_conflict, &progress, &cancel).await };
+    let report = report.await;
+    state.running.lock().unwrap_or_else(PoisonError::into_inner).remove(&id);
+    report
+}
+
+/// Opens `path`, a folder on this computer, in the file manager (after a download).
+#[tauri::command]
+pub fn show_folder(app: AppHandle, path: String) -> Result<()> {
+    if !std::path::Path::new(&path).is_dir() {
+        return Err(Error::not_a_folder(&path));
+    }
+    app.opener().open_path(&path, None::<&str>).map_err(|e| Error::open_failed(&path, e))
+}
+
+/// Progress sent to the page at most ten times a second, and whenever a document ends: a download
+/// reports every 256 KiB written, far more often than anyone can read.
+fn throttled(channel: Channel<Progress>) -> impl Fn(Progress) + Sync {
+    let last = std::sync::Mutex::new((std::time::Instant::now(), u64::MAX));
+    move |p: Progress| {
+        let mut last = last.lock().unwrap_or_else(PoisonError::into_inner);
+        let ended = p.files_done + p.files_failed;
+        if ended != last.1 || last.0.elapsed() >= Duration::from_millis(100) || p.bytes_done == p.bytes_total {
+            *last = (std::time::Instant::now(), ended);
+            let _ = channel.send(p);
+        }
     }
 }
 
@@ -426,18 +492,20 @@ pub async fn open_document(
     key: String,
     confirmed: bool,
     mode: OpenMode,
+    on_progress: Channel<Progress>,
 ) -> Result<Option<EditLock>> {
     let key = ObjectKey::new(key)?;
     let bucket = state.bucket(&connection).await?;
+    let (progress, cancel) = (throttled(on_progress), CancellationToken::new());
     let target = match mode {
         OpenMode::ReadOnly => {
             let target = state.open_cache.path_for(&format!("{connection} (read-only)"), &key, confirmed)?;
-            state.editor.open_read_only(&bucket, &key, &target).await?;
+            state.editor.open_read_only(&bucket, &key, &target, &progress, &cancel).await?;
             target
         }
         OpenMode::Edit | OpenMode::Anyway => {
             let target = state.open_cache.path_for(&connection, &key, confirmed)?;
-            match state.editor.open(&bucket, &key, target, mode == OpenMode::Anyway).await? {
+            match state.editor.open(&bucket, &key, target, mode == OpenMode::Anyway, &progress, &cancel).await? {
                 Opened::Editing(target) => target,
                 Opened::Locked(lock) => return Ok(Some(lock)),
             }

@@ -34,10 +34,23 @@ pub struct PlannedDelete {
 #[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct PlannedMove {
-    /// What `move_planned`, `cancel_move` and `discard_plan` refer to it by.
+    /// What `move_planned`, `cancel_planned` and `discard_plan` refer to it by.
     pub id: u64,
     /// What it covers, and the destination names already taken.
     pub summary: coffer_engine::MoveSummary,
+}
+
+/// A counted download, kept in Rust until it is run or discarded.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct PlannedDownload {
+    /// What `download_planned`, `cancel_planned` and `discard_plan` refer to it by.
+    pub id: u64,
+    /// What it covers, and the local names already taken.
+    pub summary: coffer_engine::DownloadSummary,
+    /// The folder chosen, to show and to open afterwards.
+    pub folder: String,
 }
 
 /// What a search's Channel carries: results, best first, a page at a time, then the end.
@@ -207,6 +220,10 @@ mod tests {
         declare::<OnConflict>(&mut out);
         declare::<MoveSummary>(&mut out);
         declare::<PlannedMove>(&mut out);
+        declare::<DownloadSummary>(&mut out);
+        declare::<PlannedDownload>(&mut out);
+        declare::<DownloadFailure>(&mut out);
+        declare::<DownloadReport>(&mut out);
         declare::<Moved>(&mut out);
         declare::<DeleteOutcome>(&mut out);
         declare::<TrashItem>(&mut out);

@@ -7,8 +7,8 @@ use std::sync::{Arc, PoisonError};
 use std::time::SystemTime;
 
 use coffer_engine::{
-    Bucket, CancellationToken, Coffer, DeletePlan, Dirs, Editor, Error, Journal, KEEP_OPENED, MovePlan, MoveRun,
-    OpenCache, Purge, Queue, Result, ShareLog, Transfers, UploadOptions,
+    Bucket, CancellationToken, Coffer, DeletePlan, Dirs, DownloadPlan, Editor, Error, Journal, KEEP_OPENED, MovePlan,
+    MoveRun, OpenCache, Purge, Queue, Result, ShareLog, Transfers, UploadOptions,
 };
 use tauri::{AppHandle, Emitter};
 use tokio::sync::Mutex;
@@ -36,13 +36,14 @@ pub struct AppState {
     plans: std::sync::Mutex<HashMap<u64, (String, Plan)>>,
     next_plan: AtomicU64,
     /// The cancel switch of each move or copy running, by its plan's id.
-    pub moving: std::sync::Mutex<HashMap<u64, CancellationToken>>,
+    pub running: std::sync::Mutex<HashMap<u64, CancellationToken>>,
 }
 
 /// Something counted for the person to confirm.
 pub enum Plan {
     Delete(DeletePlan),
     Move(MovePlan),
+    Download(DownloadPlan),
 }
 
 impl AppState {
@@ -84,7 +85,7 @@ impl AppState {
             buckets: Mutex::default(),
             plans: std::sync::Mutex::default(),
             next_plan: AtomicU64::new(1),
-            moving: std::sync::Mutex::default(),
+            running: std::sync::Mutex::default(),
         })
     }
 

@@ -165,9 +165,12 @@ impl Bucket {
         let claimed = Mutex::new(HashSet::<PathBuf>::new());
         let tell = || progress(totals.progress());
         tell();
-        let mut runs = futures::stream::iter(&plan.items)
-            .map(|item| {
+        // By index: a stream of borrowed items would not be `Send` for every lifetime, which
+        // Tauri's async commands need.
+        let mut runs = futures::stream::iter(0..plan.items.len())
+            .map(|i| {
                 let (totals, report, claimed, tell) = (&totals, &report, &claimed, &tell);
+                let item = &plan.items[i];
                 async move {
                     if cancel.is_cancelled() {
                         return;

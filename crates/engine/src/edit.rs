@@ -25,7 +25,7 @@ use crate::key::ObjectKey;
 use crate::lock::{EditLock, LEASE, Taken, now_ms};
 use crate::queue::{OnConflict, Queue};
 use crate::seen::Seen;
-use crate::upload::{Events, FileOutcome, Uploaded};
+use crate::upload::{Events, FileOutcome, Progress, Uploaded};
 
 /// A save is uploaded once the file has had no change for this long: editors write a document in
 /// several steps (a temporary file, a rename, lock files), and only the last state is worth sending.
@@ -178,13 +178,15 @@ impl Editor {
     /// Downloads `key` to `path` and watches it, so every save there goes back to the bucket; the
     /// document is locked for colleagues meanwhile. Someone else's live lock is returned instead,
     /// unless `anyway`. A document already being edited here is not downloaded again: its file
-    /// may hold saves not yet uploaded.
+    /// may hold saves not yet uploaded. The download reports to `progress` and stops on `cancel`.
     pub async fn open(
         self: &Arc<Self>,
         bucket: &Bucket,
         key: &ObjectKey,
         path: PathBuf,
         anyway: bool,
+        progress: &(dyn Fn(Progress) + Sync),
+        cancel: &CancellationToken,
     ) -> Result<Opened> {
         if self.lock_live().contains_key(&path) {
             return Ok(Opened::Editing(path));
@@ -203,7 +205,7 @@ impl Editor {
                 Err(e) => tracing::warn!("could not lock '{key}': {e}"),
             }
         }
-        let downloaded = match bucket.download(key, &path, &|_| {}, &CancellationToken::new()).await {
+        let downloaded = match bucket.download(key, &path, progress, cancel).await {
             Ok(downloaded) => downloaded,
             Err(e) => {
                 // Nothing to edit: the lock just taken would only mislead colleagues until it lapsed.
@@ -228,11 +230,18 @@ impl Editor {
     }
 
     /// Downloads `key` to `path` as a read-only copy, not watched and not locked.
-    pub async fn open_read_only(&self, bucket: &Bucket, key: &ObjectKey, path: &Path) -> Result<()> {
+    pub async fn open_read_only(
+        &self,
+        bucket: &Bucket,
+        key: &ObjectKey,
+        path: &Path,
+        progress: &(dyn Fn(Progress) + Sync),
+        cancel: &CancellationToken,
+    ) -> Result<()> {
         if path.exists() {
             make_writable(path);
         }
-        bucket.download(key, path, &|_| {}, &CancellationToken::new()).await?;
+        bucket.download(key, path, progress, cancel).await?;
         let mut permissions = std::fs::metadata(path).map_err(|e| Error::local_io(path, &e))?.permissions();
         permissions.set_readonly(true);
         std::fs::set_permissions(path, permissions).map_err(|e| Error::local_io(path, &e))

@@ -9,7 +9,7 @@ export type ErrorKind = "NotFound" | "AlreadyExists" | "PermissionDenied" | "Inv
 /**
  * Exactly what went wrong: the key of the translated sentence.
  */
-export type ErrorCode = "cancelled" | "plain" | "localMissing" | "localDenied" | "localIsFolder" | "localShrank" | "localFailed" | "notRegularFile" | "uploadFolderAsFolder" | "changedWhileUploading" | "noUsableName" | "skippedNotRegular" | "skippedNotUnicode" | "skippedLinkOutside" | "skippedLinkToNothing" | "linksIntoItself" | "noHomeFolder" | "saveFailed" | "settingsFileInvalid" | "connectionsFileInvalid" | "journalUnusable" | "indexUnusable" | "watchFailed" | "openFailed" | "clipboardFailed" | "programNeedsConfirmation" | "vaultNoAddress" | "vaultUnusable" | "vaultCannotListen" | "connectionNameMissing" | "connectionNameReserved" | "connectionNameControl" | "endpointScheme" | "endpointInvalid" | "endpointHasUserInfo" | "plainHttp" | "bucketNameInvalid" | "certificateInvalid" | "certificateMissing" | "noSuchConnection" | "connectionExists" | "enterKeyAndSecret" | "enterKeyIdForSecret" | "enterKeyId" | "enterSecret" | "noSecretStored" | "keychainDamaged" | "keychainLocked" | "keychainUnavailable" | "keychainNameRefused" | "keychainAmbiguous" | "keychainUnexpected" | "languageInvalid" | "displayNameInvalid" | "serverUnreachable" | "certificateUntrusted" | "requestNotBuilt" | "serverFailed" | "serverError" | "requestRefused" | "bucketMissing" | "credentialsRejected" | "regionRefused" | "accessDenied" | "keyCannotRead" | "keyRefused" | "objectMissing" | "changedMeanwhile" | "noUploadId" | "storedDifferently" | "copyMissing" | "recordUnreadable" | "trashRecordDamaged" | "keyIsFolder" | "nameEmpty" | "nameTooLong" | "nameHasControls" | "nameHasDotParts" | "keyTooLong" | "nameInvalid" | "nameReserved" | "noFreeName" | "noFreeNameHere" | "notReplaced" | "changedSinceQueued" | "deletedSinceQueued" | "partTooLarge" | "partOverBudget" | "nothingInFlight" | "uploadRunning" | "uploadNotWaiting" | "uploadGone" | "transferFailed" | "transferUnknown" | "selectionGone" | "nothingOnHand" | "saveLeftQueue" | "downloadOutside" | "downloadNoFileName" | "downloadTargetIsFolder" | "downloadInterrupted" | "downloadStopped" | "downloadCorrupt" | "serverSentTooMuch" | "readInterrupted" | "linkTooLong" | "wholeBucketDelete" | "notDeleted" | "notADelete" | "notAMove" | "folderExists" | "sameName" | "alreadyThere" | "alreadyInFolder" | "intoItself" | "wholeBucketMove" | "noLongerThere" | "namesTaken" | "changedWhileMoving" | "storedMeanwhile" | "sameDestination" | "tooManyParts" | "searchTooManyWords" | "searchUnavailable";
+export type ErrorCode = "cancelled" | "plain" | "localMissing" | "localDenied" | "localIsFolder" | "localShrank" | "localFailed" | "notRegularFile" | "uploadFolderAsFolder" | "changedWhileUploading" | "noUsableName" | "skippedNotRegular" | "skippedNotUnicode" | "skippedLinkOutside" | "skippedLinkToNothing" | "linksIntoItself" | "noHomeFolder" | "saveFailed" | "settingsFileInvalid" | "connectionsFileInvalid" | "journalUnusable" | "indexUnusable" | "watchFailed" | "openFailed" | "clipboardFailed" | "programNeedsConfirmation" | "vaultNoAddress" | "vaultUnusable" | "vaultCannotListen" | "connectionNameMissing" | "connectionNameReserved" | "connectionNameControl" | "endpointScheme" | "endpointInvalid" | "endpointHasUserInfo" | "plainHttp" | "bucketNameInvalid" | "certificateInvalid" | "certificateMissing" | "noSuchConnection" | "connectionExists" | "enterKeyAndSecret" | "enterKeyIdForSecret" | "enterKeyId" | "enterSecret" | "noSecretStored" | "keychainDamaged" | "keychainLocked" | "keychainUnavailable" | "keychainNameRefused" | "keychainAmbiguous" | "keychainUnexpected" | "languageInvalid" | "displayNameInvalid" | "serverUnreachable" | "certificateUntrusted" | "requestNotBuilt" | "serverFailed" | "serverError" | "requestRefused" | "bucketMissing" | "credentialsRejected" | "regionRefused" | "accessDenied" | "keyCannotRead" | "keyRefused" | "objectMissing" | "changedMeanwhile" | "noUploadId" | "storedDifferently" | "copyMissing" | "recordUnreadable" | "trashRecordDamaged" | "keyIsFolder" | "nameEmpty" | "nameTooLong" | "nameHasControls" | "nameHasDotParts" | "keyTooLong" | "nameInvalid" | "nameReserved" | "noFreeName" | "noFreeNameHere" | "notReplaced" | "changedSinceQueued" | "deletedSinceQueued" | "partTooLarge" | "partOverBudget" | "nothingInFlight" | "uploadRunning" | "uploadNotWaiting" | "uploadGone" | "transferFailed" | "transferUnknown" | "selectionGone" | "nothingOnHand" | "saveLeftQueue" | "downloadOutside" | "downloadNoFileName" | "downloadTargetIsFolder" | "downloadInterrupted" | "downloadStopped" | "wholeBucketDownload" | "localExists" | "downloadCorrupt" | "serverSentTooMuch" | "readInterrupted" | "linkTooLong" | "wholeBucketDelete" | "notDeleted" | "notADelete" | "notAMove" | "notADownload" | "notAFolder" | "folderExists" | "sameName" | "alreadyThere" | "alreadyInFolder" | "intoItself" | "wholeBucketMove" | "noLongerThere" | "namesTaken" | "changedWhileMoving" | "storedMeanwhile" | "sameDestination" | "tooManyParts" | "searchTooManyWords" | "searchUnavailable";
 
 /**
  * The engine's error: a kind to branch on, a code and parameters to translate, and the English
@@ -686,13 +686,97 @@ conflicts: Array<string>, };
  */
 export type PlannedMove = { 
 /**
- * What `move_planned`, `cancel_move` and `discard_plan` refer to it by.
+ * What `move_planned`, `cancel_planned` and `discard_plan` refer to it by.
  */
 id: number, 
 /**
  * What it covers, and the destination names already taken.
  */
 summary: MoveSummary, };
+
+/**
+ * What a download plan amounts to, for the person to confirm.
+ */
+export type DownloadSummary = { 
+/**
+ * Documents to download.
+ */
+files: number, 
+/**
+ * Their bytes in all.
+ */
+bytes: number, 
+/**
+ * Local paths (relative to the chosen folder, with `/`) that already exist, at most 100.
+ */
+conflicts: Array<string>, 
+/**
+ * How many local paths already exist.
+ */
+conflictsTotal: number, };
+
+/**
+ * A counted download, kept in Rust until it is run or discarded.
+ */
+export type PlannedDownload = { 
+/**
+ * What `download_planned`, `cancel_planned` and `discard_plan` refer to it by.
+ */
+id: number, 
+/**
+ * What it covers, and the local names already taken.
+ */
+summary: DownloadSummary, 
+/**
+ * The folder chosen, to show and to open afterwards.
+ */
+folder: string, };
+
+/**
+ * A document that was not downloaded, and why.
+ */
+export type DownloadFailure = { 
+/**
+ * Where it would have gone, relative to the chosen folder.
+ */
+name: string, 
+/**
+ * Why it was not.
+ */
+error: CofferError, };
+
+/**
+ * What a download did.
+ */
+export type DownloadReport = { 
+/**
+ * Documents saved.
+ */
+done: number, 
+/**
+ * Of those, how many were proven by their checksum to be what the server stored.
+ */
+verified: number, 
+/**
+ * Documents saved under a numbered name because theirs was taken.
+ */
+renamed: number, 
+/**
+ * Documents left alone because a local file had their name.
+ */
+skipped: number, 
+/**
+ * Documents that failed.
+ */
+failed: Array<DownloadFailure>, 
+/**
+ * Whether it was cancelled before every document was tried.
+ */
+cancelled: boolean, 
+/**
+ * Bytes saved.
+ */
+bytes: number, };
 
 /**
  * What a move or copy did.

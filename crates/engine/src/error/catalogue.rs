@@ -234,6 +234,8 @@ catalogue! {
     NotDeleted not_deleted(name, reason) Server "'{name}' was not deleted: {reason}.";
     NotADelete not_a_delete() InvalidInput "That is a move, not a delete.";
     NotAMove not_a_move() InvalidInput "That is a delete, not a move.";
+    NotADownload not_a_download() InvalidInput "That is not a download.";
+    NotAFolder not_a_folder(path) InvalidInput "'{path}' is not a folder on this computer.";
     FolderExists folder_exists(folder) AlreadyExists "A folder '{folder}' already exists.";
     SameName same_name(name) InvalidInput "'{name}' already has that name.";
     AlreadyThere already_there(name) InvalidInput "'{name}' is already there.";

@@ -1219,7 +1219,10 @@ pub async fn a_document_edited_in_place_goes_back_to_the_bucket(f: &Fixture) {
     upload(f, "v1/plan.txt", 100, "team/plan.txt").await;
     let (alice, updates) = editor(f, "Alice");
     let cached = f.path("Alice/cache/team/plan.txt");
-    let opened = alice.open(&f.bucket, &key("team/plan.txt"), cached.clone(), false).await.unwrap();
+    let opened = alice
+        .open(&f.bucket, &key("team/plan.txt"), cached.clone(), false, &no_progress, &CancellationToken::new())
+        .await
+        .unwrap();
     assert_eq!(opened, Opened::Editing(cached.clone()));
 
     // The editor saves in place.
@@ -1258,7 +1261,10 @@ pub async fn a_save_over_a_colleagues_change_becomes_a_conflicted_copy(f: &Fixtu
     upload(f, "v1/budget.txt", 50, "budget.txt").await;
     let (alice, updates) = editor(f, "Alice");
     let cached = f.path("Alice/cache/budget.txt");
-    alice.open(&f.bucket, &key("budget.txt"), cached.clone(), false).await.unwrap();
+    alice
+        .open(&f.bucket, &key("budget.txt"), cached.clone(), false, &no_progress, &CancellationToken::new())
+        .await
+        .unwrap();
     colleague_puts(f, "budget.txt", b"Bob's numbers").await;
 
     std::fs::write(&cached, b"Alice's numbers").unwrap();
@@ -1288,7 +1294,10 @@ pub async fn a_colleague_sees_the_lock_and_saves_made_while_closed_are_found(f: 
     upload(f, "v1/minutes.txt", 10, "minutes.txt").await;
     let (alice, _) = editor(f, "Alice Martin");
     let cached = f.path("Alice/cache/minutes.txt");
-    alice.open(&f.bucket, &key("minutes.txt"), cached.clone(), false).await.unwrap();
+    alice
+        .open(&f.bucket, &key("minutes.txt"), cached.clone(), false, &no_progress, &CancellationToken::new())
+        .await
+        .unwrap();
 
     // Another engine, on its own client: Bob.
     let bob_bucket = f.variant(|_| {}, None).await;
@@ -1300,10 +1309,15 @@ pub async fn a_colleague_sees_the_lock_and_saves_made_while_closed_are_found(f: 
     assert!(names(f, "", Depth::OneLevel).await == vec!["minutes.txt"], "locks never show as documents");
     let (bob, _) = editor(f, "Bob");
     let bob_copy = f.path("Bob/cache/minutes.txt");
-    let opened = bob.open(&bob_bucket, &key("minutes.txt"), bob_copy.clone(), false).await.unwrap();
+    let opened = bob
+        .open(&bob_bucket, &key("minutes.txt"), bob_copy.clone(), false, &no_progress, &CancellationToken::new())
+        .await
+        .unwrap();
     assert_eq!(opened, Opened::Locked(lock.clone()));
     assert!(!bob_copy.exists(), "nothing downloaded until Bob chooses");
-    bob.open_read_only(&bob_bucket, &key("minutes.txt"), &bob_copy).await.unwrap();
+    bob.open_read_only(&bob_bucket, &key("minutes.txt"), &bob_copy, &no_progress, &CancellationToken::new())
+        .await
+        .unwrap();
     assert!(std::fs::metadata(&bob_copy).unwrap().permissions().readonly());
 
     // Alice quits: her lock goes, her session stays recorded.
