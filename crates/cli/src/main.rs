@@ -141,7 +141,9 @@ async fn command(coffer: &Coffer, cli: Cli) -> Result<ExitCode> {
             let cancel = cancel_on_ctrl_c();
             let bytes = bucket.download(&key, &target, &|p| bar.update(p), &cancel).await;
             bar.finish();
-            eprintln!("Saved {} ({})", target.display(), human_size(bytes?.size));
+            let saved = bytes?;
+            let checked = if saved.verified { ", checked against the server's checksum" } else { "" };
+            eprintln!("Saved {} ({}){checked}", target.display(), human_size(saved.size));
             Ok(ExitCode::SUCCESS)
         }
         Command::Share { key, expires } => {
