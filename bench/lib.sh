@@ -6,6 +6,9 @@ BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$BENCH_DIR/.." && pwd)
 VENV=${COFFER_BENCH_VENV:-$HOME/.cache/coffer-bench/venv}
 MIB=1048576
+# The find row's Coffer connection and the folder of the bucket it works in (its root).
+FIND_CONNECTION=bench-find
+FIND_PREFIX=find
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -16,8 +19,10 @@ die() { log "error: $*"; exit 1; }
 set_scale() {
   SCALE=${COFFER_BENCH_SCALE:-full}
   case $SCALE in
-    full)  BIG_MIB=1024; SMALL_N=1000; MANY_N=10000; SMALL_KIB=16; MED_N=100; MED_MIB=10; LIST_N=100000; DEL_N=10000 ;;
-    small) BIG_MIB=64;   SMALL_N=100;  MANY_N=1000;  SMALL_KIB=16; MED_N=10;  MED_MIB=10; LIST_N=2000;   DEL_N=500 ;;
+    full)  BIG_MIB=1024; SMALL_N=1000; MANY_N=10000; SMALL_KIB=16; MED_N=100; MED_MIB=10; LIST_N=100000; DEL_N=10000
+           MOVE_N=1000; FIND_N=100000 ;;
+    small) BIG_MIB=64;   SMALL_N=100;  MANY_N=1000;  SMALL_KIB=16; MED_N=10;  MED_MIB=10; LIST_N=2000;   DEL_N=500
+           MOVE_N=100;  FIND_N=2000 ;;
     *) die "COFFER_BENCH_SCALE must be 'full' or 'small', not '$SCALE'" ;;
   esac
 }
@@ -173,10 +178,19 @@ EOF
 
   # Coffer: a connection using the AWS credential chain (--aws-profile ""), i.e. the env vars.
   [ -n "$COFFER" ] || return 0
-  local add=("$COFFER" connection add bench --endpoint "$ENDPOINT" --region garage --bucket "$BUCKET"
-    --aws-profile "" --skip-test)
-  # A connection on the AWS chain never touches the keychain, so no Secret Service is needed.
-  "${add[@]}" 2>"$WORK/coffer-add.log" || { cat "$WORK/coffer-add.log" >&2; die "coffer connection add failed"; }
+  local name prefix
+  # "bench" works on the whole bucket. `coffer find` re-lists its connection's whole prefix before
+  # every search, so the find row gets a connection of its own on find/: its index then holds the
+  # find row's documents and nothing the other rows left in the bucket.
+  for name in bench "$FIND_CONNECTION"; do
+    prefix=
+    [ "$name" = "$FIND_CONNECTION" ] && prefix=$FIND_PREFIX/
+    local add=("$COFFER" connection add "$name" --endpoint "$ENDPOINT" --region garage --bucket "$BUCKET"
+      --aws-profile "" --skip-test)
+    [ -z "$prefix" ] || add+=(--prefix "$prefix")
+    # A connection on the AWS chain never touches the keychain, so no Secret Service is needed.
+    "${add[@]}" 2>"$WORK/coffer-add.log" || { cat "$WORK/coffer-add.log" >&2; die "coffer connection add $name failed"; }
+  done
 }
 
 write_aws_tuned_config() {
@@ -211,11 +225,26 @@ set_tuned() {
 # Tools. A tool id is NAME or NAME+ (tuned). tool_cmd ID OP ARGS... prints nothing; it sets the
 # array CMD to the command line for operation OP:
 #   put_file FILE PREFIX   -> PREFIX/<file name>
-#   put_dir  DIR  PREFIX   -> PREFIX/<dir name>/<files>
+#   put_dir  DIR  PREFIX [NAME]  -> PREFIX/NAME/<files>; NAME is DIR's last name (given apart
+#                          for run.sh's plan, where DIR is a placeholder that basename cannot read)
 #   get      KEY  OUT
 #   ls       PREFIX        (recursive)
 #   rm       PREFIX        (everything under PREFIX/, for good: the other tools have no trash)
+#   mv       DIR  PREFIX [NAME]  on the server: DIR/<keys> -> PREFIX/NAME/<keys>, nothing left
+#                          under DIR/; NAME as for put_dir (DIR and PREFIX: keys, no trailing '/')
+#   trash    PREFIX        Coffer only: everything under PREFIX/ to Coffer's trash
+#   empty_trash            Coffer only: delete what the trash holds (untimed clean-up)
+#   find     TEXT LIMIT    Coffer only: at most LIMIT documents of the find connection whose names
+#                          hold TEXT
+# A tool without the operation gets no command (tool_has says which have it).
 # ---------------------------------------------------------------------------------------------
+tool_has() { # ID OP
+  case $2 in
+    trash | empty_trash | find) [ "${1%+}" = coffer ] ;;
+    *) return 0 ;;
+  esac
+}
+
 tool_label() {
   local name=${1%+} setting=defaults
   [ "$name" = aws ] && name="aws cli"
@@ -229,8 +258,9 @@ tool_slug() { if [ "${1%+}" != "$1" ]; then echo "${1%+}-tuned"; else echo "$1";
 tool_cmd() {
   local id=$1 op=$2
   shift 2
-  local tuned=
+  local tuned= name=
   [ "${id%+}" != "$id" ] && tuned=1
+  case $op in put_dir | mv) name=${3:-$(basename "$1")} ;; esac
   local -a x=()
   CMD=()
   case ${id%+} in
@@ -239,8 +269,10 @@ tool_cmd() {
         case $op in
           put_*) read -ra x <<<"${COFFER_TUNED_PUT_ARGS-$COFFER_TUNED_ARGS}" ;;
           get) read -ra x <<<"${COFFER_TUNED_GET_ARGS-$COFFER_TUNED_ARGS}" ;;
-          rm) read -ra x <<<"${COFFER_TUNED_RM_ARGS-$COFFER_TUNED_ARGS}" ;;
+          rm | trash) read -ra x <<<"${COFFER_TUNED_RM_ARGS-$COFFER_TUNED_ARGS}" ;;
           ls) read -ra x <<<"${COFFER_TUNED_LS_ARGS-}" ;;
+          mv) read -ra x <<<"${COFFER_TUNED_MV_ARGS-}" ;;
+          find) read -ra x <<<"${COFFER_TUNED_FIND_ARGS-}" ;;
         esac
       fi
       case $op in
@@ -248,25 +280,35 @@ tool_cmd() {
         get) CMD=("$COFFER" -c bench get "${x[@]}" "$1" "$2") ;;
         ls) CMD=("$COFFER" -c bench ls -r "${x[@]}" "$1") ;;
         rm) CMD=("$COFFER" -c bench rm -r --permanent "${x[@]}" "$1") ;;
+        # A trailing '/' names a folder; moved into DEST/ it lands at DEST/<its name>/.
+        mv) CMD=("$COFFER" -c bench mv "${x[@]}" "$1/" "$2/") ;;
+        trash) CMD=("$COFFER" -c bench rm -r "${x[@]}" "$1") ;;
+        empty_trash) CMD=("$COFFER" -c bench trash empty) ;;
+        # --limit: the default (100) would cut the list short of every match.
+        find) CMD=("$COFFER" -c "$FIND_CONNECTION" find "${x[@]}" --limit "$2" "$1") ;;
       esac ;;
     s5cmd)
       local -a g=(--endpoint-url "$ENDPOINT") c=()
       if [ -n "$tuned" ]; then read -ra x <<<"$S5_TUNED_GLOBAL"; g+=("${x[@]}"); read -ra c <<<"$S5_TUNED_CP"; fi
       case $op in
         put_file) CMD=("$S5CMD" "${g[@]}" cp "${c[@]}" "$1" "s3://$BUCKET/$2/") ;;
-        put_dir) CMD=("$S5CMD" "${g[@]}" cp "${c[@]}" "$1/*" "s3://$BUCKET/$2/$(basename "$1")/") ;;
+        put_dir) CMD=("$S5CMD" "${g[@]}" cp "${c[@]}" "$1/*" "s3://$BUCKET/$2/$name/") ;;
         get) CMD=("$S5CMD" "${g[@]}" cp "${c[@]}" "s3://$BUCKET/$1" "$2") ;;
         ls) CMD=("$S5CMD" "${g[@]}" ls "s3://$BUCKET/$1/*") ;;
         rm) CMD=("$S5CMD" "${g[@]}" rm "s3://$BUCKET/$1/*") ;;
+        # S3 to S3: a server-side copy of each object, then the original's delete.
+        mv) CMD=("$S5CMD" "${g[@]}" mv "${c[@]}" "s3://$BUCKET/$1/*" "s3://$BUCKET/$2/$name/") ;;
       esac ;;
     rclone)
       [ -n "$tuned" ] && read -ra x <<<"$RCLONE_TUNED"
       case $op in
         put_file) CMD=("$RCLONE" copy "${x[@]}" "$1" "g:$BUCKET/$2") ;;
-        put_dir) CMD=("$RCLONE" copy "${x[@]}" "$1" "g:$BUCKET/$2/$(basename "$1")") ;;
+        put_dir) CMD=("$RCLONE" copy "${x[@]}" "$1" "g:$BUCKET/$2/$name") ;;
         get) CMD=("$RCLONE" copyto "${x[@]}" "g:$BUCKET/$1" "$2") ;;
         ls) CMD=("$RCLONE" ls "${x[@]}" "g:$BUCKET/$1") ;;
         rm) CMD=("$RCLONE" delete "${x[@]}" "g:$BUCKET/$1") ;;
+        # Same remote: a server-side copy of each object, then its delete (S3 has no rename).
+        mv) CMD=("$RCLONE" move "${x[@]}" "g:$BUCKET/$1" "g:$BUCKET/$2/$name") ;;
       esac ;;
     aws)
       local cfg=$AWS_CFG_DEFAULT
@@ -274,10 +316,12 @@ tool_cmd() {
       local -a a=(env "AWS_CONFIG_FILE=$cfg" "$AWS" --endpoint-url "$ENDPOINT" s3)
       case $op in
         put_file) CMD=("${a[@]}" cp --only-show-errors "$1" "s3://$BUCKET/$2/") ;;
-        put_dir) CMD=("${a[@]}" cp --recursive --only-show-errors "$1" "s3://$BUCKET/$2/$(basename "$1")/") ;;
+        put_dir) CMD=("${a[@]}" cp --recursive --only-show-errors "$1" "s3://$BUCKET/$2/$name/") ;;
         get) CMD=("${a[@]}" cp --only-show-errors "s3://$BUCKET/$1" "$2") ;;
         ls) CMD=("${a[@]}" ls --recursive "s3://$BUCKET/$1/") ;;
         rm) CMD=("${a[@]}" rm --recursive --only-show-errors "s3://$BUCKET/$1/") ;;
+        # S3 to S3: CopyObject, then DeleteObject, per object.
+        mv) CMD=("${a[@]}" mv --recursive --only-show-errors "s3://$BUCKET/$1/" "s3://$BUCKET/$2/$name/") ;;
       esac ;;
     *) die "unknown tool $id" ;;
   esac

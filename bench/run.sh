@@ -12,12 +12,14 @@
 #   COFFER_BIN=path            use this coffer binary instead of building target/release/coffer
 #   COFFER_TUNED_ARGS="..."    extra put/get/rm arguments for a "coffer (tuned)" line (e.g. "--jobs 16");
 #                              COFFER_TUNED_{PUT,GET,RM,LS}_ARGS, if set, replace it for one operation
-#   COFFER_BENCH_SCALE=small   shrink every row (64 MiB file, 100×16 KiB, 10×10 MiB, 2,000 list, 500 delete)
+#                              (RM also for the trash row); COFFER_TUNED_{MV,FIND}_ARGS for mv and find
+#   COFFER_BENCH_SCALE=small   shrink every row (64 MiB file, 100×16 KiB, 1,000×16 KiB, 10×10 MiB, 2,000 list,
+#                              500 delete and trash, 100 moved, 2,000 searched)
 #   COFFER_BENCH_TOOLS="..."   which tools, from: coffer coffer+ s5cmd s5cmd+ rclone rclone+ aws aws+
 #                              (NAME+ = tuned; default all, but coffer+ only with COFFER_TUNED_ARGS
 #                              and s5cmd+ only with S5_TUNED_GLOBAL/S5_TUNED_CP: see lib.sh set_tuned)
 #   COFFER_BENCH_ROWS="..."    which rows, from: up_big down_big up_small up_many up_med list delete
-#                              (up_many: 10,000 files of 16 KiB; not in the default set)
+#                              move trash find (default all of them; see bench/README.md)
 #   COFFER_BENCH_RUNS=n        runs per tool and row, summarised by their median (default 3)
 #   COFFER_BENCH_VENV=dir      the virtualenv for s5cmd and awscli (default ~/.cache/coffer-bench/venv)
 #   COFFER_GARAGE_FIXTURE=path a prebuilt garage-fixture binary (default: build it in release)
@@ -47,13 +49,15 @@ DEFAULT_TOOLS+=" s5cmd"
 [ -n "$S5_TUNED_GLOBAL$S5_TUNED_CP" ] && DEFAULT_TOOLS+=" s5cmd+"
 DEFAULT_TOOLS+=" rclone rclone+ aws aws+"
 read -ra TOOLS <<<"${COFFER_BENCH_TOOLS:-$DEFAULT_TOOLS}"
-read -ra ROWS <<<"${COFFER_BENCH_ROWS:-up_big down_big up_small up_med list delete}"
+read -ra ROWS <<<"${COFFER_BENCH_ROWS:-up_big down_big up_small up_many up_med list delete move trash find}"
 for t in "${TOOLS[@]}"; do
   case $t in coffer | coffer+ | s5cmd | s5cmd+ | rclone | rclone+ | aws | aws+) ;; *) die "unknown tool '$t'" ;; esac
   [ "$t" = coffer+ ] && [ -z "$COFFER_TUNED_ARGS" ] && die "coffer+ needs COFFER_TUNED_ARGS"
 done
 for r in "${ROWS[@]}"; do
-  case $r in up_big | down_big | up_small | up_many | up_med | list | delete) ;; *) die "unknown row '$r'" ;; esac
+  case $r in up_big | down_big | up_small | up_many | up_med | list | delete | move | trash | find) ;;
+    *) die "unknown row '$r'" ;;
+  esac
 done
 uses_coffer() { [[ " ${TOOLS[*]} " == *" coffer "* || " ${TOOLS[*]} " == *" coffer+ "* ]]; }
 
@@ -65,14 +69,16 @@ configure_tools
 generate_data
 
 # ---------------------------------------------------------------------------------------------
-# The plan for bench/measure.py: every tool's command per operation (@1@ and @2@ where the paths
-# go), the scale, and the facts for the table's header. Measuring and the table are Python's.
+# The plan for bench/measure.py: every tool's command per operation it has (@1@, @2@ and @3@ where
+# tool_cmd's arguments go), the scale, and the facts for the table's header. Measuring and the
+# table are Python's.
 # ---------------------------------------------------------------------------------------------
 plan_json() {
   local t op
-  printf '{"work": "%s", "endpoint": "%s", "bucket": "%s", "s5cmd": "%s",\n' "$WORK" "$ENDPOINT" "$BUCKET" "$S5CMD"
-  printf ' "scale": {"big_mib": %d, "small_n": %d, "many_n": %d, "small_kib": %d, "med_n": %d, "med_mib": %d, "list_n": %d, "del_n": %d},\n' \
-    "$BIG_MIB" "$SMALL_N" "$MANY_N" "$SMALL_KIB" "$MED_N" "$MED_MIB" "$LIST_N" "$DEL_N"
+  printf '{"work": "%s", "endpoint": "%s", "bucket": "%s", "s5cmd": "%s", "find_prefix": "%s",\n' \
+    "$WORK" "$ENDPOINT" "$BUCKET" "$S5CMD" "$FIND_PREFIX"
+  printf ' "scale": {"big_mib": %d, "small_n": %d, "many_n": %d, "small_kib": %d, "med_n": %d, "med_mib": %d, "list_n": %d, "del_n": %d, "move_n": %d, "find_n": %d},\n' \
+    "$BIG_MIB" "$SMALL_N" "$MANY_N" "$SMALL_KIB" "$MED_N" "$MED_MIB" "$LIST_N" "$DEL_N" "$MOVE_N" "$FIND_N"
   printf ' "rows": %s,\n' "$(printf '%s\n' "${ROWS[@]}" | "$VENV/bin/python" -c 'import json,sys; print(json.dumps(sys.stdin.read().split()))')"
   printf ' "tool_ids": %s,\n' "$(printf '%s\n' "${TOOLS[@]}" | "$VENV/bin/python" -c 'import json,sys; print(json.dumps(sys.stdin.read().split()))')"
   printf ' "facts": %s,\n' "$({ machine_facts; printf -- '- scale: %s; Garage (single node, sqlite) and the tools on the same machine, over loopback\n' "$SCALE"; tool_versions; tuned_line; } | "$VENV/bin/python" -c 'import json,sys; print(json.dumps(sys.stdin.read().splitlines()))')"
@@ -83,8 +89,9 @@ plan_json() {
     first=
     printf '"%s": {' "$t"
     local opfirst=1
-    for op in put_file put_dir get ls rm; do
-      tool_cmd "$t" "$op" @1@ @2@
+    for op in put_file put_dir get ls rm mv trash empty_trash find; do
+      tool_has "$t" "$op" || continue
+      tool_cmd "$t" "$op" @1@ @2@ @3@
       [ -n "$opfirst" ] || printf ','
       opfirst=
       printf '"%s": %s' "$op" "$(printf '%s\0' "${CMD[@]}" | "$VENV/bin/python" -c 'import json,sys; print(json.dumps(sys.stdin.read().split("\0")[:-1]))')"
