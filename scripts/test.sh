@@ -26,7 +26,7 @@ step "Formatting"
 cargo fmt --all --check
 
 step "UI: type check, unit tests, browser tests (headless Chromium, IPC mocked)"
-(cd ui && npm run check && npm test && npm run test:browser)
+(cd ui && npm run check && npm test && npm run test:browser && COFFER_TEST_LOCALE=de npm run test:browser)
 
 step "Build (once for every layer)"
 cargo build --workspace --all-targets --locked

@@ -5,6 +5,8 @@
  * tests, so both exercise the real `api.ts` and the real `Channel` message ordering.
  */
 import type { Channel } from '@tauri-apps/api/core';
+import { IntlMessageFormat } from 'intl-messageformat';
+import english from '../src/lib/i18n/errors.en.json';
 import { emit } from '@tauri-apps/api/event';
 import { mockIPC } from '@tauri-apps/api/mocks';
 import { endpointTransport } from '../src/lib/connection-form';
@@ -33,6 +35,8 @@ import type {
   Resumed,
   Selection,
   SelectionItem,
+  Settings,
+  SettingsView,
   TransferReport,
   TransferState,
   TrashItem,
@@ -111,7 +115,13 @@ interface MovePlan {
   roots: MoveRoot[];
 }
 
-const error = (kind: CofferError['kind'], message: string): CofferError => ({ kind, message });
+/** An engine error as the engine sends it: its code and parameters, and the English sentence they make. */
+const error = (kind: CofferError['kind'], code: CofferError['code'], params: Record<string, string> = {}): CofferError => ({
+  kind,
+  code,
+  params,
+  message: String(new IntlMessageFormat(english[code], 'en').format(params)),
+});
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class FakeBackend {
@@ -147,6 +157,8 @@ export class FakeBackend {
   takenBeforeUpload = new Set<string>();
   /** The person's display name, as save_settings keeps it. */
   displayName: string | null = null;
+  /** The language the person chose ("en", "de"), null to follow the system, as save_settings keeps it. */
+  language: string | null = null;
   /** Object keys whose delete fails. */
   failDeletes = new Set<string>();
   /** What the next pick_files returns (null: the user cancelled). */
@@ -284,6 +296,10 @@ export class FakeBackend {
   /** What the journal holds from an earlier session, picked up by `resume_transfers`. */
   unfinished: { connection: string; key: string; size: number }[] = [];
 
+  #settings(): SettingsView {
+    return { settings: { displayName: this.displayName, language: this.language }, defaultName: 'Office User' };
+  }
+
   async handle(cmd: string, args: Record<string, unknown>): Promise<unknown> {
     this.calls.push({ cmd, args });
     const a = args as Record<string, never>;
@@ -336,11 +352,12 @@ export class FakeBackend {
       case 'uploaders':
         return (a.keys as string[]).map((key) => ({ key, uploadedBy: this.#bucket(a.connection).get(key)?.uploadedBy ?? null }));
       case 'get_settings':
-        return { settings: { displayName: this.displayName }, defaultName: 'Office User' };
+        return this.#settings();
       case 'save_settings': {
-        const settings = a.settings as { displayName: string | null };
+        const settings = a.settings as Settings;
         this.displayName = settings.displayName?.trim() || null;
-        return { settings: { displayName: this.displayName }, defaultName: 'Office User' };
+        this.language = settings.language ?? null;
+        return this.#settings();
       }
       case 'retry_group':
         return this.#retry(this.#groupOf(a.id).files.filter((t) => t.state === 'failed'));
@@ -353,7 +370,7 @@ export class FakeBackend {
       }
       case 'delete_planned': {
         const plan = this.plans.get(a.id);
-        if (!plan) throw error('NotFound', 'That delete is no longer on hand');
+        if (!plan) throw error('NotFound', 'nothingOnHand');
         this.plans.delete(a.id);
         return this.#delete(plan.connection, plan.objects, a.permanent, a.onProgress);
       }
@@ -408,7 +425,7 @@ export class FakeBackend {
         return this.#planRename(a.connection, a.key, a.name);
       case 'move_planned':
         return this.#runMove(a.id, a.onConflict, a.onProgress);
-      case 'cancel_move': {
+      case 'cancel_planned': {
         const running = this.#moving.get(a.id);
         if (running) running.cancelled = true;
         this.#moveGate?.release();
@@ -416,7 +433,7 @@ export class FakeBackend {
       }
       case 'open_document': {
         this.#object(a.connection, a.key);
-        if (runsCode(String(a.key)) && !a.confirmed) throw error('InvalidInput', `${a.key} is a program or script`);
+        if (runsCode(String(a.key)) && !a.confirmed) throw error('InvalidInput', 'programNeedsConfirmation', { name: String(a.key) });
         if (a.mode === 'readOnly') return null;
         const lock = (this.locks.get(a.connection) ?? []).find((l) => l.key === a.key);
         if (lock && a.mode !== 'anyway') return lock;
@@ -447,7 +464,7 @@ export class FakeBackend {
         return { url: `https://share.example.test/${encodeURI(a.key)}?expires=${secs}`, expiresInSecs: secs, expiresAtMs: this.#now() + secs * 1000 };
       }
       default:
-        throw error('InvalidInput', `unknown command ${cmd}`);
+        throw error('InvalidInput', 'plain', { detail: `unknown command ${cmd}` });
     }
   }
 
@@ -460,13 +477,13 @@ export class FakeBackend {
 
   #bucket(connection: string): Map<string, StoredObject> {
     const bucket = this.buckets.get(connection);
-    if (!bucket) throw error('NotFound', `No connection named ${connection}`);
+    if (!bucket) throw error('NotFound', 'noSuchConnection', { name: connection });
     return bucket;
   }
 
   #object(connection: string, key: string): StoredObject {
     const object = this.#bucket(connection).get(key);
-    if (!object) throw error('NotFound', `${key} does not exist`);
+    if (!object) throw error('NotFound', 'objectMissing', { name: key, connection });
     return object;
   }
 
@@ -495,7 +512,7 @@ export class FakeBackend {
     this.listings += 1;
     if (this.unreachable.has(connection)) {
       await sleep(10);
-      throw error('Unreachable', `Cannot connect to ${connection}: connection refused`);
+      throw error('Unreachable', 'serverUnreachable', { connection, endpoint: this.connections.find((c) => c.name === connection)?.endpoint ?? '' });
     }
     const entries = this.entriesOf(connection, folder);
     for (let start = 0; start < entries.length; start += this.options.pageSize) {
@@ -514,7 +531,7 @@ export class FakeBackend {
 
   #inspect(id: number, connection: string, folder: string): Selection {
     const held = this.#selections.get(id);
-    if (!held) throw error('NotFound', `No selection ${id}`);
+    if (!held) throw error('NotFound', 'selectionGone');
     const names = new Set(this.entriesOf(connection, folder).map((entry) => entry.name));
     const items: SelectionItem[] = held.items.map((item) => ({
       name: item.name,
@@ -539,7 +556,7 @@ export class FakeBackend {
    */
   async #upload(id: number, connection: string, folder: string, choices: Record<string, ConflictChoice>): Promise<UploadStarted> {
     const held = this.#selections.get(id);
-    if (!held) throw error('NotFound', `No selection ${id}`);
+    if (!held) throw error('NotFound', 'selectionGone');
     this.#selections.delete(id);
     for (const name of this.takenBeforeUpload) this.put(connection, `${folder}${name}`, 1);
     this.takenBeforeUpload.clear();
@@ -583,13 +600,13 @@ export class FakeBackend {
 
   #transfer(id: number): Transfer {
     const transfer = this.#transfers.get(id);
-    if (!transfer) throw error('NotFound', 'That transfer is no longer known.');
+    if (!transfer) throw error('NotFound', 'transferUnknown');
     return transfer;
   }
 
   #groupOf(id: number): Group {
     const group = this.#groups.get(id);
-    if (!group) throw error('NotFound', 'That transfer is no longer known.');
+    if (!group) throw error('NotFound', 'transferUnknown');
     return group;
   }
 
@@ -629,8 +646,8 @@ export class FakeBackend {
 
   async #retry(transfers: Transfer[]): Promise<null> {
     for (const transfer of transfers) {
-      if (transfer.state === 'running') throw error('InvalidInput', 'That upload is running; it can be retried once it has stopped.');
-      if (transfer.state !== 'failed') throw error('NotFound', 'That upload is no longer in the queue.');
+      if (transfer.state === 'running') throw error('InvalidInput', 'uploadRunning');
+      if (transfer.state !== 'failed') throw error('NotFound', 'uploadGone');
       transfer.state = 'queued';
       transfer.cancelled = false;
     }
@@ -721,14 +738,14 @@ export class FakeBackend {
         this.conflictUploads.delete(transfer.name);
         transfer.state = 'failed';
         group.bytesDone -= sent;
-        await this.#report([group], [transfer], error('AlreadyExists', `${transfer.key} was changed by someone else meanwhile, so it was not stored.`));
+        await this.#report([group], [transfer], error('AlreadyExists', 'changedMeanwhile', { name: transfer.key, connection: group.connection }));
         return;
       }
       if (failures > 0 && step === Math.ceil(uploadSteps / 2)) {
         this.failUploads.set(transfer.name, failures - 1);
         transfer.state = 'failed';
         group.bytesDone -= sent;
-        await this.#report([group], [transfer], error('Server', 'The server closed the connection'));
+        await this.#report([group], [transfer], error('Server', 'serverFailed', { connection: group.connection, detail: 'connection closed' }));
         return;
       }
       group.bytesDone += bytes - sent;
@@ -770,7 +787,7 @@ export class FakeBackend {
     const trash = this.trash.get(connection) ?? [];
     this.trash.set(connection, trash);
     for (const [index, key] of objects.entries()) {
-      if (this.failDeletes.has(key)) failed.push({ key, error: error('PermissionDenied', 'Access denied by the bucket policy') });
+      if (this.failDeletes.has(key)) failed.push({ key, error: error('PermissionDenied', 'accessDenied', { name: key, connection }) });
       else {
         const object = bucket.get(key)!;
         bucket.delete(key);
@@ -829,14 +846,14 @@ export class FakeBackend {
   #checkName(name: string): string {
     const trimmed = name.trim();
     if (!trimmed || trimmed === '.' || trimmed === '..' || trimmed.includes('/')) {
-      throw error('InvalidInput', `'${trimmed}' cannot be a name: use no '/' and not just dots.`);
+      throw error('InvalidInput', 'nameInvalid', { name: trimmed });
     }
     return trimmed;
   }
 
   #createFolder(connection: string, parent: string, name: string): string {
     const folder = `${parent}${this.#checkName(name)}/`;
-    if (this.keys(connection).some((k) => k.startsWith(folder))) throw error('AlreadyExists', `A folder '${folder}' already exists.`);
+    if (this.keys(connection).some((k) => k.startsWith(folder))) throw error('AlreadyExists', 'folderExists', { folder });
     this.put(connection, `${folder}${FOLDER_PLACEHOLDER}`, 0, this.#now());
     return folder;
   }
@@ -844,7 +861,7 @@ export class FakeBackend {
   #root(connection: string, from: string, to: string): MoveRoot {
     const folder = from.endsWith('/');
     const keys = folder ? this.keys(connection).filter((k) => k.startsWith(from)) : this.keys(connection).filter((k) => k === from);
-    if (keys.length === 0) throw error('NotFound', `'${from}' is no longer there.`);
+    if (keys.length === 0) throw error('NotFound', 'noLongerThere', { name: from });
     return { from, to, folder, items: keys.map((k) => ({ from: k, to: to + k.slice(from.length) })) };
   }
 
@@ -870,10 +887,10 @@ export class FakeBackend {
   #planMove(connection: string, keys: string[], dest: string, kind: MoveKind) {
     const roots = keys.map((key) => {
       const folder = key.endsWith('/');
-      if (folder && dest.startsWith(key)) throw error('InvalidInput', `'${key}' cannot go into itself.`);
+      if (folder && dest.startsWith(key)) throw error('InvalidInput', 'intoItself', { folder: key });
       let name = this.#nameOf(key);
       if (this.#parentOf(key) === dest) {
-        if (kind === 'move') throw error('InvalidInput', `'${name}' is already in that folder.`);
+        if (kind === 'move') throw error('InvalidInput', 'alreadyInFolder', { name });
         name = this.#freeName(connection, dest, name, folder);
       }
       return this.#root(connection, key, `${dest}${name}${folder ? '/' : ''}`);
@@ -883,21 +900,21 @@ export class FakeBackend {
 
   #planRename(connection: string, key: string, name: string) {
     const checked = this.#checkName(name);
-    if (checked === this.#nameOf(key)) throw error('InvalidInput', `'${checked}' already has that name.`);
+    if (checked === this.#nameOf(key)) throw error('InvalidInput', 'sameName', { name: checked });
     const folder = key.endsWith('/');
     return this.#keepPlan(connection, 'move', [this.#root(connection, key, `${this.#parentOf(key)}${checked}${folder ? '/' : ''}`)]);
   }
 
   async #runMove(id: number, onConflict: OnConflict, onProgress: Channel<{ done: number; total: number }>): Promise<Moved> {
     const plan = this.movePlans.get(id);
-    if (!plan) throw error('NotFound', 'That is no longer on hand');
+    if (!plan) throw error('NotFound', 'nothingOnHand');
     this.movePlans.delete(id);
     const bucket = this.#bucket(plan.connection);
     const moved: Moved = { done: [], skipped: 0, failed: [], cancelled: false };
     const taken = (to: string) => bucket.has(to) && !to.endsWith(FOLDER_PLACEHOLDER);
     const conflicts = plan.roots.flatMap((r) => r.items).filter((i) => taken(i.to));
     if (conflicts.length > 0 && onConflict === 'refuse') {
-      throw error('AlreadyExists', `${conflicts.length} of the names are taken at the destination, first '${conflicts[0].to}'.`);
+      throw error('AlreadyExists', 'namesTaken', { count: String(conflicts.length), first: conflicts[0].to });
     }
     for (const root of plan.roots) {
       if (onConflict === 'skip') {
@@ -921,7 +938,7 @@ export class FakeBackend {
           break;
         }
         if (this.failMoves.has(item.from)) {
-          moved.failed.push({ key: item.from, error: error('PermissionDenied', 'Access denied by the bucket policy') });
+          moved.failed.push({ key: item.from, error: error('PermissionDenied', 'accessDenied', { name: item.from, connection: plan.connection }) });
         } else {
           bucket.set(item.to, { ...bucket.get(item.from)!, lastModifiedMs: this.#now() });
           if (plan.kind === 'move') bucket.delete(item.from);
@@ -954,11 +971,11 @@ export class FakeBackend {
   }
 
   #save(connection: Connection, accessKeyId: string | null, secret: string | null, replacing: string | null): Connection {
-    if (!connection.name.trim()) throw error('InvalidInput', 'A connection needs a name');
+    if (!connection.name.trim()) throw error('InvalidInput', 'connectionNameMissing');
     const clash = this.connections.find((c) => c.name === connection.name && c.name !== replacing);
-    if (clash) throw error('AlreadyExists', `A connection named ${connection.name} already exists`);
+    if (clash) throw error('AlreadyExists', 'connectionExists', { name: connection.name });
     const old = replacing == null ? undefined : this.connections.find((c) => c.name === replacing);
-    if (old?.isLocalVault) throw error('InvalidInput', 'The Local vault cannot be edited');
+    if (old?.isLocalVault) throw error('InvalidInput', 'connectionNameReserved', { name: old.name });
     const keepSecret = secret == null && old?.secretStored;
     const stored = secret != null ? { accessKeyId, secret } : keepSecret ? this.secrets.get(replacing!) : undefined;
     if (replacing != null) {
@@ -983,20 +1000,20 @@ export class FakeBackend {
 
   #test(connection: Connection, accessKeyId: string | null, secret: string | null, saved: string | null): ConnectionCheck {
     const key = secret ?? (saved ? this.secrets.get(saved)?.secret : undefined);
-    if (connection.endpoint.includes('unreachable')) throw error('Unreachable', 'connection refused');
-    if (connection.bucket === 'missing') throw error('BucketNotFound', `The bucket ${connection.bucket} does not exist`);
+    if (connection.endpoint.includes('unreachable')) throw error('Unreachable', 'serverUnreachable', { connection: connection.name, endpoint: connection.endpoint });
+    if (connection.bucket === 'missing') throw error('BucketNotFound', 'bucketMissing', { bucket: connection.bucket, connection: connection.name });
     if (connection.credentials.source === 'keychain' && (!key || key === 'wrong')) {
-      throw error('InvalidCredentials', 'The request signature we calculated does not match');
+      throw error('InvalidCredentials', 'credentialsRejected', { connection: connection.name });
     }
-    if (connection.bucket === 'forbidden') throw error('PermissionDenied', 'Access Denied');
+    if (connection.bucket === 'forbidden') throw error('PermissionDenied', 'keyCannotRead', { connection: connection.name, bucket: connection.bucket });
     if (accessKeyId === 'READONLY') return { access: 'ReadOnly', writeGuard: null };
     return { access: 'ReadWrite', writeGuard: connection.endpoint.includes('garage') ? 'best-effort' : 'enforced' };
   }
 
   #remove(name: string): null {
     const found = this.connections.find((c) => c.name === name);
-    if (!found) throw error('NotFound', `No connection named ${name}`);
-    if (found.isLocalVault) throw error('InvalidInput', 'The Local vault cannot be removed');
+    if (!found) throw error('NotFound', 'noSuchConnection', { name });
+    if (found.isLocalVault) throw error('InvalidInput', 'connectionNameReserved', { name });
     this.connections = this.connections.filter((c) => c.name !== name);
     this.secrets.delete(name);
     return null;

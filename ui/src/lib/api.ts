@@ -38,6 +38,9 @@ import type {
   Settings,
   SettingsView,
   ShareLink,
+  DownloadReport,
+  PlannedDownload,
+  Progress,
   TransferReport,
   TrashItem,
   UploadStarted,
@@ -267,9 +270,31 @@ export function movePlanned(id: number, onConflict: OnConflict, onProgress: (pro
   return call('move_planned', { id, onConflict, onProgress: channel(onProgress) });
 }
 
-/** Stops move `id` after the copies in flight: what was copied is finished, the rest stays. */
-export function cancelMove(id: number): Promise<null> {
-  return call('cancel_move', { id });
+/**
+ * Stops move or download `id`: a move after the copies in flight (what was copied is finished, the
+ * rest stays), a download at once (documents in flight are abandoned, never half-saved).
+ */
+export function cancelPlanned(id: number): Promise<null> {
+  return call('cancel_planned', { id });
+}
+
+/**
+ * Asks for a folder with the system's folder picker (titled `title`), then counts downloading
+ * `keys` (documents, and folders ending in `/`) into it, with the local names already taken there.
+ * Null when no folder was chosen.
+ */
+export function planDownload(connection: string, keys: string[], title: string): Promise<PlannedDownload | null> {
+  return call('plan_download', { connection, keys, title });
+}
+
+/** Runs download plan `id`, local names already taken resolved by `onConflict`. */
+export function downloadPlanned(id: number, onConflict: OnConflict, onProgress: (progress: Progress) => void): Promise<DownloadReport> {
+  return call('download_planned', { id, onConflict, onProgress: channel(onProgress) });
+}
+
+/** Opens `path`, a folder on this computer, in the file manager. */
+export function showFolder(path: string): Promise<null> {
+  return call('show_folder', { path });
 }
 
 /**
@@ -283,8 +308,9 @@ export function openDocument(
   key: string,
   confirmed = false,
   mode: OpenMode = 'edit',
+  onProgress: (progress: Progress) => void = () => {},
 ): Promise<EditLock | null> {
-  return call('open_document', { connection, key, confirmed, mode });
+  return call('open_document', { connection, key, confirmed, mode, onProgress: channel(onProgress) });
 }
 
 /** Ends editing a document: its last save goes up and its lock is released. */

@@ -3,6 +3,7 @@
  * them, and deciding which credentials travel with Save and Test. The secret is sent only when the
  * user typed one; an edit that keeps the stored secret sends null and names the saved connection.
  */
+import { t } from './i18n.svelte';
 import type { Connection, ConnectionInfo } from './ipc';
 
 export interface ConnectionFields {
@@ -98,34 +99,34 @@ export function validate(
 ): FieldErrors {
   const errors: FieldErrors = {};
   const name = fields.name.trim();
-  if (!name) errors.name = 'Give the connection a name';
-  else if (otherNames.includes(name)) errors.name = 'Another connection has this name';
+  if (!name) errors.name = t('connectionForm.nameMissing');
+  else if (otherNames.includes(name)) errors.name = t('connectionForm.nameTaken');
   const endpoint = fields.endpoint.trim();
   if (endpoint && !/^https?:\/\/[^\s/]+/i.test(endpoint)) {
-    errors.endpoint = 'Start with http:// or https://, or leave empty for AWS S3';
+    errors.endpoint = t('connectionForm.endpointScheme');
   } else if (endpoint) {
     const transport = endpointTransport(endpoint);
     if (transport === 'credentials') {
-      errors.endpoint = 'Remove the user name and password from the address; enter the access key below';
+      errors.endpoint = t('connectionForm.endpointCredentials');
     } else if (transport === 'unencrypted' && !fields.insecure) {
-      errors.endpoint = 'Plain http:// to another computer is unencrypted: use https://, or allow it below';
+      errors.endpoint = t('connectionForm.endpointUnencrypted');
     }
   }
   const pem = fields.caCertificate.trim();
   if (pem && !/-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/.test(pem)) {
-    errors.caCertificate = 'Paste the certificate as PEM text, from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----';
+    errors.caCertificate = t('connectionForm.certificateInvalid');
   }
-  if (!fields.region.trim()) errors.region = 'Enter the region (for example us-east-1)';
-  if (!fields.bucket.trim()) errors.bucket = 'Enter the bucket name';
-  else if (/[\s/]/.test(fields.bucket.trim())) errors.bucket = 'A bucket name has no spaces or slashes';
+  if (!fields.region.trim()) errors.region = t('connectionForm.regionMissing');
+  if (!fields.bucket.trim()) errors.bucket = t('connectionForm.bucketMissing');
+  else if (/[\s/]/.test(fields.bucket.trim())) errors.bucket = t('connectionForm.bucketInvalid');
   if (fields.source === 'keychain') {
     const keyId = fields.accessKeyId.trim();
-    if (!keyId) errors.accessKeyId = 'Enter the access key ID';
+    if (!keyId) errors.accessKeyId = t('connectionForm.accessKeyIdMissing');
     if (asksForSecret(fields, editing) && !fields.secret) {
-      errors.secret = 'Enter the secret access key';
+      errors.secret = t('connectionForm.secretMissing');
     } else if (!asksForSecret(fields, editing) && editing && keyId !== (editing.accessKeyId ?? '')) {
       // The stored secret belongs to the old key ID; pairing it with a new one cannot work.
-      errors.secret = 'A new access key ID needs its secret: click Replace and enter it';
+      errors.secret = t('connectionForm.secretForNewKey');
     }
   }
   return errors;

@@ -1,28 +1,25 @@
 /**
  * What an edited or locked row says. Pure functions, so the wording is tested without a window.
  */
+import { errorText } from './errors';
+import { formatTime } from './format';
+import { t } from './i18n.svelte';
 import { visibleName } from './names';
 import type { EditLock, EditUpdate } from './ipc';
-
-const timeFormat = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit' });
-
-export function clock(ms: number): string {
-  return timeFormat.format(ms);
-}
 
 /** The badge of a document being edited from this computer. */
 export function editLabel(update: EditUpdate): string {
   switch (update.status.state) {
     case 'editing':
-      return update.pending ? 'Editing · not saved to bucket yet' : 'Editing';
+      return update.pending ? t('editing.editingPending') : t('editing.editing');
     case 'saving':
-      return 'Saving to bucket…';
+      return t('editing.saving');
     case 'saved':
-      return `Saved to bucket ${clock(update.status.atMs)}`;
+      return t('editing.saved', { time: formatTime(update.status.atMs) });
     case 'conflict':
-      return 'Saving to a conflicted copy';
+      return t('editing.conflict');
     case 'failed':
-      return 'Not saved to bucket';
+      return t('editing.failed');
     case 'done':
       return '';
   }
@@ -30,7 +27,8 @@ export function editLabel(update: EditUpdate): string {
 
 /** The badge of a document a colleague (or this person elsewhere) is editing. */
 export function lockLabel(lock: EditLock): string {
-  return `Being edited by ${lock.by || 'someone'} since ${clock(Number(lock.sinceMs))}`;
+  const time = formatTime(Number(lock.sinceMs));
+  return lock.by ? t('editing.lockedBy', { name: lock.by, time }) : t('editing.lockedBySomeone', { time });
 }
 
 /** The toast for an update worth interrupting for, or null. */
@@ -39,11 +37,11 @@ export function editNotice(update: EditUpdate): { text: string; tone: 'success' 
   switch (update.status.state) {
     case 'conflict':
       return {
-        text: `${name} was changed by someone else meanwhile. Your version is saved beside it as “${visibleName(update.status.copy.split('/').pop() ?? '')}”, and your next saves go there.`,
+        text: t('editing.conflictNotice', { name, copy: visibleName(update.status.copy.split('/').pop() ?? '') }),
         tone: 'error',
       };
     case 'failed':
-      return { text: `${name} could not be saved to the bucket: ${update.status.error.message} It will be tried again.`, tone: 'error' };
+      return { text: t('editing.failedNotice', { name, error: errorText(update.status.error) }), tone: 'error' };
     default:
       return null;
   }

@@ -2,17 +2,17 @@
  * Organising documents, the parts that need no Rust: checking a typed name, the part of a name a
  * rename selects, where a drag may drop, and the words that report a move.
  */
-import { plural } from './format';
+import { t } from './i18n.svelte';
 import type { Moved } from './ipc';
 
 /** Why `name` cannot name a document or folder here, or null when it can. */
 export function nameProblem(name: string, taken: ReadonlySet<string>, current: string | null = null): string | null {
   const trimmed = name.trim();
-  if (!trimmed) return 'Type a name.';
-  if (trimmed.includes('/')) return 'A name cannot contain “/”.';
-  if (trimmed === '.' || trimmed === '..') return 'A name cannot be just dots.';
-  if (trimmed.startsWith('.coffer-')) return 'Names starting with “.coffer-” are kept for Coffer.';
-  if (trimmed !== current && taken.has(trimmed)) return `“${trimmed}” is already in this folder.`;
+  if (!trimmed) return t('organise.nameEmpty');
+  if (trimmed.includes('/')) return t('organise.nameSlash');
+  if (trimmed === '.' || trimmed === '..') return t('organise.nameDots');
+  if (trimmed.startsWith('.coffer-')) return t('organise.nameReserved');
+  if (trimmed !== current && taken.has(trimmed)) return t('organise.nameTaken', { name: trimmed });
   return null;
 }
 
@@ -22,10 +22,14 @@ export function stemRange(name: string, isFolder: boolean): [number, number] {
   return [0, dot > 0 ? dot : name.length];
 }
 
-/** The first "New folder", "New folder (1)"… not in `taken`. */
+/** The first "New folder", "New folder (1)"… (in the page's language) not in `taken`. */
 export function newFolderName(taken: ReadonlySet<string>): string {
-  if (!taken.has('New folder')) return 'New folder';
-  for (let n = 1; ; n += 1) if (!taken.has(`New folder (${n})`)) return `New folder (${n})`;
+  const name = t('organise.newFolderName');
+  if (!taken.has(name)) return name;
+  for (let n = 1; ; n += 1) {
+    const numbered = t('organise.numberedName', { name, number: n });
+    if (!taken.has(numbered)) return numbered;
+  }
 }
 
 /** The folder holding `key` ('' at the top). */
@@ -44,11 +48,17 @@ export function canDrop(keys: readonly string[], folder: string): boolean {
   return keys.some((key) => parentOf(key) !== folder);
 }
 
-/** "Moved 3 items to Projects", with what was skipped, stopped or left behind. */
-export function describeMoved(moved: Moved, verb: 'Moved' | 'Copied' | 'Renamed', where: string): string {
-  const parts = [verb === 'Renamed' ? 'Renamed' : `${verb} ${plural(moved.done.length, 'document')} to ${where}`];
-  if (moved.skipped > 0) parts.push(`skipped ${plural(moved.skipped, 'document')} whose names were taken`);
-  if (moved.cancelled) parts.push('stopped: the rest was left where it was');
-  if (moved.failed.length > 0) parts.push(`${plural(moved.failed.length, 'document')} stayed where they were`);
+/** What the person asked for: a move or a copy into a folder, or a rename in place. */
+export type Relocation = 'move' | 'copy' | 'rename';
+
+/** "Moved 3 documents to Projects", with what was skipped, stopped or left behind. */
+export function describeMoved(moved: Moved, how: Relocation, where: string): string {
+  const count = moved.done.length;
+  const parts = [
+    how === 'rename' ? t('organise.renamed') : t(how === 'move' ? 'organise.moved' : 'organise.copied', { count, where }),
+  ];
+  if (moved.skipped > 0) parts.push(t('organise.skipped', { count: moved.skipped }));
+  if (moved.cancelled) parts.push(t('organise.stopped'));
+  if (moved.failed.length > 0) parts.push(t('organise.stayed', { count: moved.failed.length }));
   return parts.join('; ');
 }

@@ -2,38 +2,44 @@
  * Whole-bucket search, the parts that need no Rust: the filter menus and what each choice asks the
  * index for, and the status line under the results.
  */
-import { plural } from './format';
+import { t, type MessageKey } from './i18n.svelte';
 import type { DocumentKind, SearchQuery } from './ipc';
 
-export const KIND_CHOICES: { value: DocumentKind | ''; label: string }[] = [
-  { value: '', label: 'Any type' },
-  { value: 'pdf', label: 'PDF' },
-  { value: 'word', label: 'Word' },
-  { value: 'spreadsheet', label: 'Spreadsheet' },
-  { value: 'presentation', label: 'Presentation' },
-  { value: 'image', label: 'Image' },
-  { value: 'text', label: 'Text' },
-  { value: 'archive', label: 'Archive' },
-  { value: 'audio', label: 'Audio' },
-  { value: 'video', label: 'Video' },
-  { value: 'other', label: 'Other' },
+/** A choice in a filter menu: its value, and the key of its label (worded when shown). */
+export interface Choice<T> {
+  value: T;
+  label: MessageKey;
+}
+
+export const KIND_CHOICES: Choice<DocumentKind | ''>[] = [
+  { value: '', label: 'search.anyType' },
+  { value: 'pdf', label: 'search.kindPdf' },
+  { value: 'word', label: 'search.kindWord' },
+  { value: 'spreadsheet', label: 'search.kindSpreadsheet' },
+  { value: 'presentation', label: 'search.kindPresentation' },
+  { value: 'image', label: 'search.kindImage' },
+  { value: 'text', label: 'search.kindText' },
+  { value: 'archive', label: 'search.kindArchive' },
+  { value: 'audio', label: 'search.kindAudio' },
+  { value: 'video', label: 'search.kindVideo' },
+  { value: 'other', label: 'search.kindOther' },
 ];
 
 export type Modified = '' | 'today' | 'week' | 'month' | 'year';
-export const MODIFIED_CHOICES: { value: Modified; label: string }[] = [
-  { value: '', label: 'Any time' },
-  { value: 'today', label: 'Today' },
-  { value: 'week', label: 'Last 7 days' },
-  { value: 'month', label: 'Last 30 days' },
-  { value: 'year', label: 'Last 12 months' },
+export const MODIFIED_CHOICES: Choice<Modified>[] = [
+  { value: '', label: 'search.anyTime' },
+  { value: 'today', label: 'search.today' },
+  { value: 'week', label: 'search.week' },
+  { value: 'month', label: 'search.month' },
+  { value: 'year', label: 'search.year' },
 ];
 
 export type SizeChoice = '' | 'small' | 'medium' | 'large';
-export const SIZE_CHOICES: { value: SizeChoice; label: string }[] = [
-  { value: '', label: 'Any size' },
-  { value: 'small', label: 'Under 1 MB' },
-  { value: 'medium', label: '1 MB to 100 MB' },
-  { value: 'large', label: 'Over 100 MB' },
+export const SIZE_CHOICES: Choice<SizeChoice>[] = [
+  { value: '', label: 'search.anySize' },
+  { value: 'small', label: 'search.small' },
+  { value: 'medium', label: 'search.medium' },
+  { value: 'large', label: 'search.large' },
 ];
 
 const MB = 1024 * 1024;
@@ -69,9 +75,8 @@ export function searchQuery(text: string, kind: DocumentKind | '', modified: Mod
 
 /** "3 documents found", and whether the index is still being built. */
 export function searchStatus(found: number, more: boolean, complete: boolean, indexed: number): string {
-  const count = found === 0 ? 'No documents match' : `${more ? 'The first ' : ''}${plural(found, 'document')} found`;
-  if (complete) return count;
-  return `${count}. Still indexing the bucket (${plural(indexed, 'document')} so far): results may be incomplete.`;
+  const status = found === 0 ? t('search.noMatch') : t(more ? 'search.foundFirst' : 'search.found', { count: found });
+  return complete ? status : t('search.indexing', { status, indexed });
 }
 
 /** "Invoices › 2024" for a result's folder; the connection's name at the top. */

@@ -3,6 +3,8 @@
  * the text shown in tooltips ("Ctrl+Shift+U", or "⇧⌘U" on a Mac) and `aria-keyshortcuts`.
  */
 
+import { t } from './i18n.svelte';
+
 const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
 
 export const SHORTCUTS = {
@@ -55,14 +57,21 @@ export function matches(event: KeyboardEvent, shortcut: string): boolean {
   return event.key.length === 1 ? event.key.toLowerCase() === want.key.toLowerCase() : event.key === want.key;
 }
 
-const KEY_NAMES: Record<string, string> = { ArrowUp: '↑', ArrowDown: '↓', Delete: 'Del', Enter: 'Enter' };
+const ARROWS: Record<string, string> = { ArrowUp: '↑', ArrowDown: '↓' };
 
-/** How a shortcut is written for people on this platform. */
+/** How a key is written on this platform's keyboards, in the page's language ("Del", "Entf"). */
+function keyName(key: string): string {
+  if (key === 'Delete') return t('keys.delete');
+  if (key === 'Enter') return t('keys.enter');
+  return ARROWS[key] ?? (key.length === 1 ? key.toUpperCase() : key);
+}
+
+/** How a shortcut is written for people on this platform: "Ctrl+Shift+U", "Strg+Umschalt+U", "⇧⌘U". */
 export function shortcutLabel(shortcut: string): string {
   const { mod, shift, alt, key } = parse(shortcut);
-  const name = KEY_NAMES[key] ?? (key.length === 1 ? key.toUpperCase() : key);
+  const name = keyName(key);
   if (isMac) return `${alt ? '⌥' : ''}${shift ? '⇧' : ''}${mod ? '⌘' : ''}${name}`;
-  return [mod && 'Ctrl', alt && 'Alt', shift && 'Shift', name].filter(Boolean).join('+');
+  return [mod && t('keys.ctrl'), alt && t('keys.alt'), shift && t('keys.shift'), name].filter(Boolean).join('+');
 }
 
 /** The `aria-keyshortcuts` value. */
@@ -73,7 +82,7 @@ export function ariaShortcut(shortcut: string): string {
 
 /** "Upload files (Ctrl+U)" for a tooltip. */
 export function tip(label: string, name: ShortcutName): string {
-  return `${label} (${shortcutLabel(SHORTCUTS[name])})`;
+  return t('keys.tip', { label, shortcut: shortcutLabel(SHORTCUTS[name]) });
 }
 
 /** Keys typed into a text field belong to it, not to the dashboard. */

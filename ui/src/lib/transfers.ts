@@ -4,6 +4,7 @@
  * overall bar and what the live region announces. Time is passed in (`nowMs`), never read here, so
  * every number is reproducible in tests.
  */
+import { t } from './i18n.svelte';
 import type { FileUpdate, GroupState, GroupUpdate, SkippedFile } from './ipc';
 
 /** Speed is measured over this much recent history: long enough to smooth ~10 reports a second. */
@@ -145,9 +146,8 @@ export function panelRows(groups: Iterable<GroupRow>): PanelRow[] {
  */
 export function announcement(doneNames: readonly string[], failed: number): string {
   const parts: string[] = [];
-  if (doneNames.length === 1) parts.push(`${doneNames[0]} uploaded`);
-  else if (doneNames.length > 1) parts.push(`${doneNames.length.toLocaleString('en-US')} documents uploaded`);
-  if (failed === 1) parts.push('1 upload failed');
-  else if (failed > 1) parts.push(`${failed.toLocaleString('en-US')} uploads failed`);
+  if (doneNames.length === 1) parts.push(t('transfers.uploadedOne', { name: doneNames[0] }));
+  else if (doneNames.length > 1) parts.push(t('transfers.uploadedMany', { count: doneNames.length }));
+  if (failed > 0) parts.push(t('transfers.uploadsFailed', { count: failed }));
   return parts.join('; ');
 }

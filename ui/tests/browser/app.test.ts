@@ -1,13 +1,15 @@
 /**
  * The built app in headless Chromium, behind the fake backend: drop-to-upload with live refresh,
  * delete with its confirmation and partial failure, the conflict dialog, a 100,000-entry folder,
- * and the everyday keyboard and row actions. Every test ends by checking that the page raised no
- * CSP violation and no error.
+ * the everyday keyboard and row actions, and switching the language. Every test ends by checking
+ * that the page raised no CSP violation and no error. Expected words come from the catalogues in
+ * the locale under test (`messages.ts`), so the same suite runs in English and in German.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeBackend, LocalItem } from '../../test-harness/fake-backend';
 import { startHarness, type Harness } from './harness';
+import { decimalSize, errorMsg, LANGUAGE, matching, msg, msgIn, OTHER, spaced, time } from './messages';
 
 let harness: Harness;
 let page: Page;
@@ -31,6 +33,9 @@ async function open(query = '') {
   await page.getByTestId('entry-row').first().waitFor();
   return page;
 }
+
+/** A delete summary of one object, whatever it is called and weighs. */
+const oneObject = matching('delete.summary', { what: /.+/, objects: 1, size: /.+/ });
 
 const row = (key: string) => page.locator(`[data-testid="entry-row"][data-key="${key}"]`);
 const names = () => page.getByTestId('entry-name').allTextContents();
@@ -69,7 +74,7 @@ describe('dropping files', () => {
     const group = page.locator('[data-testid="transfer-group"][data-name="offer.docx"]');
     await group.getByTestId('transfer-expand').click();
     await failed.waitFor();
-    expect(await failed.getByTestId('transfer-error').textContent()).toContain('changed by someone else');
+    expect(await failed.getByTestId('transfer-error').textContent()).toBe(errorMsg('changedMeanwhile', { name: 'offer.docx', connection: 'Local vault' }));
     expect(await failed.getByTestId('transfer-retry').count()).toBe(0);
     await failed.getByTestId('transfer-keep-both').click();
     await row('offer (1).docx').waitFor();
@@ -79,7 +84,7 @@ describe('dropping files', () => {
     await open('uploadStepMs=120&uploadSteps=5');
     await fake((f) => f.dragOver('over'));
     await expect.poll(() => page.getByTestId('drop-overlay').isVisible()).toBe(true);
-    expect(await page.getByTestId('drop-overlay').textContent()).toContain('Drop to upload to Local vault');
+    expect(await page.getByTestId('drop-overlay').textContent()).toContain(msg('drop.target', { destination: 'Local vault' }));
     const listingsBefore = await fake((f) => f.listings);
 
     await fake((f) => f.holdUploads());
@@ -94,14 +99,14 @@ describe('dropping files', () => {
     const groups = page.getByTestId('transfer-group');
     await expect.poll(() => groups.count()).toBe(3);
     await page.locator('[data-testid="transfer-group"][data-state="running"]').first().waitFor();
-    expect(await page.getByTestId('transfers-summary').textContent()).toMatch(/of .*KB/);
+    expect(await page.getByTestId('transfers-summary').textContent()).toMatch(matching('transfers.bytes', { done: /.+/, total: /.+ KB/ }));
     await fake((f) => f.releaseUploads());
 
     await expect
       .poll(() => page.locator('[data-testid="transfer-group"][data-state="done"]').count())
       .toBe(3);
     const receipts = page.locator('[data-testid="transfer-group"][data-name="Receipts"]');
-    expect(await receipts.getByTestId('transfer-files').textContent()).toBe('4 of 4 files');
+    expect(await receipts.getByTestId('transfer-files').textContent()).toBe(msg('transfers.files', { done: 4, total: 4 }));
     await receipts.getByTestId('transfer-expand').click();
     await expect.poll(() => page.locator('[data-testid="transfer-row"][data-state="done"]').count()).toBe(4);
     await expect.poll(() => names()).toEqual(
@@ -111,15 +116,22 @@ describe('dropping files', () => {
     const listings = (await fake((f) => f.listings)) - listingsBefore;
     expect(listings, 'completions re-list the folder, at most once each').toBeGreaterThan(0);
     expect(listings).toBeLessThanOrEqual(6);
-    expect(await page.getByTestId('item-count').textContent()).toContain('14 items');
-    await expect.poll(() => page.getByTestId('announcer').textContent()).toMatch(/uploaded/);
+    expect(await page.getByTestId('item-count').textContent()).toContain(msg('status.items', { count: 14 }));
+    // One name, or how many of the six files finished within the second the announcer gathers.
+    const uploaded = [matching('transfers.uploadedOne', { name: /.+/ }), ...[2, 3, 4, 5, 6].map((count) => matching('transfers.uploadedMany', { count }))];
+    await expect
+      .poll(async () => {
+        const said = (await page.getByTestId('announcer').textContent()) ?? '';
+        return uploaded.some((pattern) => pattern.test(said));
+      })
+      .toBe(true);
   });
 
   it('coalesces re-lists when many uploads finish in a burst', async () => {
     await open('uploadStepMs=2&uploadSteps=1');
     const before = await fake((f) => f.listings);
     await drop(Array.from({ length: 200 }, (_, i) => file(`burst-${i}.txt`, 10)));
-    await expect.poll(() => page.getByTestId('item-count').textContent()).toBe('211 items');
+    await expect.poll(() => page.getByTestId('item-count').textContent()).toBe(msg('status.items', { count: 211 }));
     // 200 groups, drawn only as far as they are in view: the panel is virtualised.
     const drawn = await page.getByTestId('transfer-group').count();
     expect(drawn).toBeGreaterThan(0);
@@ -134,13 +146,17 @@ describe('dropping files', () => {
     await drop([file('flaky.pdf', 5000)]);
     const group = page.locator('[data-testid="transfer-group"][data-name="flaky.pdf"]');
     await expect.poll(() => group.getAttribute('data-state')).toBe('failed');
-    expect(await group.getByTestId('transfer-files').textContent()).toBe('0 of 1 file, 1 failed');
+    expect(await group.getByTestId('transfer-files').textContent()).toBe(msg('transfers.filesFailed', { done: 0, total: 1, failed: 1 }));
     await group.getByTestId('transfer-expand').click();
     const failed = page.locator('[data-testid="transfer-row"][data-state="failed"]');
     await failed.waitFor();
-    expect(await failed.getByTestId('transfer-error').textContent()).toBe('The server closed the connection');
-    await expect.poll(() => page.getByTestId('announcer').textContent()).toMatch(/1 upload failed/);
-    expect(await page.locator('[data-testid="toast"][data-tone="error"]').first().textContent()).toContain('1 upload failed');
+    expect(await failed.getByTestId('transfer-error').textContent()).toBe(
+      errorMsg('serverFailed', { connection: 'Local vault', detail: 'connection closed' }),
+    );
+    await expect.poll(() => page.getByTestId('announcer').textContent()).toContain(msg('transfers.uploadsFailed', { count: 1 }));
+    expect(await page.locator('[data-testid="toast"][data-tone="error"]').first().textContent()).toContain(
+      msg('transfers.groupFailedToast', { count: 1, name: 'flaky.pdf' }),
+    );
 
     await failed.getByTestId('transfer-retry').click();
     await expect
@@ -157,7 +173,7 @@ describe('dropping files', () => {
     const resumed = page.locator('[data-testid="transfer-row"][data-key="Reports/left-over.pdf"]');
     await expect.poll(() => resumed.getAttribute('data-state')).toBe('done');
     expect(await resumed.getByTestId('transfer-note').textContent()).toBe('Resumed: 2 part(s) were already stored.');
-    expect((await page.getByTestId('toast').allTextContents()).join(' ')).toContain('Resuming 1 unfinished upload');
+    expect((await page.getByTestId('toast').allTextContents()).join(' ')).toContain(msg('transfers.resuming', { count: 1 }));
     expect(await fake((f) => f.keys('Local vault'))).toContain('Reports/left-over.pdf');
   });
 
@@ -172,7 +188,7 @@ describe('dropping files', () => {
     await open('journalInMemory=No space left on device');
     await expect
       .poll(() => page.locator('[data-testid="toast"][data-tone="error"]').allTextContents())
-      .toEqual([expect.stringContaining('Uploads cannot be recorded on disk (No space left on device)')]);
+      .toEqual([expect.stringContaining(msg('transfers.journalInMemory', { reason: 'No space left on device' }))]);
     await row('report.pdf').waitFor();
   });
 
@@ -180,7 +196,7 @@ describe('dropping files', () => {
     await open('vaultMovedFrom=49152');
     await expect
       .poll(() => page.locator('[data-testid="toast"][data-tone="error"]').allTextContents())
-      .toEqual([expect.stringContaining('port 49152')]);
+      .toEqual([expect.stringContaining(msg('app.vaultMoved', { port: '49152' }))]);
   });
 
   it('cancels everything with Cancel all', async () => {
@@ -213,7 +229,9 @@ describe('picking files', () => {
       { folders: false, connection: 'Local vault', folder: 'HR/' },
       { folders: true, connection: 'Local vault', folder: 'HR/' },
     ]);
-    expect(await page.getByTestId('upload-files').getAttribute('title')).toBe('Upload files (Ctrl+U)');
+    expect(await page.getByTestId('upload-files').getAttribute('title')).toBe(
+      msg('keys.tip', { label: msg('actions.uploadFiles'), shortcut: `${msg('keys.ctrl')}+U` }),
+    );
   });
 });
 
@@ -223,7 +241,7 @@ describe('deleting', () => {
     await row('report.pdf').click();
     await row('notes.txt').click({ modifiers: ['Control'] });
     await row('Contracts/').click({ modifiers: ['Control'] });
-    expect(await page.getByTestId('selected-count').textContent()).toContain('3 selected');
+    expect(await page.getByTestId('selected-count').textContent()).toMatch(matching('status.selected', { count: 3, size: /.+/ }));
     await fake((f) => f.failDeletes.add('Contracts/lease.pdf'));
 
     await page.keyboard.press('Delete');
@@ -232,13 +250,13 @@ describe('deleting', () => {
     expect(await page.getByTestId('delete-confirm').isDisabled(), 'no delete before the count is known').toBe(true);
     await expect
       .poll(() => page.getByTestId('delete-summary').textContent())
-      .toContain('2 documents and 1 folder — 4 objects, 1.5 MB');
+      .toContain(msg('delete.summary', { what: msg('delete.documentsAndFolders', { documents: 2, folders: 1 }), objects: 4, size: decimalSize(1.5, 'MB') }));
     await page.getByTestId('delete-confirm').click();
     await page.getByTestId('delete-progress').waitFor();
 
     await page.getByTestId('delete-partial').waitFor();
     expect(await page.getByTestId('delete-failure').allTextContents()).toEqual([
-      'Contracts/lease.pdf — Access denied by the bucket policy',
+      `Contracts/lease.pdf — ${errorMsg('accessDenied', { name: 'Contracts/lease.pdf', connection: 'Local vault' })}`,
     ]);
     await page.getByTestId('delete-close').click();
     await expect.poll(() => dialog.count()).toBe(0);
@@ -246,7 +264,7 @@ describe('deleting', () => {
     await expect.poll(() => row('report.pdf').count()).toBe(0);
     expect(await row('notes.txt').count()).toBe(0);
     expect(await row('Contracts/').count(), 'a folder with an undeletable object stays').toBe(1);
-    expect(await page.locator('[data-testid="toast"][data-tone="error"]').textContent()).toContain('1 item could not be deleted');
+    expect(await page.locator('[data-testid="toast"][data-tone="error"]').textContent()).toContain(msg('delete.notDeleted', { count: 1 }));
     expect(await fake((f) => f.keys('Local vault').filter((k) => k.startsWith('Contracts/')))).toEqual(['Contracts/lease.pdf']);
   });
 
@@ -254,16 +272,16 @@ describe('deleting', () => {
     await open();
     await row('report.pdf').click();
     await page.keyboard.press('Delete');
-    await expect.poll(() => page.getByTestId('delete-summary').textContent()).toContain('1 object');
+    await expect.poll(() => page.getByTestId('delete-summary').textContent()).toMatch(oneObject);
     await page.getByTestId('delete-confirm').click();
     await row('report.pdf').waitFor({ state: 'detached' });
-    const undo = page.locator('[data-testid="toast"]', { hasText: 'Moved 1 item to the trash' }).getByTestId('toast-action');
+    const undo = page.locator('[data-testid="toast"]', { hasText: msg('delete.trashed', { count: 1 }) }).getByTestId('toast-action');
     await undo.click();
     await row('report.pdf').waitFor();
 
     await row('notes.txt').click();
     await page.keyboard.press('Delete');
-    await expect.poll(() => page.getByTestId('delete-summary').textContent()).toContain('1 object');
+    await expect.poll(() => page.getByTestId('delete-summary').textContent()).toMatch(oneObject);
     await page.getByTestId('delete-confirm').click();
     await row('notes.txt').waitFor({ state: 'detached' });
     await page.getByTestId('file-grid').focus();
@@ -273,7 +291,7 @@ describe('deleting', () => {
     // Shift+Delete asks for a second confirmation and skips the trash.
     await row('minutes.docx').click();
     await page.keyboard.press('Shift+Delete');
-    await expect.poll(() => page.getByTestId('delete-summary').textContent()).toContain('1 object');
+    await expect.poll(() => page.getByTestId('delete-summary').textContent()).toMatch(oneObject);
     expect(await page.getByTestId('delete-confirm').isDisabled()).toBe(true);
     await page.getByTestId('delete-understood').check();
     await page.getByTestId('delete-confirm').click();
@@ -282,11 +300,11 @@ describe('deleting', () => {
     // The Trash: restore one document, empty the rest after a confirmation.
     await row('budget 2024.xlsx').click();
     await page.keyboard.press('Delete');
-    await expect.poll(() => page.getByTestId('delete-summary').textContent()).toContain('1 object');
+    await expect.poll(() => page.getByTestId('delete-summary').textContent()).toMatch(oneObject);
     await page.getByTestId('delete-confirm').click();
     await row('team photo.jpg').click();
     await page.keyboard.press('Delete');
-    await expect.poll(() => page.getByTestId('delete-summary').textContent()).toContain('1 object');
+    await expect.poll(() => page.getByTestId('delete-summary').textContent()).toMatch(oneObject);
     await page.getByTestId('delete-confirm').click();
     await row('team photo.jpg').waitFor({ state: 'detached' });
     await page.getByTestId('trash').click();
@@ -328,7 +346,7 @@ describe('conflicts', () => {
     await dialog.waitFor();
     expect(await page.evaluate(() => document.activeElement?.closest('dialog') != null), 'focus is inside the modal').toBe(true);
     expect(await page.getByTestId('conflict-name').textContent()).toBe('report.pdf');
-    expect(await page.getByTestId('conflict-position').textContent()).toBe('Conflict 1 of 4');
+    expect(await page.getByTestId('conflict-position').textContent()).toBe(msg('conflict.position', { position: 1, count: 4 }));
     await page.getByTestId('conflict-replace').click();
 
     await expect.poll(() => page.getByTestId('conflict-name').textContent()).toBe('minutes.docx');
@@ -359,7 +377,7 @@ describe('conflicts', () => {
     await page.getByTestId('conflict-dialog').waitFor();
     await page.keyboard.press('Escape');
     await expect.poll(() => page.getByTestId('conflict-dialog').count()).toBe(0);
-    expect(await page.getByTestId('toast').first().textContent()).toContain('Upload cancelled');
+    expect(await page.getByTestId('toast').first().textContent()).toContain(msg('transfers.cancelled'));
     expect(await fake((f) => f.calls.some((c) => c.cmd === 'upload_selection'))).toBe(false);
   });
 });
@@ -371,7 +389,7 @@ describe('a folder of 100,000 entries', () => {
     await page.getByTestId('entry-row').first().waitFor();
     await expect
       .poll(() => page.getByTestId('item-count').textContent())
-      .toBe('100,001 items');
+      .toBe(msg('status.items', { count: 100_001 }));
     expect(await page.getByTestId('entry-row').first().getAttribute('data-key'), 'the folder, listed last, sorts first').toBe('Archive/');
     const grid = page.getByTestId('file-grid');
     expect(await grid.getAttribute('aria-rowcount')).toBe('100002');
@@ -398,12 +416,12 @@ describe('a folder of 100,000 entries', () => {
     page = await harness.open('scenario=big');
     await expect
       .poll(() => page.getByTestId('item-count').textContent())
-      .toBe('100,001 items');
+      .toBe(msg('status.items', { count: 100_001 }));
     await page.getByTestId('sort-name').click();
     await row('doc-099999.pdf').waitFor();
     await page.getByTestId('filter').fill('doc-04242');
     await expect.poll(() => names()).toEqual(Array.from({ length: 10 }, (_, i) => `doc-04242${9 - i}.pdf`));
-    expect(await page.locator('[role="columnheader"][aria-sort="descending"]').textContent()).toContain('Name');
+    expect(await page.locator('[role="columnheader"][aria-sort="descending"]').textContent()).toContain(msg('table.name'));
   });
 });
 
@@ -447,7 +465,7 @@ describe('browsing and row actions', () => {
     const sorted = await names();
     expect(sorted.slice(0, 3), 'folders stay first').toEqual(['Contracts', 'HR', 'Invoices']);
     expect(sorted[3], 'then the largest document').toBe('old projects.zip');
-    expect(await page.locator('[role="columnheader"][aria-sort="descending"]').textContent()).toContain('Size');
+    expect(await page.locator('[role="columnheader"][aria-sort="descending"]').textContent()).toContain(msg('table.size'));
   });
 
   it('selects with Shift-click, Space and Shift+arrows, and Ctrl+A', async () => {
@@ -488,7 +506,7 @@ describe('browsing and row actions', () => {
     await page.getByTestId('open-risk-save').click();
     await expect
       .poll(() => page.getByTestId('toast').allTextContents())
-      .toEqual(expect.arrayContaining([expect.stringContaining('Saved setup.exe')]));
+      .toEqual(expect.arrayContaining([expect.stringMatching(matching('download.saved', { name: 'setup.exe', path: /.+/ }))]));
     expect(await opened(), 'saving is not opening').toEqual([]);
 
     await row('setup.exe').dblclick();
@@ -512,7 +530,9 @@ describe('browsing and row actions', () => {
     await page.getByTestId('menu-download').click();
     await expect
       .poll(() => page.getByTestId('toast').allTextContents())
-      .toEqual(expect.arrayContaining([expect.stringContaining('Saved report.pdf to /home/staff/Downloads/report.pdf')]));
+      .toEqual(
+        expect.arrayContaining([expect.stringContaining(msg('download.saved', { name: 'report.pdf', path: '/home/staff/Downloads/report.pdf' }))]),
+      );
   });
 
   it('shows a banner when a connection is unreachable, and Retry recovers', async () => {
@@ -520,7 +540,7 @@ describe('browsing and row actions', () => {
     await page.getByTestId('connection-switcher').selectOption('Branch office');
     const banner = page.getByTestId('unreachable-banner');
     await banner.waitFor();
-    expect(await banner.textContent()).toContain('Cannot reach Branch office');
+    expect(await banner.textContent()).toContain(msg('app.unreachable', { name: 'Branch office' }));
     await fake((f) => {
       f.unreachable.delete('Branch office');
       f.put('Branch office', 'branch memo.pdf', 10);
@@ -535,7 +555,7 @@ describe('browsing and row actions', () => {
     await page.getByTestId('connection-switcher').selectOption('Office NAS');
     const banner = page.getByTestId('unencrypted-banner');
     await banner.waitFor();
-    expect(await banner.textContent()).toContain('“Office NAS” is not encrypted');
+    expect(await banner.textContent()).toContain(msg('app.unencrypted', { name: 'Office NAS' }));
     await page.getByTestId('connection-switcher').selectOption('Local vault');
     await banner.waitFor({ state: 'detached' });
   });
@@ -548,21 +568,27 @@ describe('browsing and row actions', () => {
     await page.getByTestId('display-name-save').click();
     await expect
       .poll(() => page.getByTestId('toast').allTextContents())
-      .toEqual(expect.arrayContaining([expect.stringContaining('added by Alice Martin')]));
+      .toEqual(expect.arrayContaining([expect.stringContaining(msg('name.saved', { name: 'Alice Martin' }))]));
     expect(await fake((f) => f.displayName)).toBe('Alice Martin');
     const vault = page.locator('[data-testid="connection-item"][data-name="Local vault"]');
-    expect(await vault.getByTestId('connection-guard').textContent()).toContain('Nothing is overwritten unseen');
+    expect(await vault.getByTestId('connection-guard').textContent()).toBe(msg('connections.guardEnforced'));
     await page.getByTestId('connections-close').click();
     expect(await page.getByTestId('guard-note').count()).toBe(0);
   });
 
   it("shows a colleague's edit lock, and Open offers a read-only copy or to open anyway", async () => {
     await open('pollMs=250');
+    // Made in the page's time zone, and read back in it: the same local 10:32 on either side.
     await fake((f) => f.lock('Local vault', 'minutes.docx', 'Alice Martin', new Date(2026, 10, 29, 10, 32).getTime()));
-    await expect.poll(() => row('minutes.docx').getByTestId('entry-lock').textContent()).toBe('Being edited by Alice Martin since 10:32');
+    const since = time(new Date(2026, 10, 29, 10, 32));
+    await expect
+      .poll(async () => spaced(await row('minutes.docx').getByTestId('entry-lock').textContent()))
+      .toBe(spaced(msg('editing.lockedBy', { name: 'Alice Martin', time: since })));
 
     await row('minutes.docx').dblclick();
-    await expect.poll(() => page.getByTestId('locked-text').textContent()).toContain('Alice Martin since 10:32');
+    await expect
+      .poll(async () => spaced(await page.getByTestId('locked-text').textContent()))
+      .toBe(spaced(msg('locked.text', { name: 'minutes.docx', by: 'Alice Martin', time: since })));
     await page.getByTestId('locked-read-only').click();
     await page.getByTestId('locked-dialog').waitFor({ state: 'detached' });
     const modes = () => fake((f) => f.calls.filter((c) => c.cmd === 'open_document').map((c) => c.args.mode));
@@ -579,16 +605,18 @@ describe('browsing and row actions', () => {
     await open();
     await row('notes.txt').dblclick();
     const badge = row('notes.txt').getByTestId('entry-edit');
-    await expect.poll(() => badge.textContent()).toBe('Editing');
+    await expect.poll(() => badge.textContent()).toBe(msg('editing.editing'));
     await fake((f) => f.editState('Local vault', 'notes.txt', { state: 'saving' }));
-    await expect.poll(() => badge.textContent()).toBe('Saving to bucket…');
+    await expect.poll(() => badge.textContent()).toBe(msg('editing.saving'));
     await fake((f) => f.editState('Local vault', 'notes.txt', { state: 'saved', atMs: new Date(2026, 10, 29, 14, 5).getTime() }));
-    await expect.poll(() => badge.textContent()).toBe('Saved to bucket 14:05');
+    await expect
+      .poll(async () => spaced(await badge.textContent()))
+      .toBe(spaced(msg('editing.saved', { time: time(new Date(2026, 10, 29, 14, 5)) })));
 
     await fake((f) => f.editState('Local vault', 'notes.txt', { state: 'conflict', copy: 'notes (conflicted copy, Office User, 2026-11-29).txt' }));
     await expect
       .poll(() => page.locator('[data-testid="toast"][data-tone="error"]').allTextContents())
-      .toEqual([expect.stringContaining('saved beside it as “notes (conflicted copy, Office User, 2026-11-29).txt”')]);
+      .toEqual([expect.stringContaining(msg('editing.conflictNotice', { name: 'notes.txt', copy: 'notes (conflicted copy, Office User, 2026-11-29).txt' }))]);
     expect(await badge.getAttribute('data-state')).toBe('conflict');
 
     // Closing the window with a save not yet in the bucket asks first.
@@ -604,7 +632,7 @@ describe('browsing and row actions', () => {
 
     // Done editing, from the context menu or Ctrl+Shift+D.
     await row('notes.txt').click({ button: 'right' });
-    await page.getByRole('menuitem', { name: 'Done editing' }).click();
+    await page.getByRole('menuitem', { name: msg('actions.doneEditing') }).click();
     await badge.waitFor({ state: 'detached' });
     await expect.poll(() => fake((f) => f.calls.filter((c) => c.cmd === 'finish_editing').length)).toBe(1);
   });
@@ -616,7 +644,7 @@ describe('browsing and row actions', () => {
     await page.locator('[data-testid="connection-item"][data-name="Office S3"]').getByTestId('connection-cleanup').click();
     await expect
       .poll(() => page.getByTestId('toast').allTextContents())
-      .toEqual(expect.arrayContaining([expect.stringContaining('Removed 2 abandoned uploads from “Office S3”')]));
+      .toEqual(expect.arrayContaining([expect.stringContaining(msg('connections.cleanUpRemoved', { count: 2, name: 'Office S3' }))]));
     expect(await fake((f) => f.calls.find((c) => c.cmd === 'clean_up')?.args.connection)).toBe('Office S3');
   });
 
@@ -624,7 +652,7 @@ describe('browsing and row actions', () => {
     await open();
     await page.getByTestId('connections-button').click();
     await page.getByTestId('connections-dialog').waitFor();
-    expect(await page.locator('[data-testid="connection-item"][data-name="Local vault"]').textContent()).toContain('Built in');
+    expect(await page.locator('[data-testid="connection-item"][data-name="Local vault"]').textContent()).toContain(msg('connections.builtIn'));
     await page.getByTestId('connection-add').click();
     await page.getByTestId('connection-name').fill('Garage');
     await page.getByTestId('connection-endpoint').fill('http://127.0.0.1:3900');
@@ -633,7 +661,7 @@ describe('browsing and row actions', () => {
     await page.getByTestId('connection-access-key-id').fill('GK1');
     await page.getByTestId('connection-secret').fill('s3cret');
     await page.getByTestId('connection-test').click();
-    await expect.poll(() => page.getByTestId('connection-test-result').textContent()).toBe('OK — read and write');
+    await expect.poll(() => page.getByTestId('connection-test-result').textContent()).toBe(msg('connections.readWrite'));
     await page.getByTestId('connection-save').click();
     await page.locator('[data-testid="connection-item"][data-name="Garage"]').waitFor();
     await page.getByTestId('connections-close').click();
@@ -664,9 +692,9 @@ describe('organising', () => {
     await page.getByTestId('file-grid').focus();
     await page.keyboard.press('Control+Shift+N');
     const input = page.getByTestId('name-input');
-    expect(await input.inputValue()).toBe('New folder');
+    expect(await input.inputValue()).toBe(msg('organise.newFolderName'));
     await input.fill('Invoices');
-    await expect.poll(() => page.getByTestId('name-problem').textContent()).toContain('already in this folder');
+    await expect.poll(() => page.getByTestId('name-problem').textContent()).toBe(msg('organise.nameTaken', { name: 'Invoices' }));
     expect(await page.getByTestId('name-submit').isDisabled()).toBe(true);
     await input.fill('Projects 2026');
     await page.keyboard.press('Enter');
@@ -716,7 +744,7 @@ describe('organising', () => {
     await page.getByTestId('move-keep-both').click();
     await row('HR/lease (1).pdf').waitFor();
     expect(await keys()).toEqual(expect.arrayContaining(['Contracts/lease.pdf', 'HR/lease.pdf', 'HR/lease (1).pdf']));
-    await expect.poll(() => page.getByTestId('toast').allTextContents()).toContainEqual(expect.stringContaining('Copied 1 document to HR'));
+    await expect.poll(() => page.getByTestId('toast').allTextContents()).toContainEqual(expect.stringContaining(msg('organise.copied', { count: 1, where: 'HR' })));
   });
 
   it('moves rows dragged onto a folder row or a breadcrumb, and copies with Ctrl held', async () => {
@@ -749,7 +777,7 @@ describe('organising', () => {
     await page.getByTestId('move-progress').waitFor();
     await page.getByTestId('move-stop').click();
     await page.getByTestId('move-dialog').waitFor({ state: 'detached' });
-    await expect.poll(() => page.getByTestId('toast').allTextContents()).toContainEqual(expect.stringContaining('stopped'));
+    await expect.poll(() => page.getByTestId('toast').allTextContents()).toContainEqual(expect.stringContaining(msg('organise.stopped')));
     const all = await keys();
     expect(all.filter((k) => k.startsWith('Contracts/Invoices/')).length + all.filter((k) => k.startsWith('Invoices/')).length).toBe(3);
     expect(all.filter((k) => k.startsWith('Contracts/Invoices/')).length).toBe(1);
@@ -767,7 +795,7 @@ describe('searching the whole bucket', () => {
     await page.getByTestId('search-input').fill('invoice');
     await expect.poll(hits).toEqual(['Invoices/2024/invoice-001.pdf', 'Invoices/2024/invoice-002.pdf', 'Invoices/2023/invoice-099.pdf']);
     expect(await page.getByTestId('search-hit-folder').first().textContent()).toBe('Invoices › 2024');
-    await expect.poll(() => page.getByTestId('search-status').textContent()).toBe('3 documents found');
+    await expect.poll(() => page.getByTestId('search-status').textContent()).toBe(msg('search.found', { count: 3 }));
 
     await page.getByTestId('search-input').fill('');
     await page.getByTestId('search-kind').selectOption('spreadsheet');
@@ -775,7 +803,7 @@ describe('searching the whole bucket', () => {
     await page.getByTestId('search-kind').selectOption('');
     await page.getByTestId('search-size').selectOption('large');
     await expect.poll(hits).toEqual([]);
-    await expect.poll(() => page.getByTestId('search-status').textContent()).toBe('No documents match');
+    await expect.poll(() => page.getByTestId('search-status').textContent()).toBe(msg('search.noMatch'));
     await page.getByTestId('search-size').selectOption('');
 
     // Enter opens the active result; the arrows move it.
@@ -799,11 +827,14 @@ describe('searching the whole bucket', () => {
 
   it('says when the index is still being built, and finds what was just moved', async () => {
     await open();
-    await fake((f) => (f.indexing = 1000));
+    await fake((f) => (f.indexing = 4));
+    const indexed = await fake((f) => f.keys('Local vault').length - f.indexing!);
     await page.getByTestId('search').click();
     await page.getByTestId('search-input').fill('handbook');
     await expect.poll(hits).toEqual(['HR/handbook.pdf']);
-    await expect.poll(() => page.getByTestId('search-status').textContent()).toContain('Still indexing');
+    await expect
+      .poll(() => page.getByTestId('search-status').textContent())
+      .toBe(msg('search.indexing', { status: msg('search.found', { count: 1 }), indexed }));
     await page.getByTestId('search-reveal').click();
     await row('HR/handbook.pdf').waitFor();
     await page.keyboard.press('Control+x');
@@ -829,7 +860,7 @@ describe('preview and details', () => {
     await page.getByTestId('preview-panel').waitFor();
     await expect.poll(() => page.getByTestId('preview-text').textContent()).toContain('2. Hiring');
     await expect.poll(() => page.getByTestId('details-checksum').textContent()).toMatch(/^CRC32C /);
-    expect(await page.getByTestId('details-links').textContent()).toContain('None made from this computer');
+    expect(await page.getByTestId('details-links').textContent()).toBe(msg('preview.noLinks'));
 
     // The arrows move the grid's focus; the panel follows.
     await page.keyboard.press('ArrowDown');
@@ -839,7 +870,7 @@ describe('preview and details', () => {
     await expect.poll(() => page.getByTestId('preview-title').textContent()).toBe('logo.png');
     await expect.poll(() => page.getByTestId('preview-image').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(1);
     await page.keyboard.press('ArrowDown');
-    await expect.poll(() => page.getByTestId('preview-pdf-pages').textContent()).toBe('1 page');
+    await expect.poll(() => page.getByTestId('preview-pdf-pages').textContent()).toBe(msg('pdf.pages', { count: 1 }));
     await expect.poll(() => page.locator('[data-testid="preview-pdf"] canvas[data-drawn="yes"]').count()).toBe(1);
     expect(await fake((f) => f.reads.filter((r) => r.key === 'Previews/one page.pdf').length)).toBeGreaterThan(0);
     await page.keyboard.press('ArrowDown');
@@ -849,7 +880,7 @@ describe('preview and details', () => {
 
     // A type it cannot show: details and Open.
     await page.keyboard.press('ArrowDown');
-    await expect.poll(() => page.getByTestId('preview-none').textContent()).toContain('No preview');
+    await expect.poll(() => page.getByTestId('preview-none').textContent()).toBe(msg('preview.none'));
     await page.getByTestId('preview-open').click();
     await expect.poll(() => fake((f) => f.calls.filter((c) => c.cmd === 'open_document').map((c) => c.args.key))).toEqual(['Previews/site plan.vsdx']);
 
@@ -860,9 +891,44 @@ describe('preview and details', () => {
     await page.getByTestId('share-close').click();
     await row('Previews/figures.csv').click();
     await row('Previews/agenda.txt').click();
-    await expect.poll(() => page.getByTestId('details-links').textContent()).toContain('works until');
+    await expect.poll(() => page.getByTestId('details-links').textContent()).toMatch(matching('preview.link', { made: /.+/, expires: /.+/ }));
 
     await page.keyboard.press('Alt+p');
     await page.getByTestId('preview-panel').waitFor({ state: 'detached' });
+  });
+});
+
+describe('language', () => {
+  it('starts in the system’s language, switches at once from the Connections dialog, keeps the other settings, and starts in the choice next time', async () => {
+    await open();
+    const upload = () => page.getByTestId('upload-files').textContent();
+    const lang = () => page.evaluate(() => document.documentElement.lang);
+    expect(await upload(), 'Chromium’s locale is the system’s').toBe(msg('actions.uploadFiles'));
+    expect(await lang()).toBe(LANGUAGE);
+    await fake((f) => (f.displayName = 'Alice Martin'));
+
+    await page.getByTestId('connections-button').click();
+    const choice = page.getByTestId('language');
+    await expect.poll(() => page.getByTestId('display-name').inputValue()).toBe('Alice Martin');
+    expect(await choice.inputValue(), 'nothing chosen: the system decides').toBe('');
+    await choice.selectOption(OTHER);
+    // No reload: what is on screen re-words itself, counts included.
+    await expect.poll(upload).toBe(msgIn(OTHER, 'actions.uploadFiles'));
+    expect(await page.getByTestId('connections-dialog').locator('h2').textContent()).toBe(msgIn(OTHER, 'connections.title'));
+    expect(await page.getByTestId('item-count').textContent()).toBe(msgIn(OTHER, 'status.items', { count: 11 }));
+    expect(await lang()).toBe(OTHER);
+    await expect.poll(() => fake((f) => f.language)).toBe(OTHER);
+    expect(await fake((f) => f.displayName), 'saving the language keeps the name').toBe('Alice Martin');
+    expect(await harness.problems(page)).toEqual([]);
+    await page.close();
+
+    // The next start reads the saved choice before it shows anything.
+    page = await harness.open(`language=${OTHER}`);
+    expect(await upload()).toBe(msgIn(OTHER, 'actions.uploadFiles'));
+    await page.getByTestId('connections-button').click();
+    expect(await page.getByTestId('language').inputValue()).toBe(OTHER);
+    await page.getByTestId('language').selectOption('');
+    await expect.poll(upload).toBe(msg('actions.uploadFiles'));
+    await expect.poll(() => fake((f) => f.language)).toBeNull();
   });
 });

@@ -1,7 +1,8 @@
 /**
  * What every browser test needs: the built harness (`dist-test/`) served on 127.0.0.1 under the
- * strict CSP the app ships with, headless Debian Chromium with a throwaway profile, and a page that
- * records CSP violations and page errors so a test can assert there were none.
+ * strict CSP the app ships with, headless Debian Chromium with a throwaway profile in the locale under
+ * test (see `messages.ts`), and a page that records CSP violations and page errors so a test can
+ * assert there were none.
  */
 import { createServer, type Server } from 'node:http';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -10,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { LOCALE } from './messages';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../dist-test');
 
@@ -76,6 +78,8 @@ export async function startHarness(): Promise<Harness> {
       '--no-first-run',
     ],
     viewport: { width: 1280, height: 800 },
+    // The page's navigator.languages, as WebKitGTK derives them from the process locale for the app.
+    locale: LOCALE,
   });
   const errors = new WeakMap<Page, string[]>();
 

@@ -86,7 +86,7 @@ describe('DeleteDialog', () => {
     await fireEvent.click(screen.getByTestId('delete-confirm'));
     await waitFor(() => expect(screen.getByTestId('delete-partial')).toBeInTheDocument());
     expect(screen.getByTestId('delete-partial')).toHaveTextContent('Deleted 4 objects. 1 item could not be deleted');
-    expect(screen.getByTestId('delete-failure')).toHaveTextContent('Old/deep/3.pdf — Access denied by the bucket policy');
+    expect(screen.getByTestId('delete-failure')).toHaveTextContent("Old/deep/3.pdf — The server refused this on 'Old/deep/3.pdf' for 'Local vault'");
     expect(onclose).not.toHaveBeenCalled();
     expect(ondeleted.mock.calls[0][1].deleted.failed).toHaveLength(1);
   });

@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { editLabel, editNotice, lockLabel } from '../../src/lib/editing';
+import { setLanguage } from '../../src/lib/i18n.svelte';
 import { Editing } from '../../src/lib/state/editing.svelte';
 import type { EditState, EditUpdate } from '../../src/lib/ipc';
 
@@ -11,6 +12,11 @@ const update = (status: EditState, pending = false, key = 'team/plan.docx'): Edi
   pending,
 });
 const at = (h: number, m: number) => new Date(2026, 10, 29, h, m).getTime();
+const unreachable = (message: string) => ({ kind: 'Unreachable' as const, code: 'plain' as const, params: { detail: message }, message });
+
+// Times follow the locale: British English writes them on the 24-hour clock, as these expectations do.
+beforeAll(() => setLanguage('en', ['en-GB']));
+afterAll(() => setLanguage(null));
 
 describe('edited rows', () => {
   it('say where each save stands', () => {
@@ -19,7 +25,7 @@ describe('edited rows', () => {
     expect(editLabel(update({ state: 'saving' }))).toBe('Saving to bucket…');
     expect(editLabel(update({ state: 'saved', atMs: at(9, 5) }))).toBe('Saved to bucket 09:05');
     expect(editLabel(update({ state: 'conflict', copy: 'x' }))).toBe('Saving to a conflicted copy');
-    expect(editLabel(update({ state: 'failed', error: { kind: 'Unreachable', message: 'down' } }))).toBe('Not saved to bucket');
+    expect(editLabel(update({ state: 'failed', error: unreachable('down') }))).toBe('Not saved to bucket');
   });
 
   it("say who holds a colleague's lock and since when", () => {
@@ -36,7 +42,7 @@ describe('edited rows', () => {
     const conflict = editNotice(update({ state: 'conflict', copy: 'team/plan (conflicted copy, Bo, 2026-11-29).docx' }));
     expect(conflict?.tone).toBe('error');
     expect(conflict?.text).toContain('“plan (conflicted copy, Bo, 2026-11-29).docx”');
-    expect(editNotice(update({ state: 'failed', error: { kind: 'Unreachable', message: 'Cannot reach it.' } }))?.text).toBe(
+    expect(editNotice(update({ state: 'failed', error: unreachable('Cannot reach it.') }))?.text).toBe(
       'plan.docx could not be saved to the bucket: Cannot reach it. It will be tried again.',
     );
   });

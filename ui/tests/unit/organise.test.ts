@@ -41,11 +41,13 @@ describe('organising', () => {
 
   it('reports what a move did, including what it left', () => {
     const moved = { done: ['b/x.txt', 'b/y.txt'], skipped: 0, failed: [], cancelled: false };
-    expect(describeMoved(moved, 'Moved', 'b')).toBe('Moved 2 documents to b');
-    expect(describeMoved({ ...moved, skipped: 1, cancelled: true }, 'Copied', 'b')).toBe(
-      'Copied 2 documents to b; skipped 1 document whose names were taken; stopped: the rest was left where it was',
+    expect(describeMoved(moved, 'move', 'b')).toBe('Moved 2 documents to b');
+    expect(describeMoved(moved, 'rename', 'b')).toBe('Renamed');
+    expect(describeMoved({ ...moved, skipped: 1, cancelled: true }, 'copy', 'b')).toBe(
+      'Copied 2 documents to b; skipped 1 document whose name was taken; stopped: the rest was left where it was',
     );
-    const failed = [{ key: 'a/z.txt', error: { kind: 'PermissionDenied' as const, message: 'Access denied' } }];
-    expect(describeMoved({ ...moved, failed }, 'Moved', 'b')).toContain('1 document stayed where they were');
+    const failed = [{ key: 'a/z.txt', error: { kind: 'PermissionDenied' as const, code: 'plain' as const, params: {}, message: 'Access denied' } }];
+    expect(describeMoved({ ...moved, failed }, 'move', 'b')).toContain('1 document stayed where it was');
+    expect(describeMoved({ ...moved, failed: [...failed, ...failed] }, 'move', 'b')).toContain('2 documents stayed where they were');
   });
 });

@@ -75,7 +75,7 @@ describe('speed and time left', () => {
   });
 
   it('keeps the skipped files of the first update, the files heard of, and whether it is expanded', () => {
-    const first = applyGroup(undefined, { ...update(0), skipped: [{ name: 'link', error: { kind: 'InvalidInput', message: 'a link' } }], skippedTotal: 1 }, 0);
+    const first = applyGroup(undefined, { ...update(0), skipped: [{ name: 'link', error: { kind: 'InvalidInput', code: 'plain', params: { detail: 'a link' }, message: 'a link' } }], skippedTotal: 1 }, 0);
     first.files.set(7, file(7, 'done'));
     first.expanded = true;
     const later = applyGroup(first, update(MB), 10);

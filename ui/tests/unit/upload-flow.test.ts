@@ -97,7 +97,11 @@ describe('uploading a selection', () => {
     expect(fileStates(transfers)).toEqual({ 'one.pdf': 'done', 'two.pdf': 'done', 'bad.pdf': 'failed' });
     const bad = transfers.groups.find((g) => g.name === 'bad.pdf')!;
     expect(bad.state).toBe('failed');
-    expect([...bad.files.values()][0].error?.message).toBe('The server closed the connection');
+    expect([...bad.files.values()][0].error, 'the engine error reaches the row as it was sent').toMatchObject({
+      kind: 'Server',
+      code: 'serverFailed',
+      params: { connection: 'Local vault' },
+    });
     expect(stored.sort()).toEqual(['in/one.pdf', 'in/two.pdf']);
     // However the sentences were gathered (a second at a time, then at the end), they add up.
     const counted = { uploaded: 0, failed: 0 };

@@ -2,6 +2,8 @@
  * Non-blocking notifications. Errors stay longer than confirmations and can carry a list (e.g. the
  * keys a delete could not remove); every toast can be dismissed by hand.
  */
+import { errorText } from '../errors';
+import { t } from '../i18n.svelte';
 import type { CofferError } from '../ipc';
 
 export type ToastTone = 'info' | 'success' | 'error';
@@ -35,8 +37,10 @@ export class Toasts {
     return id;
   }
 
-  error(error: CofferError, context?: string): number {
-    return this.show(context ? `${context}: ${error.message}` : error.message, 'error');
+  /** An engine error in the page's language, after `what` failed ("Could not open report.pdf: …"). */
+  error(error: CofferError, what?: string): number {
+    const text = errorText(error);
+    return this.show(what ? t('common.failedWith', { what, error: text }) : text, 'error');
   }
 
   dismiss(id: number): void {

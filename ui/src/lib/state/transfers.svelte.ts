@@ -13,7 +13,7 @@ import type { CofferError, ConflictChoice, GroupUpdate, Selection, TransferRepor
 import type { Announcer } from './announcer.svelte';
 import type { ConflictPrompt } from './conflict-prompt.svelte';
 import type { Toasts } from './toasts.svelte';
-import { plural } from '../format';
+import { t } from '../i18n.svelte';
 
 export interface TransfersDeps {
   prompt: ConflictPrompt;
@@ -64,7 +64,7 @@ export class Transfers {
       next = null;
       const choices = await this.#resolve(current);
       if (choices == null) {
-        this.#deps.toasts.show('Upload cancelled');
+        this.#deps.toasts.show(t('transfers.cancelled'));
         await api.discardSelection(current.id).catch(() => null);
         return;
       }
@@ -74,14 +74,14 @@ export class Transfers {
         this.#adopt(started.groups);
         next = started.askAgain;
       } catch (error) {
-        this.#deps.toasts.error(error as CofferError, 'Upload failed');
+        this.#deps.toasts.error(error as CofferError, t('transfers.failed'));
       }
     }
   }
 
   /** The person's answer for a file whose document changed in the bucket while it uploaded. */
   resolve(id: number, choice: ConflictChoice): Promise<void> {
-    return this.#act(() => api.resolveTransfer(id, choice), 'Could not do that');
+    return this.#act(() => api.resolveTransfer(id, choice), t('transfers.actionFailed'));
   }
 
   /**
@@ -100,43 +100,43 @@ export class Transfers {
       const resumed = await api.resumeTransfers();
       if (resumed.journalMovedTo != null) {
         this.#deps.toasts.show(
-          `The transfer journal was damaged, so a new one was started; the old one was kept at ${resumed.journalMovedTo}. Uploads it held cannot be resumed — drop those files again.`,
+          t('transfers.journalDamaged', { path: resumed.journalMovedTo }),
           'error',
         );
       }
       if (resumed.journalInMemory != null) {
         this.#deps.toasts.show(
-          `Uploads cannot be recorded on disk (${resumed.journalInMemory}). They still work, but one interrupted by a crash or power cut cannot be resumed.`,
+          t('transfers.journalInMemory', { reason: resumed.journalInMemory }),
           'error',
         );
       }
       if (resumed.files > 0) {
         this.expanded = true;
-        this.#deps.toasts.show(`Resuming ${plural(resumed.files, 'unfinished upload')}`);
+        this.#deps.toasts.show(t('transfers.resuming', { count: resumed.files }));
       }
     } catch (error) {
-      this.#deps.toasts.error(error as CofferError, 'Could not resume unfinished uploads');
+      this.#deps.toasts.error(error as CofferError, t('transfers.resumeFailed'));
     }
   }
 
   cancel(id: number): Promise<void> {
-    return this.#act(() => api.cancelTransfer(id), 'Could not cancel');
+    return this.#act(() => api.cancelTransfer(id), t('transfers.cancelFailed'));
   }
 
   cancelGroup(id: number): Promise<void> {
-    return this.#act(() => api.cancelGroup(id), 'Could not cancel');
+    return this.#act(() => api.cancelGroup(id), t('transfers.cancelFailed'));
   }
 
   cancelAll(): Promise<void> {
-    return this.#act(() => api.cancelAll(), 'Could not cancel');
+    return this.#act(() => api.cancelAll(), t('transfers.cancelFailed'));
   }
 
   retry(id: number): Promise<void> {
-    return this.#act(() => api.retryTransfer(id), 'Could not retry');
+    return this.#act(() => api.retryTransfer(id), t('transfers.retryFailed'));
   }
 
   retryGroup(id: number): Promise<void> {
-    return this.#act(() => api.retryGroup(id), 'Could not retry');
+    return this.#act(() => api.retryGroup(id), t('transfers.retryFailed'));
   }
 
   toggle(id: number): void {
@@ -201,7 +201,7 @@ export class Transfers {
       if (before && isActive(before.state) && !isActive(group.state)) {
         ended = true;
         if (group.state === 'failed') {
-          this.#deps.toasts.show(`${plural(group.progress.filesFailed, 'upload')} failed in ${group.name}`, 'error');
+          this.#deps.toasts.show(t('transfers.groupFailedToast', { count: group.progress.filesFailed, name: group.name }), 'error');
         }
       }
     }
