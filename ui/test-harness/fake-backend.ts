@@ -18,6 +18,10 @@ import type {
   ConnectionCheck,
   ConnectionInfo,
   DeleteFailure,
+  DownloadReport,
+  DownloadSummary,
+  PlannedDownload,
+  Progress,
   EditLock,
   EditState,
   EditUpdate,
@@ -181,6 +185,18 @@ export class FakeBackend {
   #moveGate: { promise: Promise<void>; release: () => void } | null = null;
   /** Object keys whose move or copy fails. */
   failMoves = new Set<string>();
+  /** Files on "this computer", by path: what downloads wrote, and what was there before. */
+  local = new Map<string, number>();
+  /** What the next folder picker returns (null: the person cancelled it). */
+  nextFolder: string | null = '/home/staff/Downloads';
+  /** Object keys whose download fails. */
+  failDownloads = new Set<string>();
+  /** Folders the page asked to show. */
+  shownFolders: string[] = [];
+  /** Downloads counted and not yet run or discarded, by id. */
+  downloadPlans = new Map<number, { connection: string; folder: string; items: { key: string; size: number; local: string }[] }>();
+  /** While set, downloads stop after their first document until `releaseDownloads()` (or a cancel). */
+  #downloadGate: { promise: Promise<void>; release: () => void } | null = null;
   #nextPlan = 1;
   #transfers = new Map<number, Transfer>();
   #groups = new Map<number, Group>();
@@ -262,6 +278,18 @@ export class FakeBackend {
   releaseMoves(): void {
     this.#moveGate?.release();
     this.#moveGate = null;
+  }
+
+  /** Downloads that start from now on wait after their first document, so a test can see them running. */
+  holdDownloads(): void {
+    let release = () => {};
+    const promise = new Promise<void>((resolve) => (release = resolve));
+    this.#downloadGate = { promise, release };
+  }
+
+  releaseDownloads(): void {
+    this.#downloadGate?.release();
+    this.#downloadGate = null;
   }
 
   /** Colleagues' edit locks, by connection. */
@@ -429,8 +457,16 @@ export class FakeBackend {
         const running = this.#moving.get(a.id);
         if (running) running.cancelled = true;
         this.#moveGate?.release();
+        this.#downloadGate?.release();
         return null;
       }
+      case 'plan_download':
+        return this.#planDownload(a.connection, a.keys as string[]);
+      case 'download_planned':
+        return this.#runDownload(a.id, a.onConflict, a.onProgress);
+      case 'show_folder':
+        this.shownFolders.push(String(a.path));
+        return null;
       case 'open_document': {
         this.#object(a.connection, a.key);
         if (runsCode(String(a.key)) && !a.confirmed) throw error('InvalidInput', 'programNeedsConfirmation', { name: String(a.key) });
@@ -903,6 +939,80 @@ export class FakeBackend {
     if (checked === this.#nameOf(key)) throw error('InvalidInput', 'sameName', { name: checked });
     const folder = key.endsWith('/');
     return this.#keepPlan(connection, 'move', [this.#root(connection, key, `${this.#parentOf(key)}${checked}${folder ? '/' : ''}`)]);
+  }
+
+  #planDownload(connection: string, keys: string[]): PlannedDownload | null {
+    const bucket = this.#bucket(connection);
+    const folder = this.nextFolder;
+    if (folder == null) return null;
+    const items: { key: string; size: number; local: string }[] = [];
+    for (const key of keys) {
+      if (key.endsWith('/')) {
+        const name = this.#nameOf(key);
+        for (const [inner, object] of bucket) {
+          if (inner.startsWith(key) && !inner.endsWith(FOLDER_PLACEHOLDER)) items.push({ key: inner, size: object.size, local: `${name}/${inner.slice(key.length)}` });
+        }
+      } else {
+        items.push({ key, size: this.#object(connection, key).size, local: this.#nameOf(key) });
+      }
+    }
+    const conflicts = items.filter((item) => this.local.has(`${folder}/${item.local}`)).map((item) => item.local);
+    const id = this.#nextPlan++;
+    this.downloadPlans.set(id, { connection, folder, items });
+    const summary: DownloadSummary = {
+      files: items.length,
+      bytes: items.reduce((sum, item) => sum + item.size, 0),
+      conflicts: conflicts.slice(0, 100),
+      conflictsTotal: conflicts.length,
+    };
+    return { id, summary, folder };
+  }
+
+  async #runDownload(id: number, onConflict: OnConflict, onProgress: Channel<Progress>): Promise<DownloadReport> {
+    const plan = this.downloadPlans.get(id);
+    if (!plan) throw error('NotFound', 'nothingOnHand');
+    this.downloadPlans.delete(id);
+    const report: DownloadReport = { done: 0, verified: 0, renamed: 0, skipped: 0, failed: [], cancelled: false, bytes: 0 };
+    const running = { cancelled: false };
+    this.#moving.set(id, running);
+    const total = plan.items.reduce((sum, item) => sum + item.size, 0);
+    let bytesDone = 0;
+    try {
+      for (const [index, item] of plan.items.entries()) {
+        if (running.cancelled) {
+          report.cancelled = true;
+          break;
+        }
+        let path = `${plan.folder}/${item.local}`;
+        if (this.failDownloads.has(item.key)) {
+          report.failed.push({ name: item.local, error: error('Unreachable', 'downloadInterrupted', { name: item.key }) });
+        } else if (this.local.has(path) && onConflict === 'refuse') {
+          report.failed.push({ name: item.local, error: error('AlreadyExists', 'localExists', { path: item.local }) });
+        } else if (this.local.has(path) && onConflict === 'skip') {
+          report.skipped += 1;
+        } else {
+          if (this.local.has(path) && onConflict === 'keep-both') {
+            const dot = path.lastIndexOf('.');
+            const [stem, ext] = dot > path.lastIndexOf('/') + 1 ? [path.slice(0, dot), path.slice(dot)] : [path, ''];
+            let n = 1;
+            while (this.local.has(`${stem} (${n})${ext}`)) n += 1;
+            path = `${stem} (${n})${ext}`;
+            report.renamed += 1;
+          }
+          this.local.set(path, item.size);
+          report.done += 1;
+          report.verified += 1;
+          report.bytes += item.size;
+        }
+        bytesDone += item.size;
+        const failed = report.failed.length;
+        this.#send(onProgress, { bytesDone, bytesTotal: total, filesDone: index + 1 - failed, filesFailed: failed, filesTotal: plan.items.length, retrying: 0 });
+        if (index === 0 && this.#downloadGate) await this.#downloadGate.promise;
+      }
+    } finally {
+      this.#moving.delete(id);
+    }
+    return report;
   }
 
   async #runMove(id: number, onConflict: OnConflict, onProgress: Channel<{ done: number; total: number }>): Promise<Moved> {

@@ -784,6 +784,71 @@ describe('organising', () => {
   });
 });
 
+describe('downloading many', () => {
+  const local = () => fake((f) => [...f.local.entries()].sort());
+  const download = () => page.getByTestId('download-row').first();
+
+  it('downloads a selection and a folder into a picked folder, asking about files already there', async () => {
+    await open();
+    await fake((f) => f.local.set('/home/staff/Downloads/report.pdf', 7));
+    await row('report.pdf').click();
+    await row('Invoices/').click({ modifiers: ['Control'] });
+    await page.keyboard.press('Control+s');
+    await page.getByTestId('download-conflicts').waitFor();
+    expect(await page.getByTestId('download-conflicts-text').textContent()).toBe(
+      msg('downloads.conflicts', { count: 1, folder: '/home/staff/Downloads' }),
+    );
+    await page.getByTestId('download-conflicts-keep-both').click();
+    await expect.poll(() => download().getAttribute('data-state')).toBe('done');
+    expect(await page.getByTestId('download-title').first().textContent()).toBe(msg('downloads.title', { count: 4, folder: 'Downloads' }));
+    const status = await page.getByTestId('download-status').first().textContent();
+    expect(status).toContain(msg('downloads.renamed', { count: 1 }));
+    expect(status).toContain(msg('downloads.verified', { count: 4, done: 4 }));
+    expect((await local()).map(([path]) => path)).toEqual([
+      '/home/staff/Downloads/Invoices/2023/invoice-099.pdf',
+      '/home/staff/Downloads/Invoices/2024/invoice-001.pdf',
+      '/home/staff/Downloads/Invoices/2024/invoice-002.pdf',
+      '/home/staff/Downloads/report (1).pdf',
+      '/home/staff/Downloads/report.pdf',
+    ]);
+    expect(Object.fromEntries(await local())['/home/staff/Downloads/report.pdf'], 'the file already there is kept').toBe(7);
+    await page.getByTestId('download-show-folder').click();
+    await expect.poll(() => fake((f) => f.shownFolders)).toEqual(['/home/staff/Downloads']);
+    await page.getByTestId('download-dismiss').click();
+    await page.getByTestId('download-row').waitFor({ state: 'detached' });
+  });
+
+  it('downloads nothing when the folder picker is cancelled, and Cancel stops a running download', async () => {
+    await open();
+    await fake((f) => (f.nextFolder = null));
+    await row('Invoices/').click();
+    await page.keyboard.press('Control+s');
+    await expect.poll(() => fake((f) => f.calls.filter((c) => c.cmd === 'plan_download').length)).toBe(1);
+    expect(await page.getByTestId('download-row').count()).toBe(0);
+
+    await fake((f) => {
+      f.nextFolder = '/home/staff/Desktop';
+      f.holdDownloads();
+    });
+    await row('Invoices/').click({ button: 'right' });
+    await page.getByTestId('menu-download').click();
+    await expect.poll(() => download().getAttribute('data-state')).toBe('running');
+    await page.getByTestId('download-cancel').click();
+    await expect.poll(() => download().getAttribute('data-state')).toBe('cancelled');
+    expect((await local()).length, 'only the document before the cancel was saved').toBe(1);
+  });
+
+  it('lists the documents that failed, with the reason, beside those saved', async () => {
+    await open();
+    await fake((f) => f.failDownloads.add('Invoices/2024/invoice-002.pdf'));
+    await row('Invoices/').click();
+    await page.keyboard.press('Control+s');
+    await expect.poll(() => download().getAttribute('data-state')).toBe('partial');
+    expect(await page.getByTestId('download-failures').textContent()).toContain(errorMsg('downloadInterrupted', { name: 'Invoices/2024/invoice-002.pdf' }));
+    expect(await page.getByTestId('download-status').first().textContent()).toContain(msg('downloads.failed', { count: 1 }));
+  });
+});
+
 describe('searching the whole bucket', () => {
   const hits = () => page.getByTestId('search-hit').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-key')));
 
