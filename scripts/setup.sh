@@ -28,6 +28,7 @@ if $want_tests; then
     chromium                                         # page tests with playwright-core
     openssl                                          # Garage's rpc secret
     rpm rpm2cpio                                     # reading the .rpm package back (rpm -q, rpm2archive)
+    locales                                          # a German locale, to start the app in German
   )
 fi
 
@@ -58,6 +59,12 @@ if $want_tests; then
   fi
   if ! command -v tauri-driver >/dev/null; then
     cargo install tauri-driver --version ^2 --locked
+  fi
+  # The end-to-end test starts the app in German; WebKitGTK takes the page's language from the C
+  # library's locale, which must exist for that.
+  if ! locale -a 2>/dev/null | grep -qx 'de_DE.utf8'; then
+    echo "setup: generating the de_DE.UTF-8 locale"
+    sudo_ localedef -i de_DE -c -f UTF-8 de_DE.UTF-8
   fi
 fi
 

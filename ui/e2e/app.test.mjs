@@ -77,6 +77,11 @@ after(async () => {
 
 test('add a connection, drop documents in, share, download, pick a file, delete, see them gone', async () => {
   await $('connection-switcher').waitForExist({ timeout: 30_000 });
+  // The switcher is on the page before the connections are read.
+  await browser.waitUntil(async () => (await $('connection-switcher').getValue()) !== '', {
+    timeout: 30_000,
+    timeoutMsg: 'the connections are listed',
+  });
   assert.equal(await $('connection-switcher').getValue(), 'Local vault', 'first start opens on the Local vault');
 
   // The Connections panel: the secret goes from the form to the keychain through Rust.
@@ -436,6 +441,33 @@ test('organise, find and preview: a new folder, a rename, a move by dragging a r
     timeout: 30_000,
     timeoutMsg: 'the arrow key moves the preview to the next document',
   });
+});
+
+test('follows the system language: started in a German locale, the window is in German', async () => {
+  const de = JSON.parse(readFileSync(join(root, 'ui/src/lib/i18n/de.json'), 'utf8'));
+  // A new session starts the app again, in the environment tauri-driver hands it.
+  await browser.deleteSession();
+  const saved = { LANG: process.env.LANG, LANGUAGE: process.env.LANGUAGE, LC_ALL: process.env.LC_ALL };
+  Object.assign(process.env, { LANG: 'de_DE.UTF-8', LANGUAGE: 'de_DE:de' });
+  delete process.env.LC_ALL;
+  try {
+    browser = await desktop.launch(app);
+  } finally {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
+  await $('connection-switcher').waitForExist({ timeout: 30_000 });
+  await browser.waitUntil(async () => (await browser.execute(() => document.documentElement.lang)) === 'de', {
+    timeout: 20_000,
+    timeoutMsg: 'the page took the system language',
+  });
+  const upload = await browser.execute(() => document.querySelector('[data-testid="upload-files"]')?.textContent?.trim());
+  assert.equal(upload, de.actions.uploadFiles, 'the toolbar speaks German');
+  await $('connection-switcher').selectByAttribute('value', CONNECTION);
+  await $('entry-row').waitForExist({ timeout: 20_000 });
+  await browser.saveScreenshot(join(root, 'docs/screenshot-german.png'));
 });
 
 /** A one-page PDF showing `text`, with a correct cross-reference table. */
