@@ -429,7 +429,11 @@ pub async fn plan_download(
     title: String,
 ) -> Result<Option<PlannedDownload>> {
     let targets = keys.iter().map(|k| Target::parse(k)).collect::<Result<Vec<_>>>()?;
-    let Some(folder) = rfd::AsyncFileDialog::new().set_parent(&window).set_title(title).pick_folder().await else {
+    let mut picker = rfd::AsyncFileDialog::new().set_parent(&window).set_title(title);
+    if let Some(downloads) = coffer_engine::downloads_folder().filter(|d| d.is_dir()) {
+        picker = picker.set_directory(downloads);
+    }
+    let Some(folder) = picker.pick_folder().await else {
         return Ok(None);
     };
     let plan = state.bucket(&connection).await?.plan_download(&targets, folder.path()).await?;

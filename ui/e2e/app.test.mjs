@@ -441,6 +441,23 @@ test('organise, find and preview: a new folder, a rename, a move by dragging a r
     timeout: 30_000,
     timeoutMsg: 'the arrow key moves the preview to the next document',
   });
+
+  // Download many: the folder's documents, into a folder picked in the native folder picker, with
+  // the download's row in Transfers; each document is checked against the checksum Garage keeps.
+  // The picker opens in the desktop's Downloads folder (here a fresh one), and Open chooses it.
+  const into = mkdtempSync(join(tmpdir(), 'coffer-e2e-into-'));
+  writeFileSync(join(process.env.XDG_CONFIG_HOME, 'user-dirs.dirs'), `XDG_DOWNLOAD_DIR="${into}"\n`);
+  await chord('Control', 'a');
+  await $('download').click();
+  focusDialog('^Download into$');
+  xdotool('key', 'Return');
+  await browser.waitUntil(
+    async () => (await $('download-row').isExisting()) && (await $('download-row').getAttribute('data-state')) === 'done',
+    { timeout: 60_000, interval: 1000, timeoutMsg: 'the download into the picked folder is done' },
+  );
+  assert.equal(readFileSync(join(into, 'Proposal final.txt'), 'utf8'), 'the proposal');
+  assert.ok(readFileSync(join(into, 'Brochure.pdf')).equals(readFileSync(brochure)), 'the PDF arrives byte for byte');
+  assert.match(await $('download-status').getText(), /2 of 2 checked/, 'both were checked against their checksums');
 });
 
 test('follows the system language: started in a German locale, the window is in German', async () => {

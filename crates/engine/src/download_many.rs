@@ -30,6 +30,12 @@ const FILES_IN_FLIGHT: usize = 4;
 /// Local names already taken that a plan lists by name; the rest are only counted.
 const CONFLICTS_SHOWN: usize = 100;
 
+/// Where downloads go unless the person picks another folder: the desktop's Downloads folder
+/// (`XDG_DOWNLOAD_DIR` on Linux), if it has one.
+pub fn downloads_folder() -> Option<PathBuf> {
+    directories::UserDirs::new().and_then(|dirs| dirs.download_dir().map(Path::to_owned))
+}
+
 /// What a download plan amounts to, for the person to confirm.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]

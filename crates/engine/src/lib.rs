@@ -57,7 +57,7 @@ pub use conditional::{WriteGuard, WriteGuards};
 pub use connection::{Addressing, Connection, ConnectionStore, CredentialSource, LOCAL_VAULT};
 pub use delete::{DeleteFailure, DeletePlan, DeleteSummary, Deleted, Target};
 pub use download::{Downloaded, safe_path};
-pub use download_many::{DownloadFailure, DownloadPlan, DownloadReport, DownloadSummary};
+pub use download_many::{DownloadFailure, DownloadPlan, DownloadReport, DownloadSummary, downloads_folder};
 pub use edit::{EditEvents, EditState, EditUpdate, Editor, Opened, SETTLE, conflicted_name};
 pub use error::{Error, ErrorCode, ErrorKind, Result, english_catalogue};
 pub use index::{DocumentKind, IndexState, SearchHit, SearchIndex, SearchPage, SearchQuery};
