@@ -201,6 +201,7 @@ mod tests {
         declare::<SkippedFile>(&mut out);
         declare::<GroupUpdate>(&mut out);
         declare::<UploadStarted>(&mut out);
+        declare::<FileNote>(&mut out);
         declare::<FileUpdate>(&mut out);
         declare::<TransferReport>(&mut out);
         declare::<Resumed>(&mut out);

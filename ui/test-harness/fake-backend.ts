@@ -19,6 +19,7 @@ import type {
   ConnectionInfo,
   DeleteFailure,
   DownloadReport,
+  FileNote,
   DownloadSummary,
   PlannedDownload,
   Progress,
@@ -85,7 +86,7 @@ interface Transfer {
   cancelled: boolean;
   state: 'queued' | TransferState;
   /** Shown once the transfer is done, as the engine does for a resumed upload. */
-  doneNote?: string;
+  doneNote?: FileNote;
 }
 
 interface Group {
@@ -628,7 +629,7 @@ export class FakeBackend {
     return { groups: groups.map((group) => this.#groupUpdate(group)), askAgain };
   }
 
-  #add(group: Group, key: string, size: number, doneNote?: string): void {
+  #add(group: Group, key: string, size: number, doneNote?: FileNote): void {
     const transfer: Transfer = { id: this.#nextTransfer++, group, key, name: key.split('/').pop()!, size, cancelled: false, state: 'queued', doneNote };
     this.#transfers.set(transfer.id, transfer);
     group.files.push(transfer);
@@ -664,7 +665,7 @@ export class FakeBackend {
         byConnection.set(connection, group);
         this.#groups.set(group.id, group);
       }
-      this.#add(group, key, size, 'Resumed: 2 part(s) were already stored.');
+      this.#add(group, key, size, { kind: 'resumed', parts: 2 });
     }
     for (const group of byConnection.values()) void this.#runGroup(group);
     return { files: left.length, journalMovedTo: this.journalMovedTo, journalInMemory: this.journalInMemory };

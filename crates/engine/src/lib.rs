@@ -77,7 +77,7 @@ pub use settings::{Settings, SettingsFile};
 pub use share::{DEFAULT_EXPIRY, MAX_EXPIRY, ShareLink};
 pub use stat::{ObjectInfo, Uploader};
 pub use transfers::{
-    ConflictChoice, FileUpdate, GroupState, GroupUpdate, Resumed, Selection, SelectionItem, SkippedFile,
+    ConflictChoice, FileNote, FileUpdate, GroupState, GroupUpdate, Resumed, Selection, SelectionItem, SkippedFile,
     TransferReport, TransferState, Transfers, UploadStarted,
 };
 pub use trash::{Restored, TRASH, TrashItem, Trashed};

@@ -133,7 +133,7 @@ pub struct GroupUpdate {
     /// How many were skipped in all, listed or not.
     pub skipped_total: u64,
     /// Something worth knowing that is not a file's failure (the journal failed, say).
-    pub note: Option<String>,
+    pub note: Option<Error>,
 }
 
 /// One file of a group, sent when it starts and when it ends.
@@ -158,7 +158,20 @@ pub struct FileUpdate {
     pub error: Option<Error>,
     /// Something the person should know that is not an error: resumed from earlier parts,
     /// restarted because the file changed.
-    pub note: Option<String>,
+    pub note: Option<FileNote>,
+}
+
+/// What the person should know about an upload that went well, for the page to word.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum FileNote {
+    /// The file changed since it was queued, so it was uploaded again from the start.
+    Restarted,
+    /// Resumed after a crash or an outage: `parts` were already stored.
+    Resumed {
+        /// Parts the server already held.
+        parts: u64,
+    },
 }
 
 /// What changed since the last report: groups with their new counters, files that started or ended.
@@ -207,7 +220,7 @@ struct Group {
     running: AtomicBool,
     /// Skipped files not yet reported; sent once.
     skipped: Mutex<(Vec<SkippedFile>, u64)>,
-    note: Mutex<Option<String>>,
+    note: Mutex<Option<Error>>,
 }
 
 impl Group {
@@ -546,11 +559,11 @@ impl Transfers {
             if let Err(e) = &result
                 && e.kind() != ErrorKind::Cancelled
             {
-                *lock(&group.note) = Some(e.message().to_owned());
+                *lock(&group.note) = Some(e.clone());
             }
             if cancel.is_cancelled() {
                 if let Err(e) = self.discard_waiting(&group) {
-                    *lock(&group.note) = Some(e.message().to_owned());
+                    *lock(&group.note) = Some(e);
                 }
             } else if result.is_ok() && self.queue.journal().has_queued(batch).unwrap_or(false) {
                 // Retried while the run was finishing: go round again.
@@ -694,17 +707,17 @@ impl Events for GroupEvents<'_> {
     }
 }
 
-fn done_note(done: &crate::upload::Uploaded) -> Option<String> {
+fn done_note(done: &crate::upload::Uploaded) -> Option<FileNote> {
     if done.restarted {
-        Some("The file changed since it was queued, so it was uploaded again from the start.".to_owned())
+        Some(FileNote::Restarted)
     } else if done.parts_resumed > 0 {
-        Some(format!("Resumed: {} part(s) were already stored.", done.parts_resumed))
+        Some(FileNote::Resumed { parts: done.parts_resumed })
     } else {
         None
     }
 }
 
-fn file_update(entry: &JournalEntry, state: TransferState, error: Option<Error>, note: Option<String>) -> FileUpdate {
+fn file_update(entry: &JournalEntry, state: TransferState, error: Option<Error>, note: Option<FileNote>) -> FileUpdate {
     FileUpdate {
         id: entry.id,
         group: entry.batch,

@@ -365,7 +365,7 @@ skippedTotal: number,
 /**
  * Something worth knowing that is not a file's failure (the journal failed, say).
  */
-note: string | null, };
+note: CofferError | null, };
 
 /**
  * What [`Transfers::upload_selection`] started, and what it must ask about again.
@@ -380,6 +380,15 @@ groups: Array<GroupUpdate>,
  * to be asked about again.
  */
 askAgain: Selection | null, };
+
+/**
+ * What the person should know about an upload that went well, for the page to word.
+ */
+export type FileNote = { "kind": "restarted" } | { "kind": "resumed", 
+/**
+ * Parts the server already held.
+ */
+parts: number, };
 
 /**
  * One file of a group, sent when it starts and when it ends.
@@ -421,7 +430,7 @@ error: CofferError | null,
  * Something the person should know that is not an error: resumed from earlier parts,
  * restarted because the file changed.
  */
-note: string | null, };
+note: FileNote | null, };
 
 /**
  * What changed since the last report: groups with their new counters, files that started or ended.

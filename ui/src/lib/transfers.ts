@@ -5,7 +5,7 @@
  * every number is reproducible in tests.
  */
 import { t } from './i18n.svelte';
-import type { FileUpdate, GroupState, GroupUpdate, SkippedFile } from './ipc';
+import type { FileNote, FileUpdate, GroupState, GroupUpdate, SkippedFile } from './ipc';
 
 /** Speed is measured over this much recent history: long enough to smooth ~10 reports a second. */
 export const SPEED_WINDOW_MS = 5000;
@@ -144,6 +144,11 @@ export function panelRows(groups: Iterable<GroupRow>): PanelRow[] {
  * What the polite live region says about the results gathered since it last spoke: one name when a
  * single upload finished, a count otherwise, so 1,000 completions are one sentence, not 1,000.
  */
+/** What the person should know about an upload that went well, in words. */
+export function fileNote(note: FileNote): string {
+  return note.kind === 'restarted' ? t('transfers.noteRestarted') : t('transfers.noteResumed', { count: note.parts });
+}
+
 export function announcement(doneNames: readonly string[], failed: number): string {
   const parts: string[] = [];
   if (doneNames.length === 1) parts.push(t('transfers.uploadedOne', { name: doneNames[0] }));

@@ -172,7 +172,7 @@ describe('dropping files', () => {
     await group.getByTestId('transfer-expand').click();
     const resumed = page.locator('[data-testid="transfer-row"][data-key="Reports/left-over.pdf"]');
     await expect.poll(() => resumed.getAttribute('data-state')).toBe('done');
-    expect(await resumed.getByTestId('transfer-note').textContent()).toBe('Resumed: 2 part(s) were already stored.');
+    expect(await resumed.getByTestId('transfer-note').textContent()).toBe(msg('transfers.noteResumed', { count: 2 }));
     expect((await page.getByTestId('toast').allTextContents()).join(' ')).toContain(msg('transfers.resuming', { count: 1 }));
     expect(await fake((f) => f.keys('Local vault'))).toContain('Reports/left-over.pdf');
   });
