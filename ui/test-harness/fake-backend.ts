@@ -196,6 +196,8 @@ export class FakeBackend {
   shownFolders: string[] = [];
   /** Downloads counted and not yet run or discarded, by id. */
   downloadPlans = new Map<number, { connection: string; folder: string; items: { key: string; size: number; local: string }[] }>();
+  /** While set, opens of a document stop half-way through its download until `releaseOpens()`. */
+  #openGate: { promise: Promise<void>; release: () => void } | null = null;
   /** While set, downloads stop after their first document until `releaseDownloads()` (or a cancel). */
   #downloadGate: { promise: Promise<void>; release: () => void } | null = null;
   #nextPlan = 1;
@@ -279,6 +281,18 @@ export class FakeBackend {
   releaseMoves(): void {
     this.#moveGate?.release();
     this.#moveGate = null;
+  }
+
+  /** Opens that start from now on wait half-way through the document's download. */
+  holdOpens(): void {
+    let release = () => {};
+    const promise = new Promise<void>((resolve) => (release = resolve));
+    this.#openGate = { promise, release };
+  }
+
+  releaseOpens(): void {
+    this.#openGate?.release();
+    this.#openGate = null;
   }
 
   /** Downloads that start from now on wait after their first document, so a test can see them running. */
@@ -469,7 +483,13 @@ export class FakeBackend {
         this.shownFolders.push(String(a.path));
         return null;
       case 'open_document': {
-        this.#object(a.connection, a.key);
+        const { size } = this.#object(a.connection, a.key);
+        // The download to the cache, reported as the engine does: half-way, then complete.
+        const step = (bytesDone: number, filesDone: number) =>
+          this.#send(a.onProgress, { bytesDone, bytesTotal: size, filesDone, filesFailed: 0, filesTotal: 1, retrying: 0 });
+        step(Math.floor(size / 2), 0);
+        if (this.#openGate) await this.#openGate.promise;
+        step(size, 1);
         if (runsCode(String(a.key)) && !a.confirmed) throw error('InvalidInput', 'programNeedsConfirmation', { name: String(a.key) });
         if (a.mode === 'readOnly') return null;
         const lock = (this.locks.get(a.connection) ?? []).find((l) => l.key === a.key);

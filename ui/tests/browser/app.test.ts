@@ -838,6 +838,20 @@ describe('downloading many', () => {
     expect((await local()).length, 'only the document before the cancel was saved').toBe(1);
   });
 
+  it('shows a large document being opened in Transfers until it is open', async () => {
+    await open();
+    await fake((f) => f.holdOpens());
+    await row('old projects.zip').dblclick();
+    await expect.poll(() => page.getByTestId('download-title').first().textContent()).toBe(msg('downloads.opening', { name: 'old projects.zip' }));
+    expect(await download().getAttribute('data-state')).toBe('running');
+    await fake((f) => f.releaseOpens());
+    await page.getByTestId('download-row').waitFor({ state: 'detached' });
+    // A small document opens without a row.
+    await row('notes.txt').dblclick();
+    await expect.poll(() => fake((f) => f.calls.filter((c) => c.cmd === 'open_document').length)).toBe(2);
+    expect(await page.getByTestId('download-row').count()).toBe(0);
+  });
+
   it('lists the documents that failed, with the reason, beside those saved', async () => {
     await open();
     await fake((f) => f.failDownloads.add('Invoices/2024/invoice-002.pdf'));
