@@ -71,6 +71,12 @@ pub struct DeleteSummary {
 pub struct DeletePlan {
     /// Full bucket keys, folder markers included.
     pub(crate) keys: Vec<String>,
+    /// Each key's size and ETag as counted (the ETag empty where the server listed none), so a
+    /// move to the trash needs no request per document to learn them.
+    pub(crate) seen: Vec<(u64, String)>,
+    /// The full prefixes of the folders counted: what a move to the trash lists again to tell
+    /// which originals are still as they were copied (documents named alone are asked one by one).
+    pub(crate) folders: Vec<String>,
     /// What the keys add up to.
     pub summary: DeleteSummary,
 }
@@ -84,12 +90,14 @@ impl Bucket {
             match target {
                 Target::Object(key) => {
                     // Already gone (a colleague deleted it): there is nothing to count or delete.
-                    let size = match self.stat(key).await {
-                        Ok(info) => info.size,
+                    let info = match self.stat(key).await {
+                        Ok(info) => info,
                         Err(e) if e.kind() == crate::ErrorKind::NotFound => continue,
                         Err(e) => return Err(e),
                     };
+                    let size = info.size;
                     plan.keys.push(self.full_key(key)?);
+                    plan.seen.push((size, info.etag));
                     plan.summary.objects += 1;
                     plan.summary.bytes = plan.summary.bytes.saturating_add(size);
                 }
@@ -97,11 +105,14 @@ impl Bucket {
                     return Err(Error::whole_bucket_delete());
                 }
                 Target::Folder(folder) => {
-                    for (key, size) in self.full_objects_under(folder).await? {
+                    let full = self.full_prefix(folder);
+                    for (key, size, etag) in self.objects_with_prefix(&full).await? {
                         plan.keys.push(key);
+                        plan.seen.push((size, etag));
                         plan.summary.objects += 1;
                         plan.summary.bytes = plan.summary.bytes.saturating_add(size);
                     }
+                    plan.folders.push(full);
                 }
             }
         }

@@ -4,10 +4,13 @@
 //! Layout: one batch per delete, `.coffer-trash/<batch>/<original key>`, with the batch's manifest
 //! at `.coffer-trash/<batch>.json` (who deleted, when, the keys, and whether the move finished).
 //! The design decision that matters: **the manifest is written before anything moves, and every
-//! document is copied before its original is deleted.** A crash in the middle leaves originals
+//! document is copied before any original is deleted.** The originals then go in batches of up to
+//! 1,000 keys, and only those still as the person counted them. A crash in the middle leaves originals
 //! that still exist beside their copies; [`Bucket::finish_trash_moves`] (run at the next start, by
 //! whoever opens the bucket) deletes those originals, so nothing is lost and nothing is left half
 //! moved.
+
+use std::collections::{HashMap, HashSet};
 
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart, MetadataDirective};
@@ -27,8 +30,25 @@ pub const TRASH: &str = ".coffer-trash/";
 pub(crate) const SINGLE_COPY_LIMIT: u64 = 5 * 1024 * 1024 * 1024;
 /// Parts of a copy in parts.
 const COPY_PART: u64 = 512 * 1024 * 1024;
-/// Documents moved at the same time.
-const MOVES_IN_FLIGHT: usize = 8;
+/// Server-side copies into the trash at the same time: each is one small request.
+const COPIES_IN_FLIGHT: usize = 32;
+
+/// How one document's copy into the trash went.
+enum Copied {
+    /// Copied.
+    Copy,
+    /// A folder marker: nothing to copy, only the marker to delete.
+    Marker,
+    /// Gone before it was copied (a colleague deleted it first): it counts as moved.
+    Gone,
+}
+
+/// Whether an original now of `size` and `etag` is still the version the person confirmed
+/// (counted as `counted`). The copy's own ETag is no help: a copy of a multipart object may get a
+/// new one. Servers that list no ETags are compared by size.
+fn unchanged(size: u64, etag: &str, counted: &(u64, String)) -> bool {
+    if etag.is_empty() || counted.1.is_empty() { size == counted.0 } else { etag == counted.1 }
+}
 
 /// Characters escaped in a `x-amz-copy-source`: everything but letters, digits and `/-_.~`.
 const COPY_SOURCE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'/').remove(b'-').remove(b'_').remove(b'.').remove(b'~');
@@ -148,25 +168,56 @@ impl Bucket {
         self.put_manifest(&batch, &manifest).await?;
         let total = keys.len() as u64;
         let done = std::sync::atomic::AtomicU64::new(0);
-        let batch_ref = &batch;
-        let done_ref = &done;
-        let results: Vec<(String, Result<()>)> = futures::stream::iter(keys)
-            .map(|key| async move {
-                let result = self.move_one(&key, batch_ref).await;
-                let n = done_ref.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                progress(n, total);
-                (key, result)
+        let (batch_ref, done_ref) = (&batch, &done);
+        let seen = |i: usize| plan.seen.get(i).cloned().unwrap_or_default();
+        // Every document is copied first, many at once; nothing is deleted yet.
+        let copies: Vec<(usize, Result<Copied>)> = futures::stream::iter(0..keys.len())
+            .map(|i| {
+                let (key, (size, _)) = (&keys[i], seen(i));
+                async move {
+                    let copied = self.copy_into_trash(key, size, batch_ref).await;
+                    let n = done_ref.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                    progress(n, total);
+                    (i, copied)
+                }
             })
-            .buffer_unordered(MOVES_IN_FLIGHT)
+            .buffer_unordered(COPIES_IN_FLIGHT)
             .collect()
             .await;
+        // Then the originals are read again, and only those still as the person counted them go,
+        // in batches of up to 1,000 keys; one changed since stays where it is.
+        let current = self.current_versions(&plan.keys, &plan.folders).await?;
         let mut deleted = Deleted::default();
-        for (key, result) in results {
-            match result {
-                Ok(()) => deleted.deleted.push(key),
+        let mut doomed = Vec::new();
+        // Copies of originals that stay: the trash holds only what was deleted.
+        let mut strays = Vec::new();
+        for (i, copied) in copies {
+            let key = keys[i].clone();
+            let full = &plan.keys[i];
+            match copied {
                 Err(error) => deleted.failed.push(DeleteFailure { key, error }),
+                Ok(Copied::Gone) => deleted.deleted.push(key),
+                Ok(Copied::Marker) => doomed.push((full.clone(), key)),
+                Ok(Copied::Copy) => match current.get(full) {
+                    // A colleague deleted it meanwhile: its copy is in the trash all the same.
+                    None => deleted.deleted.push(key),
+                    Some((size, now)) if unchanged(*size, now, &seen(i)) => doomed.push((full.clone(), key)),
+                    Some(_) => {
+                        strays.push(format!("{}{batch}/{key}", self.trash_prefix()));
+                        deleted.failed.push(DeleteFailure { key, error: Error::changed_while_moving() });
+                    }
+                },
             }
         }
+        let (fulls, relative): (Vec<String>, Vec<String>) = doomed.into_iter().unzip();
+        let removed = self.delete_full_keys(fulls, &|_, _| {}).await?;
+        if !strays.is_empty() {
+            // A stray copy left behind is only clutter in the trash, never a loss.
+            let _ = self.delete_full_keys(strays, &|_, _| {}).await;
+        }
+        let failed: HashSet<&str> = removed.failed.iter().map(|f| f.key.as_str()).collect();
+        deleted.deleted.extend(relative.iter().filter(|k| !failed.contains(k.as_str())).cloned());
+        deleted.failed.extend(removed.failed);
         deleted.deleted.sort();
         manifest.done = true;
         manifest.keys = deleted.deleted.clone();
@@ -200,23 +251,40 @@ impl Bucket {
         self.put_manifest(&batch, &manifest).await
     }
 
-    /// Copies `key` into the batch, then deletes the original. A document already gone counts
-    /// as moved (a colleague deleted it first).
-    async fn move_one(&self, key: &str, batch: &str) -> Result<()> {
+    /// Copies `key` (relative, `size` bytes as counted) into the batch, unless it is a folder
+    /// marker (which holds nothing: the folder comes back with its documents) or already gone.
+    async fn copy_into_trash(&self, key: &str, size: u64, batch: &str) -> Result<Copied> {
         if key.ends_with('/') {
-            // A folder marker holds nothing worth keeping: the folder comes back with its documents.
-            return self.delete_full_key(&format!("{}{key}", self.conn.prefix.as_str())).await;
+            return Ok(Copied::Marker);
         }
-        let source = ObjectKey::new(key)?;
-        let size = match self.stat(&source).await {
-            Ok(info) => info.size,
-            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()),
-            Err(e) => return Err(e),
-        };
-        let full = self.full_key(&source)?;
+        let full = self.full_key(&ObjectKey::new(key)?)?;
         let target = format!("{}{batch}/{key}", self.trash_prefix());
-        self.copy_object(&full, &target, size, SINGLE_COPY_LIMIT).await?;
-        self.delete_full_key(&full).await
+        match self.copy_object_if(&full, &target, size, SINGLE_COPY_LIMIT, None).await {
+            Ok(_) => Ok(Copied::Copy),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(Copied::Gone),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The size and ETag now of each of `keys` (full keys) that still exists: the `folders` are
+    /// listed once each, any other key is asked about alone.
+    async fn current_versions(&self, keys: &[String], folders: &[String]) -> Result<HashMap<String, (u64, String)>> {
+        let mut current = HashMap::new();
+        for folder in folders {
+            current.extend(
+                self.objects_with_prefix(folder).await?.into_iter().map(|(key, size, etag)| (key, (size, etag))),
+            );
+        }
+        for full in keys.iter().filter(|k| !folders.iter().any(|f| k.starts_with(f.as_str()))) {
+            match self.stat(&ObjectKey::new(self.relative(full))?).await {
+                Ok(info) => {
+                    current.insert(full.clone(), (info.size, info.etag));
+                }
+                Err(e) if e.kind() == ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(current)
     }
 
     /// One DeleteObject, by full bucket key.

@@ -78,4 +78,5 @@ conformance!(
     two_documents_never_go_to_one_name_and_empty_folders_merge,
     downloads_are_checked_against_the_stored_checksum,
     many_documents_and_folders_download_into_a_folder,
+    a_document_changed_after_the_count_stays_out_of_the_trash,
 );

@@ -1827,3 +1827,25 @@ pub async fn many_documents_and_folders_download_into_a_folder(f: &Fixture) {
     let whole = b.plan_download(&[Target::Folder(Prefix::root())], &into).await.unwrap_err();
     assert_eq!(whole.code(), coffer_engine::ErrorCode::WholeBucketDownload);
 }
+
+pub async fn a_document_changed_after_the_count_stays_out_of_the_trash(f: &Fixture) {
+    let a = upload(f, "c/a.txt", 100, "keep/a.txt").await;
+    upload(f, "c/b.txt", 200, "keep/b.txt").await;
+    let plan = f.bucket.plan_delete(&[Target::Folder(Prefix::new("keep").unwrap())]).await.unwrap();
+    // A colleague saves a new b.txt after the person confirmed the delete (a new size too, for
+    // servers whose listings carry no ETags).
+    let newer = upload(f, "c/b2.txt", 300, "keep/b.txt").await;
+    let trashed = f.bucket.move_to_trash(plan, "Alice", 1_700_000_000_000, &|_, _| {}).await.unwrap();
+    assert_eq!(trashed.deleted.deleted, vec!["keep/a.txt"]);
+    let failed: Vec<(&str, coffer_engine::ErrorCode)> =
+        trashed.deleted.failed.iter().map(|f| (f.key.as_str(), f.error.code())).collect();
+    assert_eq!(failed, vec![("keep/b.txt", coffer_engine::ErrorCode::ChangedWhileMoving)]);
+    assert_eq!(download(f, "keep/b.txt").await, newer, "the colleague's version stays where it is");
+    // (The replaced b.txt is in the trash too, as its own batch: the upload kept it.)
+    let trash = f.bucket.trash().await.unwrap();
+    let batch: Vec<&str> = trash.iter().filter(|i| i.batch == trashed.batch).map(|i| i.key.as_str()).collect();
+    assert_eq!(batch, vec!["keep/a.txt"], "the delete's batch holds only what was deleted");
+    let restored = f.bucket.restore(&trashed.batch, &[]).await.unwrap();
+    assert_eq!(restored.restored, vec!["keep/a.txt"]);
+    assert_eq!(download(f, "keep/a.txt").await, a);
+}
