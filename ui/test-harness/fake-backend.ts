@@ -107,6 +107,18 @@ interface HeldSelection {
 /** What keeps an empty folder in existence, as the engine stores it. */
 const FOLDER_PLACEHOLDER = '.coffer-folder';
 
+/** A point where work in progress waits until a test releases it, so the test sees it running. */
+interface Gate {
+  promise: Promise<void>;
+  release: () => void;
+}
+
+function gate(): Gate {
+  let release = () => {};
+  const promise = new Promise<void>((resolve) => (release = resolve));
+  return { promise, release };
+}
+
 interface MoveRoot {
   from: string;
   to: string;
@@ -174,7 +186,7 @@ export class FakeBackend {
   listings = 0;
 
   /** While set, uploads stop after their first step until `releaseUploads()`. */
-  #gate: { promise: Promise<void>; release: () => void } | null = null;
+  #gate: Gate | null = null;
   #selections = new Map<number, HeldSelection>();
   /** Deletes counted and not yet confirmed or discarded, by id. */
   plans = new Map<number, { connection: string; objects: string[] }>();
@@ -183,7 +195,7 @@ export class FakeBackend {
   /** Moves running, by id: set to stop after the current document. */
   #moving = new Map<number, { cancelled: boolean }>();
   /** While set, moves stop after their first document until `releaseMoves()` (or a cancel). */
-  #moveGate: { promise: Promise<void>; release: () => void } | null = null;
+  #moveGate: Gate | null = null;
   /** Object keys whose move or copy fails. */
   failMoves = new Set<string>();
   /** Files on "this computer", by path: what downloads wrote, and what was there before. */
@@ -197,9 +209,9 @@ export class FakeBackend {
   /** Downloads counted and not yet run or discarded, by id. */
   downloadPlans = new Map<number, { connection: string; folder: string; items: { key: string; size: number; local: string }[] }>();
   /** While set, opens of a document stop half-way through its download until `releaseOpens()`. */
-  #openGate: { promise: Promise<void>; release: () => void } | null = null;
+  #openGate: Gate | null = null;
   /** While set, downloads stop after their first document until `releaseDownloads()` (or a cancel). */
-  #downloadGate: { promise: Promise<void>; release: () => void } | null = null;
+  #downloadGate: Gate | null = null;
   #nextPlan = 1;
   #transfers = new Map<number, Transfer>();
   #groups = new Map<number, Group>();
@@ -261,9 +273,7 @@ export class FakeBackend {
 
   /** Uploads that start from now on wait after their first step, so a test can see them running. */
   holdUploads(): void {
-    let release = () => {};
-    const promise = new Promise<void>((resolve) => (release = resolve));
-    this.#gate = { promise, release };
+    this.#gate = gate();
   }
 
   releaseUploads(): void {
@@ -273,9 +283,7 @@ export class FakeBackend {
 
   /** Moves that start from now on wait after their first document, so a test can see them running. */
   holdMoves(): void {
-    let release = () => {};
-    const promise = new Promise<void>((resolve) => (release = resolve));
-    this.#moveGate = { promise, release };
+    this.#moveGate = gate();
   }
 
   releaseMoves(): void {
@@ -285,9 +293,7 @@ export class FakeBackend {
 
   /** Opens that start from now on wait half-way through the document's download. */
   holdOpens(): void {
-    let release = () => {};
-    const promise = new Promise<void>((resolve) => (release = resolve));
-    this.#openGate = { promise, release };
+    this.#openGate = gate();
   }
 
   releaseOpens(): void {
@@ -297,9 +303,7 @@ export class FakeBackend {
 
   /** Downloads that start from now on wait after their first document, so a test can see them running. */
   holdDownloads(): void {
-    let release = () => {};
-    const promise = new Promise<void>((resolve) => (release = resolve));
-    this.#downloadGate = { promise, release };
+    this.#downloadGate = gate();
   }
 
   releaseDownloads(): void {
