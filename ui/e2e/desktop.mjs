@@ -78,12 +78,13 @@ export async function startDesktop({ fixture, bucket }) {
     env,
     xdotool,
     browser: null,
+    driver: null,
 
     /** Opens `app` in a WebDriver session; resolves once the session is up. */
     async launch(app) {
       const port = await freePort();
       const nativePort = await freePort();
-      start('tauri-driver', ['--port', String(port), '--native-port', String(nativePort)], { env: env() });
+      desktop.driver = start('tauri-driver', ['--port', String(port), '--native-port', String(nativePort)], { env: env() });
       await waitForPort(port);
       desktop.browser = await remote({
         hostname: '127.0.0.1',
@@ -95,10 +96,25 @@ export async function startDesktop({ fixture, bucket }) {
       return desktop.browser;
     },
 
+    /** Closes the app and its WebDriver session, so that `launch` can start it afresh. */
+    async quit() {
+      if (desktop.browser) await desktop.browser.deleteSession().catch(() => {});
+      desktop.browser = null;
+      if (desktop.driver?.exitCode === null) {
+        const exited = new Promise((done) => desktop.driver.once('exit', done));
+        desktop.driver.kill('SIGTERM');
+        await exited;
+      }
+      desktop.driver = null;
+    },
+
     /** The element with `data-testid="id"`. */
     $: (id) => desktop.browser.$(`[data-testid="${id}"]`),
 
-    /** Drags `paths` from a GTK window (standing in for a file manager) onto Coffer's window. */
+    /**
+     * Drags `paths` from a GTK window (standing in for a file manager) onto Coffer's window.
+     * Resolves with the `performance.now()` of the drop (the button let go).
+     */
     async dragIntoCoffer(paths) {
       const source = start('/usr/bin/python3', [join(import.meta.dirname, 'drag_source.py'), '1400', '800', ...paths], {
         env: env(),
@@ -118,8 +134,10 @@ export async function startDesktop({ fixture, bucket }) {
       }
       await sleep(300);
       xdotool('mouseup', '1');
+      const dropped = performance.now();
       await sleep(500);
       source.kill('SIGTERM');
+      return dropped;
     },
 
     /** Gives keyboard focus to the native dialog titled like `title` (there is no window manager to). */

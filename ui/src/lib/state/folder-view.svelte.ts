@@ -53,6 +53,22 @@ export function pollInterval(settings: PollSettings, visible: boolean, lastListi
 
 export type Mark = 'new' | 'changed';
 
+/**
+ * User Timing marks for the window benchmark (bench/app): set in the first frame that paints a
+ * folder's first rows, and in the one that paints it complete. A mark replaces the previous one of
+ * its name, so they never pile up.
+ */
+export const FIRST_ROWS_MARK = 'coffer:first-rows';
+export const LISTED_MARK = 'coffer:listed';
+
+function markNextFrame(name: string): void {
+  if (typeof requestAnimationFrame !== 'function' || typeof performance?.mark !== 'function') return;
+  requestAnimationFrame(() => {
+    performance.clearMarks(name);
+    performance.mark(name);
+  });
+}
+
 /** Uploaders asked for in one call, and the pause that lets a scroll settle first. */
 const UPLOADERS_PER_CALL = 60;
 const UPLOADERS_DELAY_MS = 150;
@@ -283,6 +299,7 @@ export class FolderView {
       if (publishTimer != null) clearTimeout(publishTimer);
       publishTimer = null;
       if (!current()) return;
+      if (streaming && this.entries.length === 0 && received.length > 0) markNextFrame(FIRST_ROWS_MARK);
       this.entries = received.slice();
       const focus = this.#pendingFocus;
       if (focus != null && received.some((entry) => entry.key === focus)) {
@@ -317,6 +334,7 @@ export class FolderView {
           return;
         }
         publish();
+        if (streaming) markNextFrame(LISTED_MARK);
         this.loading = false;
         this.listed = true;
         this.updatedAt = Date.now();
