@@ -113,9 +113,9 @@ export async function startDesktop({ fixture, bucket }) {
 
     /**
      * Drags `paths` from a GTK window (standing in for a file manager) onto Coffer's window.
-     * Resolves with the `performance.now()` of the drop (the button let go).
+     * Resolves with the `performance.now()` of the drop (the button let go), when `onDrop` is called.
      */
-    async dragIntoCoffer(paths) {
+    async dragIntoCoffer(paths, { onDrop = () => {} } = {}) {
       const source = start('/usr/bin/python3', [join(import.meta.dirname, 'drag_source.py'), '1400', '800', ...paths], {
         env: env(),
       });
@@ -135,6 +135,7 @@ export async function startDesktop({ fixture, bucket }) {
       await sleep(300);
       xdotool('mouseup', '1');
       const dropped = performance.now();
+      onDrop();
       await sleep(500);
       source.kill('SIGTERM');
       return dropped;

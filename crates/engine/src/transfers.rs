@@ -27,8 +27,9 @@ use crate::seen::Seen;
 use crate::upload::{Events, FileOutcome, Progress, Tally};
 use crate::walk::{Found, walk};
 
-/// Reports to the page are sent at most this often; state changes wait for the next one.
-const REPORT_INTERVAL: Duration = Duration::from_millis(100);
+/// Reports to the page are sent at most this often; state changes wait for the next one. Four a
+/// second keep the bars moving; more only cost the page re-renders while a big drop uploads.
+const REPORT_INTERVAL: Duration = Duration::from_millis(250);
 /// Skipped files listed by name per dropped item; beyond that they are only counted.
 const SKIPPED_LISTED: usize = 1_000;
 /// Name checks sent at the same time when a drop is inspected.

@@ -68,27 +68,70 @@ function valueOf(column: SortColumn, entry: Entry): string | number {
 
 const order = (a: string | number, b: string | number) => (a < b ? -1 : a > b ? 1 : 0);
 
+function decorate(entries: readonly Entry[], column: SortColumn): Decorated[] {
+  return entries.map((entry) => ({ entry, name: cachedNameKey(entry), value: valueOf(column, entry) }));
+}
+
+/** Folders first whatever the order, then by the column; ties by name (ascending), then key. */
+function comparator(sort: SortOrder): (a: Decorated, b: Decorated) => number {
+  const sign = sort.direction === 'asc' ? 1 : -1;
+  const byName = sort.column === 'name';
+  return (a, b) => {
+    if (a.entry.isFolder !== b.entry.isFolder) return a.entry.isFolder ? -1 : 1;
+    return (
+      (byName ? sign * order(a.name, b.name) : sign * order(a.value, b.value) || order(a.name, b.name)) ||
+      order(a.entry.key, b.entry.key)
+    );
+  };
+}
+
 /**
  * A new array: folders first whatever the order, then by the column; ties fall back to the name
  * (ascending) and then the key, so the order is total and the same between listings. Each entry is
  * decorated with its keys once, so the comparisons are plain `<`.
  */
 export function sortEntries(entries: readonly Entry[], sort: SortOrder): Entry[] {
-  const sign = sort.direction === 'asc' ? 1 : -1;
-  const byName = sort.column === 'name';
-  const decorated: Decorated[] = entries.map((entry) => ({
-    entry,
-    name: cachedNameKey(entry),
-    value: valueOf(sort.column, entry),
-  }));
-  decorated.sort((a, b) => {
-    if (a.entry.isFolder !== b.entry.isFolder) return a.entry.isFolder ? -1 : 1;
-    return (
-      (byName ? sign * order(a.name, b.name) : sign * order(a.value, b.value) || order(a.name, b.name)) ||
-      order(a.entry.key, b.entry.key)
-    );
-  });
-  return decorated.map((d) => d.entry);
+  return decorate(entries, sort.column)
+    .sort(comparator(sort))
+    .map((d) => d.entry);
+}
+
+/**
+ * `sortEntries` for a list that grows at its end while a listing streams in. When the entries
+ * start with those of the previous call (the same objects in the same order) under the same order,
+ * only the new ones are sorted, then merged in: each update of a 100,000-row folder costs a merge,
+ * a few milliseconds, instead of sorting everything again, which would stall the window's frames.
+ */
+export function streamingSorter(): (entries: readonly Entry[], sort: SortOrder) => Entry[] {
+  let input: readonly Entry[] = [];
+  let lastSort: SortOrder | null = null;
+  let sorted: Decorated[] = [];
+  return (entries, sort) => {
+    const compare = comparator(sort);
+    const grown =
+      lastSort != null &&
+      lastSort.column === sort.column &&
+      lastSort.direction === sort.direction &&
+      input.length > 0 &&
+      entries.length >= input.length &&
+      input.every((entry, i) => entries[i] === entry);
+    if (grown) {
+      const added = decorate(entries.slice(input.length), sort.column).sort(compare);
+      const merged: Decorated[] = new Array(sorted.length + added.length);
+      let i = 0;
+      let j = 0;
+      let k = 0;
+      while (i < sorted.length && j < added.length) merged[k++] = compare(added[j], sorted[i]) < 0 ? added[j++] : sorted[i++];
+      while (i < sorted.length) merged[k++] = sorted[i++];
+      while (j < added.length) merged[k++] = added[j++];
+      sorted = merged;
+    } else {
+      sorted = decorate(entries, sort.column).sort(compare);
+    }
+    input = entries;
+    lastSort = sort;
+    return sorted.map((d) => d.entry);
+  };
 }
 
 /** Case-insensitive "contains" on the name; blank text keeps everything. */

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { changesBetween, FolderView, pollInterval, type PollSettings } from '../../src/lib/state/folder-view.svelte';
+import { changesBetween, FolderView, pollInterval, STORED_REFRESH_MS, type PollSettings } from '../../src/lib/state/folder-view.svelte';
 import type { CofferError } from '../../src/lib/ipc';
 import { FakeBackend } from '../../test-harness/fake-backend';
 
@@ -169,6 +169,25 @@ describe('FolderView', () => {
     await vi.waitFor(() => expect(view.entries).toHaveLength(101));
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(fake.listings - before).toBe(1);
+  });
+
+  it('re-lists for uploads at once, then at most once a second while they go on', async () => {
+    const { fake, view } = setup((fake) => fake.put('Local vault', 'docs/a.pdf', 1));
+    await view.show('Local vault', 'docs/');
+    const before = fake.listings;
+    fake.put('Local vault', 'docs/first.pdf', 1);
+    view.noticeStored('Local vault', 'docs/first.pdf');
+    await vi.waitFor(() => expect(view.entries).toHaveLength(2));
+    expect(fake.listings - before).toBe(1);
+    // More land while the second is not over: they show with the next re-list, not one each.
+    const started = Date.now();
+    for (let i = 0; i < 20; i += 1) {
+      fake.put('Local vault', `docs/more${i}.pdf`, 1);
+      view.noticeStored('Local vault', `docs/more${i}.pdf`);
+    }
+    await vi.waitFor(() => expect(view.entries).toHaveLength(22), { timeout: 5 * STORED_REFRESH_MS });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(STORED_REFRESH_MS - 50);
+    expect(fake.listings - before).toBe(2);
   });
 
   it('keeps the selection across a refresh but forgets rows that are gone', async () => {

@@ -7,6 +7,7 @@ import {
   nextSort,
   parentOf,
   sortEntries,
+  streamingSorter,
   totalsOf,
   type SortColumn,
 } from '../../src/lib/listing';
@@ -61,6 +62,24 @@ describe('sortEntries', () => {
     expect(performance.now() - started).toBeLessThan(2500);
     expect(sorted[0].name).toBe('doc-0.pdf');
     expect(sorted[99_999].name).toBe('doc-99999.pdf');
+  });
+});
+
+describe('streamingSorter', () => {
+  it('gives the order sortEntries gives while a listing grows, and after the order or the rows change', () => {
+    const all = Array.from({ length: 3000 }, (_, i) => (i % 97 === 0 ? folder(`Folder ${(i * 31) % 3000}`) : doc(`doc-${(i * 7919) % 3000}.pdf`, i % 13, i)));
+    const sort = streamingSorter();
+    const byName = { column: 'name', direction: 'asc' } as const;
+    for (const end of [1, 1000, 1001, 2500, 3000]) {
+      const shown = all.slice(0, end);
+      expect(sort(shown, byName)).toEqual(sortEntries(shown, byName));
+    }
+    const bySize = { column: 'size', direction: 'desc' } as const;
+    expect(sort(all, bySize)).toEqual(sortEntries(all, bySize));
+    const fewer = all.filter((_, i) => i % 2 === 0);
+    expect(sort(fewer, bySize)).toEqual(sortEntries(fewer, bySize));
+    const relisted = all.map((entry) => ({ ...entry }));
+    expect(sort(relisted, bySize)).toEqual(sortEntries(relisted, bySize));
   });
 });
 

@@ -2,9 +2,10 @@ import { describe, expect, it, vi } from 'vitest';
 import { Announcer } from '../../src/lib/state/announcer.svelte';
 import { ConflictPrompt } from '../../src/lib/state/conflict-prompt.svelte';
 import { Toasts } from '../../src/lib/state/toasts.svelte';
-import { Transfers } from '../../src/lib/state/transfers.svelte';
+import { DONE_KEPT, Transfers } from '../../src/lib/state/transfers.svelte';
 import { inspectSelection } from '../../src/lib/api';
 import type { ConflictAnswer } from '../../src/lib/conflicts';
+import type { FileUpdate, GroupUpdate } from '../../src/lib/ipc';
 import { FakeBackend, type LocalItem } from '../../test-harness/fake-backend';
 
 const file = (name: string, size = 1000): LocalItem => ({ name, files: [{ path: '', size }] });
@@ -188,5 +189,41 @@ describe('a batch the engine refuses', () => {
     await transfers.upload(selection, 'Local vault', 'in/');
     expect(transfers.groups).toHaveLength(0);
     expect(toasts.items.map((t) => t.text)).toContain('Upload failed: The transfer journal cannot be used');
+  });
+
+  it('keeps every running and failed file of a big drop but only the last done ones', () => {
+    const announcer = new Announcer();
+    const stored: string[] = [];
+    const transfers = new Transfers({ prompt: new ConflictPrompt(), toasts: new Toasts(), announcer, onStored: (_c, key) => stored.push(key) });
+    const group: GroupUpdate = {
+      id: 1,
+      connection: 'Local vault',
+      name: 'big',
+      isFolder: true,
+      state: 'running',
+      progress: { bytesDone: 0, bytesTotal: 0, filesDone: 0, filesFailed: 0, filesTotal: 3 * DONE_KEPT, retrying: 0 },
+      skipped: [],
+      skippedTotal: 0,
+      note: null,
+    };
+    const update = (id: number, state: FileUpdate['state']): FileUpdate => ({
+      id,
+      group: 1,
+      connection: 'Local vault',
+      key: `big/f${id}`,
+      name: `f${id}`,
+      state,
+      size: 1,
+      error: null,
+      note: null,
+    });
+    transfers.apply({ groups: [group], files: [] });
+    const all = Array.from({ length: 3 * DONE_KEPT }, (_, i) => i + 1);
+    transfers.apply({ groups: [], files: all.map((id) => update(id, 'running')) });
+    transfers.apply({ groups: [], files: all.map((id) => update(id, id === 5 ? 'failed' : 'done')) });
+    const kept = transfers.groups[0].files;
+    expect(stored, 'every stored file is still reported').toHaveLength(3 * DONE_KEPT - 1);
+    expect(kept.get(5)?.state, 'the failed file stays').toBe('failed');
+    expect([...kept.values()].filter((f) => f.state === 'done').map((f) => f.id)).toEqual(all.slice(-DONE_KEPT));
   });
 });

@@ -14,7 +14,7 @@ import {
   filterEntries,
   isUnder,
   parentOf,
-  sortEntries,
+  streamingSorter,
   totalsOf,
   type SortColumn,
   type SortOrder,
@@ -30,6 +30,12 @@ import type { CofferError, EditLock, Entry, ListEvent } from '../ipc';
  */
 export const PUBLISH_MS = 200;
 export const PUBLISH_MS_PER_1000 = 10;
+
+/**
+ * Uploads landing in the folder shown re-list it at once, then at most this often while they go on:
+ * a big drop stores hundreds of files a second, and every re-list repaints the rows.
+ */
+export const STORED_REFRESH_MS = 1000;
 
 /** How long a new or changed row stays marked after a background re-list. */
 export const MARK_MS = 4000;
@@ -111,7 +117,8 @@ export class FolderView {
   addedBy = $state.raw<Map<string, string | null>>(new Map());
 
   // Sorted first, then filtered (which keeps the order): typing in the filter never re-sorts.
-  sorted = $derived(sortEntries(this.entries, this.sort));
+  #sorter = streamingSorter();
+  sorted = $derived(this.#sorter(this.entries, this.sort));
   visible = $derived(filterEntries(this.sorted, this.filter));
   order = $derived(this.visible.map((entry) => entry.key));
   byKey = $derived(new Map(this.entries.map((entry) => [entry.key, entry])));
@@ -127,6 +134,9 @@ export class FolderView {
   #poll: PollSettings;
   #pollTimer: ReturnType<typeof setTimeout> | null = null;
   #markTimer: ReturnType<typeof setTimeout> | null = null;
+  #storedTimer: ReturnType<typeof setTimeout> | null = null;
+  /** An upload was stored while `#storedTimer` ran: re-list when it ends. */
+  #storedAgain = false;
   #stopped = false;
   /** Keys whose uploader is being asked for, or waiting to be. */
   #askedUploaders = new Set<string>();
@@ -161,6 +171,13 @@ export class FolderView {
     if (this.#pollTimer != null) clearTimeout(this.#pollTimer);
     if (this.#markTimer != null) clearTimeout(this.#markTimer);
     this.#pollTimer = this.#markTimer = null;
+    this.#stopStoredRefresh();
+  }
+
+  #stopStoredRefresh(): void {
+    if (this.#storedTimer != null) clearTimeout(this.#storedTimer);
+    this.#storedTimer = null;
+    this.#storedAgain = false;
   }
 
   /**
@@ -234,6 +251,7 @@ export class FolderView {
     this.selection = emptySelection;
     this.#pendingFocus = focus;
     this.#refresher.cancelPending();
+    this.#stopStoredRefresh();
     this.addedBy = new Map();
     this.locks = new Map();
     this.#askedUploaders.clear();
@@ -257,7 +275,20 @@ export class FolderView {
 
   /** An upload stored `key` on `connection`: refresh if that changes what is shown. */
   noticeStored(connection: string, key: string): void {
-    if (connection === this.connection && isUnder(key, this.folder)) this.refresh();
+    if (connection !== this.connection || !isUnder(key, this.folder)) return;
+    if (this.#storedTimer != null) {
+      this.#storedAgain = true;
+      return;
+    }
+    this.refresh();
+    const tick = () => {
+      this.#storedTimer = null;
+      if (!this.#storedAgain) return;
+      this.#storedAgain = false;
+      this.refresh();
+      this.#storedTimer = setTimeout(tick, STORED_REFRESH_MS);
+    };
+    this.#storedTimer = setTimeout(tick, STORED_REFRESH_MS);
   }
 
   /** Drop rows at once (after a delete) instead of waiting for the re-list. */
@@ -348,8 +379,11 @@ export class FolderView {
             this.addedBy = next;
           }
         }
-        const keys = new Set(received.map((entry) => entry.key));
-        this.selection = retain(this.selection, (key) => keys.has(key));
+        const { selected, anchor, focus } = this.selection;
+        if (selected.size > 0 || anchor != null || focus != null) {
+          const keys = new Set(received.map((entry) => entry.key));
+          this.selection = retain(this.selection, (key) => keys.has(key));
+        }
         this.#loadLocks(connection, folder, current);
         this.#schedulePoll(this.updatedAt - startedAt);
         end();

@@ -25,8 +25,16 @@ export interface TransfersDeps {
   now?: () => number;
 }
 
+/**
+ * Done files kept per group for its expanded view, newest last. Running and failed files are all
+ * kept (they can be acted on); a drop of 100,000 files must not keep 100,000 rows in the page.
+ */
+export const DONE_KEPT = 200;
+
 export class Transfers {
   #groups = new Map<number, GroupRow>();
+  /** Per group, the ids of its done files still kept, oldest first. */
+  #doneKept = new Map<number, number[]>();
   /** Bumped whenever a group or file changed. */
   version = $state(0);
   /** The panel is open (it opens by itself when a batch starts). */
@@ -148,7 +156,11 @@ export class Transfers {
 
   /** Remove groups that have ended from the panel (failed files stay in the queue for Retry). */
   clearFinished(): void {
-    for (const [id, group] of this.#groups) if (!isActive(group.state)) this.#groups.delete(id);
+    for (const [id, group] of this.#groups) {
+      if (isActive(group.state)) continue;
+      this.#groups.delete(id);
+      this.#doneKept.delete(id);
+    }
     this.version += 1;
   }
 
@@ -164,6 +176,7 @@ export class Transfers {
       if (file.state === 'done') {
         this.#deps.announcer.uploaded(file.name);
         this.#deps.onStored(file.connection, file.key);
+        this.#keepDone(group, file.id);
       } else if (file.state === 'failed') {
         this.#deps.announcer.failed();
       }
@@ -172,6 +185,17 @@ export class Transfers {
     // them a second at a time, so 200 dropped files are not 200 sentences.
     if (ended && ![...this.#groups.values()].some((group) => isActive(group.state))) this.#deps.announcer.flush();
     this.version += 1;
+  }
+
+  #keepDone(group: GroupRow, id: number): void {
+    let kept = this.#doneKept.get(group.id);
+    if (kept == null) this.#doneKept.set(group.id, (kept = []));
+    kept.push(id);
+    while (kept.length > DONE_KEPT) {
+      const oldest = kept.shift()!;
+      // A file retried since it was done is running again: it stays.
+      if (group.files.get(oldest)?.state === 'done') group.files.delete(oldest);
+    }
   }
 
   /**
