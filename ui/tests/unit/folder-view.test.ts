@@ -167,26 +167,30 @@ describe('FolderView', () => {
       view.noticeStored('Local vault', `docs/new${i}.pdf`);
     }
     await vi.waitFor(() => expect(view.entries).toHaveLength(101));
+    // The burst costs the listing at once and one more a second later, whatever the machine's speed.
+    await vi.waitFor(() => expect(fake.listings - before).toBe(2), { timeout: 5 * STORED_REFRESH_MS });
     await new Promise((resolve) => setTimeout(resolve, 400));
-    expect(fake.listings - before).toBe(1);
+    expect(fake.listings - before).toBe(2);
   });
 
   it('re-lists for uploads at once, then at most once a second while they go on', async () => {
     const { fake, view } = setup((fake) => fake.put('Local vault', 'docs/a.pdf', 1));
     await view.show('Local vault', 'docs/');
     const before = fake.listings;
+    // Timed from the first notice: the next re-list cannot come sooner than a second after it, however
+    // long the first listing takes.
+    const started = Date.now();
     fake.put('Local vault', 'docs/first.pdf', 1);
     view.noticeStored('Local vault', 'docs/first.pdf');
     await vi.waitFor(() => expect(view.entries).toHaveLength(2));
     expect(fake.listings - before).toBe(1);
     // More land while the second is not over: they show with the next re-list, not one each.
-    const started = Date.now();
     for (let i = 0; i < 20; i += 1) {
       fake.put('Local vault', `docs/more${i}.pdf`, 1);
       view.noticeStored('Local vault', `docs/more${i}.pdf`);
     }
     await vi.waitFor(() => expect(view.entries).toHaveLength(22), { timeout: 5 * STORED_REFRESH_MS });
-    expect(Date.now() - started).toBeGreaterThanOrEqual(STORED_REFRESH_MS - 50);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(STORED_REFRESH_MS);
     expect(fake.listings - before).toBe(2);
   });
 
