@@ -15,7 +15,6 @@ export interface SortOrder {
 
 const COMBINING_MARKS = /[\u0300-\u036f]/g;
 const NON_ASCII = /[^\x00-\x7f]/;
-const nameKeys = new WeakMap<Entry, string>();
 
 /**
  * A string whose plain code-unit order is the order people expect names in: case and accents
@@ -32,13 +31,29 @@ export function nameKey(name: string): string {
   });
 }
 
-function cachedNameKey(entry: Entry): string {
-  let key = nameKeys.get(entry);
-  if (key === undefined) {
-    key = nameKey(entry.name);
-    nameKeys.set(entry, key);
-  }
-  return key;
+/**
+ * Each entry's sort keys are kept on the entry itself, worked out once. Decorating every row with a
+ * wrapper object per update, or a WeakMap of 100,000 entries, made the garbage collector's pauses long
+ * enough to drop frames while a folder streamed in.
+ */
+const NAME_KEY = Symbol('nameKey');
+const TYPE_KEY = Symbol('typeKey');
+type Keyed = Entry & { [NAME_KEY]?: string; [TYPE_KEY]?: string };
+
+/** Not enumerable, so that a copy of an entry made to change its name does not carry the old key along. */
+function keep<T extends string>(entry: Entry, symbol: symbol, value: T): T {
+  Object.defineProperty(entry, symbol, { value });
+  return value;
+}
+
+function nameKeyOf(entry: Entry): string {
+  return (entry as Keyed)[NAME_KEY] ?? keep(entry, NAME_KEY, nameKey(entry.name));
+}
+
+function typeKeyOf(entry: Entry): string {
+  return (
+    (entry as Keyed)[TYPE_KEY] ?? keep(entry, TYPE_KEY, `${kindOf(entry.name, entry.isFolder)}\u0000${extensionOf(entry.name)}`)
+  );
 }
 
 /**
@@ -46,26 +61,16 @@ function cachedNameKey(entry: Entry): string {
  * 100,000-row folder up to date later finds them ready instead of computing them all in one frame.
  */
 export function prepareForSorting(entries: readonly Entry[]): void {
-  for (const entry of entries) cachedNameKey(entry);
+  for (const entry of entries) nameKeyOf(entry);
 }
 
-function typeKey(entry: Entry): string {
-  return `${kindOf(entry.name, entry.isFolder)}\u0000${extensionOf(entry.name)}`;
-}
-
-interface Decorated {
-  entry: Entry;
-  name: string;
-  /** The sorted column's value, when it is not the name. */
-  value: string | number;
-}
-
+/** The sorted column's value, when it is not the name. */
 function valueOf(column: SortColumn, entry: Entry): string | number {
   switch (column) {
     case 'name':
       return 0;
     case 'type':
-      return typeKey(entry);
+      return typeKeyOf(entry);
     case 'size':
       return entry.size;
     case 'modified':
@@ -76,69 +81,94 @@ function valueOf(column: SortColumn, entry: Entry): string | number {
 
 const order = (a: string | number, b: string | number) => (a < b ? -1 : a > b ? 1 : 0);
 
-function decorate(entries: readonly Entry[], column: SortColumn): Decorated[] {
-  return entries.map((entry) => ({ entry, name: cachedNameKey(entry), value: valueOf(column, entry) }));
-}
-
 /** Folders first whatever the order, then by the column; ties by name (ascending), then key. */
-function comparator(sort: SortOrder): (a: Decorated, b: Decorated) => number {
+function comparator(sort: SortOrder): (a: Entry, b: Entry) => number {
+  const { column } = sort;
   const sign = sort.direction === 'asc' ? 1 : -1;
-  const byName = sort.column === 'name';
+  const byName = column === 'name';
   return (a, b) => {
-    if (a.entry.isFolder !== b.entry.isFolder) return a.entry.isFolder ? -1 : 1;
-    return (
-      (byName ? sign * order(a.name, b.name) : sign * order(a.value, b.value) || order(a.name, b.name)) ||
-      order(a.entry.key, b.entry.key)
-    );
+    if (a.isFolder !== b.isFolder) return a.isFolder ? -1 : 1;
+    const names = order(nameKeyOf(a), nameKeyOf(b));
+    return (byName ? sign * names : sign * order(valueOf(column, a), valueOf(column, b)) || names) || order(a.key, b.key);
   };
 }
 
 /**
  * A new array: folders first whatever the order, then by the column; ties fall back to the name
- * (ascending) and then the key, so the order is total and the same between listings. Each entry is
- * decorated with its keys once, so the comparisons are plain `<`.
+ * (ascending) and then the key, so the order is total and the same between listings. The keys are
+ * worked out before sorting, so that the comparisons are plain `<`.
  */
 export function sortEntries(entries: readonly Entry[], sort: SortOrder): Entry[] {
-  return decorate(entries, sort.column)
-    .sort(comparator(sort))
-    .map((d) => d.entry);
+  for (const entry of entries) {
+    nameKeyOf(entry);
+    if (sort.column === 'type') typeKeyOf(entry);
+  }
+  return [...entries].sort(comparator(sort));
+}
+
+/** Whether `entries` starts with all of `before`, the same objects in the same order. */
+function startsWith(entries: readonly Entry[], before: readonly Entry[]): boolean {
+  if (entries.length < before.length) return false;
+  for (let i = 0; i < before.length; i++) if (entries[i] !== before[i]) return false;
+  return true;
+}
+
+/**
+ * Both sorted lists in one, `sorted`'s rows first among equals. Each new row's place is found by
+ * galloping from the last one's, and the rows between are copied without comparing them: a few new
+ * rows, or many landing in one place (the usual case: rows listed in about the order they sort in),
+ * cost a handful of comparisons however long `sorted` is.
+ */
+function merge(sorted: readonly Entry[], added: readonly Entry[], compare: (a: Entry, b: Entry) => number): Entry[] {
+  const merged = new Array<Entry>(sorted.length + added.length);
+  let i = 0;
+  let k = 0;
+  for (const entry of added) {
+    // The first row from i on that comes after `entry`: gallop to bracket it, then halve.
+    let low = i;
+    let step = 1;
+    while (low + step - 1 < sorted.length && compare(entry, sorted[low + step - 1]) >= 0) {
+      low += step;
+      step *= 2;
+    }
+    let high = Math.min(low + step - 1, sorted.length);
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (compare(entry, sorted[middle]) < 0) high = middle;
+      else low = middle + 1;
+    }
+    while (i < low) merged[k++] = sorted[i++];
+    merged[k++] = entry;
+  }
+  while (i < sorted.length) merged[k++] = sorted[i++];
+  return merged;
 }
 
 /**
  * `sortEntries` for a list that grows at its end while a listing streams in. When the entries
- * start with those of the previous call (the same objects in the same order) under the same order,
- * only the new ones are sorted, then merged in: each update of a 100,000-row folder costs a merge,
- * a few milliseconds, instead of sorting everything again, which would stall the window's frames.
+ * start with those of the previous call under the same order, only the new ones are sorted, then
+ * merged in: each update of a 100,000-row folder costs a merge instead of sorting everything again,
+ * which would stall the window's frames.
  */
 export function streamingSorter(): (entries: readonly Entry[], sort: SortOrder) => Entry[] {
   let input: readonly Entry[] = [];
   let lastSort: SortOrder | null = null;
-  let sorted: Decorated[] = [];
+  let sorted: Entry[] = [];
   return (entries, sort) => {
-    const compare = comparator(sort);
     const grown =
       lastSort != null &&
       lastSort.column === sort.column &&
       lastSort.direction === sort.direction &&
       input.length > 0 &&
-      entries.length >= input.length &&
-      input.every((entry, i) => entries[i] === entry);
-    if (grown) {
-      const added = decorate(entries.slice(input.length), sort.column).sort(compare);
-      const merged: Decorated[] = new Array(sorted.length + added.length);
-      let i = 0;
-      let j = 0;
-      let k = 0;
-      while (i < sorted.length && j < added.length) merged[k++] = compare(added[j], sorted[i]) < 0 ? added[j++] : sorted[i++];
-      while (i < sorted.length) merged[k++] = sorted[i++];
-      while (j < added.length) merged[k++] = added[j++];
-      sorted = merged;
-    } else {
-      sorted = decorate(entries, sort.column).sort(compare);
+      startsWith(entries, input);
+    if (!grown) {
+      sorted = sortEntries(entries, sort);
+    } else if (entries.length > input.length) {
+      sorted = merge(sorted, sortEntries(entries.slice(input.length), sort), comparator(sort));
     }
     input = entries;
     lastSort = sort;
-    return sorted.map((d) => d.entry);
+    return sorted;
   };
 }
 
@@ -163,8 +193,12 @@ export interface Totals {
   bytes: number;
 }
 
-export function totalsOf(entries: Iterable<Entry>): Totals {
-  const totals: Totals = { documents: 0, folders: 0, bytes: 0 };
+function totalsOf(entries: Iterable<Entry>): Totals {
+  return addTotals({ documents: 0, folders: 0, bytes: 0 }, entries);
+}
+
+function addTotals(start: Totals, entries: Iterable<Entry>): Totals {
+  const totals = { ...start };
   for (const entry of entries) {
     if (entry.isFolder) totals.folders += 1;
     else {
@@ -173,6 +207,17 @@ export function totalsOf(entries: Iterable<Entry>): Totals {
     }
   }
   return totals;
+}
+
+/** `totalsOf` for a list that grows at its end while a listing streams in: only new rows are counted. */
+export function streamingTotals(): (entries: readonly Entry[]) => Totals {
+  let input: readonly Entry[] = [];
+  let totals = totalsOf([]);
+  return (entries) => {
+    totals = startsWith(entries, input) ? addTotals(totals, entries.slice(input.length)) : totalsOf(entries);
+    input = entries;
+    return totals;
+  };
 }
 
 export interface Crumb {

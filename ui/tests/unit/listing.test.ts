@@ -8,7 +8,7 @@ import {
   parentOf,
   sortEntries,
   streamingSorter,
-  totalsOf,
+  streamingTotals,
   type SortColumn,
 } from '../../src/lib/listing';
 import type { Entry } from '../../src/lib/ipc';
@@ -81,6 +81,31 @@ describe('streamingSorter', () => {
     const relisted = all.map((entry) => ({ ...entry }));
     expect(sort(relisted, bySize)).toEqual(sortEntries(relisted, bySize));
   });
+
+  it('sorts a renamed copy of an entry by its new name', () => {
+    const a = doc('a.pdf', 1, 1);
+    const b = doc('b.pdf', 1, 1);
+    const byName = { column: 'name', direction: 'asc' } as const;
+    expect(sortEntries([b, a], byName)).toEqual([a, b]);
+    const renamed = { ...a, name: 'c.pdf' };
+    expect(sortEntries([renamed, b], byName)).toEqual([b, renamed]);
+  });
+
+  it('gives the same order when rows arrive in the order they sort in, or before all the others', () => {
+    const inOrder = Array.from({ length: 2000 }, (_, i) => doc(`doc-${String(i).padStart(5, '0')}.pdf`, i, i));
+    const byName = { column: 'name', direction: 'asc' } as const;
+    const sort = streamingSorter();
+    for (const end of [10, 10, 900, 2000]) {
+      const shown = inOrder.slice(0, end);
+      expect(sort(shown, byName)).toEqual(sortEntries(shown, byName));
+    }
+    const reversed = [...inOrder].reverse();
+    const again = streamingSorter();
+    for (const end of [1, 500, 2000]) {
+      const shown = reversed.slice(0, end);
+      expect(again(shown, byName)).toEqual(sortEntries(shown, byName));
+    }
+  });
 });
 
 describe('nameKey', () => {
@@ -133,8 +158,22 @@ describe('folder paths', () => {
   });
 });
 
-describe('totalsOf', () => {
-  it('counts documents and folders and adds document sizes only', () => {
-    expect(totalsOf(entries)).toEqual({ documents: 3, folders: 2, bytes: 600 });
+describe('streamingTotals', () => {
+  it('counts documents and folders and adds document sizes only, as rows grow and after a re-list', () => {
+    const totals = streamingTotals();
+    expect(totals(entries.slice(0, 2))).toEqual(totalsOf(entries.slice(0, 2)));
+    expect(totals(entries)).toEqual({ documents: 3, folders: 2, bytes: 600 });
+    const relisted = entries.slice(1).map((entry) => ({ ...entry }));
+    expect(totals(relisted)).toEqual(totalsOf(relisted));
+    expect(totals([])).toEqual({ documents: 0, folders: 0, bytes: 0 });
   });
 });
+
+/** What the totals must be, counted here independently of the module. */
+function totalsOf(list: Entry[]) {
+  return {
+    documents: list.filter((entry) => !entry.isFolder).length,
+    folders: list.filter((entry) => entry.isFolder).length,
+    bytes: list.reduce((sum, entry) => sum + (entry.isFolder ? 0 : entry.size), 0),
+  };
+}

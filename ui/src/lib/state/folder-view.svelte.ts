@@ -16,7 +16,7 @@ import {
   parentOf,
   prepareForSorting,
   streamingSorter,
-  totalsOf,
+  streamingTotals,
   type SortColumn,
   type SortOrder,
   nextSort,
@@ -125,9 +125,15 @@ export class FolderView {
   visible = $derived(filterEntries(this.sorted, this.filter));
   order = $derived(this.visible.map((entry) => entry.key));
   byKey = $derived(new Map(this.entries.map((entry) => [entry.key, entry])));
-  totals = $derived(totalsOf(this.entries));
+  #totals = streamingTotals();
+  totals = $derived(this.#totals(this.entries));
   /** What Open, Download, Share and Delete act on: the selection, else the focused row. */
-  targets = $derived(targets(this.selection, this.order).map((key) => this.byKey.get(key)!));
+  // With nothing chosen, as while a folder streams in, no update has to build the order of every row.
+  targets = $derived(
+    this.selection.selected.size === 0 && this.selection.focus == null
+      ? []
+      : targets(this.selection, this.order).map((key) => this.byKey.get(key)!),
+  );
   focused = $derived(this.selection.focus == null ? null : (this.byKey.get(this.selection.focus) ?? null));
 
   #generation = 0;
