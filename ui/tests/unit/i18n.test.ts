@@ -15,6 +15,7 @@ import {
   language,
   locale,
   messageParts,
+  type MessageKey,
   setLanguage,
   systemLanguage,
   t,
@@ -238,6 +239,17 @@ describe('choosing the language', () => {
     expect(t('status.items', { count: 100_001 })).toBe('1,00,001 items');
     setLanguage('en', ['en-US']);
     expect(t('status.items', { count: 100_001 })).toBe('100,001 items');
+  });
+
+  it('gives every message that takes no values exactly as ICU formats it, in both languages', () => {
+    for (const lng of ['en', 'de'] as const) {
+      setLanguage(lng);
+      for (const [key, message] of CATALOGUES.ui[lng]) {
+        if (placeholders(message, lng).size > 0) continue;
+        const formatted = new IntlMessageFormat(message, lng, undefined, { ignoreTag: true }).format() as string;
+        expect(t(key as MessageKey), key).toBe(formatted);
+      }
+    }
   });
 
   it('cuts a message where its bold placeholders go, wherever the language puts them', () => {
