@@ -127,8 +127,10 @@ export class FolderView {
   byKey = $derived(new Map(this.entries.map((entry) => [entry.key, entry])));
   #totals = streamingTotals();
   totals = $derived(this.#totals(this.entries));
-  /** What Open, Download, Share and Delete act on: the selection, else the focused row. */
-  // With nothing chosen, as while a folder streams in, no update has to build the order of every row.
+  /**
+   * What Open, Download, Share and Delete act on: the selection, else the focused row. With nothing
+   * chosen, as while a folder streams in, no update builds the order of every row for it.
+   */
   targets = $derived(
     this.selection.selected.size === 0 && this.selection.focus == null
       ? []
