@@ -1,7 +1,8 @@
 /**
  * Ordering and filtering a folder's entries for the dashboard, and the folder-path arithmetic behind
- * breadcrumbs. Pure functions over plain arrays: they run on 100,000 entries, so sorting compares
- * precomputed keys rather than calling a collator per comparison.
+ * breadcrumbs. They run on 100,000 entries: sorting compares keys worked out once per entry (and
+ * kept on it, out of sight) rather than calling a collator per comparison, and the streaming
+ * helpers remember their last call so that a growing listing costs only its new rows.
  */
 import type { Entry } from './ipc';
 import { extensionOf, kindOf } from './format';
@@ -193,13 +194,13 @@ export interface Totals {
   bytes: number;
 }
 
-function totalsOf(entries: Iterable<Entry>): Totals {
-  return addTotals({ documents: 0, folders: 0, bytes: 0 }, entries);
-}
+const NO_TOTALS: Totals = { documents: 0, folders: 0, bytes: 0 };
 
-function addTotals(start: Totals, entries: Iterable<Entry>): Totals {
+/** `start` plus the rows of `entries` from index `from` on. */
+function addTotals(start: Totals, entries: readonly Entry[], from = 0): Totals {
   const totals = { ...start };
-  for (const entry of entries) {
+  for (let i = from; i < entries.length; i++) {
+    const entry = entries[i];
     if (entry.isFolder) totals.folders += 1;
     else {
       totals.documents += 1;
@@ -209,12 +210,15 @@ function addTotals(start: Totals, entries: Iterable<Entry>): Totals {
   return totals;
 }
 
-/** `totalsOf` for a list that grows at its end while a listing streams in: only new rows are counted. */
+/**
+ * The rows' totals, for a list that grows at its end while a listing streams in: only the rows added
+ * since the last call are counted.
+ */
 export function streamingTotals(): (entries: readonly Entry[]) => Totals {
   let input: readonly Entry[] = [];
-  let totals = totalsOf([]);
+  let totals = NO_TOTALS;
   return (entries) => {
-    totals = startsWith(entries, input) ? addTotals(totals, entries.slice(input.length)) : totalsOf(entries);
+    totals = startsWith(entries, input) ? addTotals(totals, entries, input.length) : addTotals(NO_TOTALS, entries);
     input = entries;
     return totals;
   };
