@@ -20,6 +20,7 @@ use crate::error::{Context, Error, Result};
 use crate::index::SearchIndex;
 use crate::key::{MAX_KEY_BYTES, ObjectKey, Prefix};
 use crate::keychain::AccessKey;
+use crate::list::Browsing;
 
 /// One bucket (and prefix) of one connection, ready for requests. Cheap to clone.
 #[derive(Clone, Debug)]
@@ -33,6 +34,8 @@ pub struct Bucket {
     /// The connection's search index, told of every upload, delete and move made through this
     /// bucket, so Coffer's own changes are found at once.
     pub(crate) index: Option<Arc<SearchIndex>>,
+    /// Shared by clones, so the index build sees every folder being listed for a person.
+    pub(crate) browsing: Arc<Browsing>,
 }
 
 impl Bucket {
@@ -94,6 +97,7 @@ impl Bucket {
             integrity,
             guard: Arc::default(),
             index: None,
+            browsing: Arc::default(),
         })
     }
 

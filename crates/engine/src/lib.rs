@@ -65,7 +65,7 @@ pub use journal::{BatchInfo, EntryState, Journal, JournalEntry, NewEntry, Record
 pub use key::{MAX_KEY_BYTES, ObjectKey, Prefix};
 pub use keychain::{AccessKey, KeychainEntry};
 pub use lifecycle::{Purge, RULE_ID};
-pub use list::{Depth, Entry};
+pub use list::{BrowseGuard, Depth, Entry};
 pub use local_vault::{LOCAL_BUCKET, LocalVault};
 pub use lock::{EditLock, LEASE, LOCKS, Taken};
 pub use moves::{MoveKind, MovePlan, MoveRun, MoveSummary, Moved};

@@ -2,7 +2,13 @@
 //!
 //! Every page is followed, so a folder with more than 1,000 objects is always complete. Keys and
 //! folders come back relative to the connection's prefix.
+//!
+//! A one-level listing is someone looking at a folder, and it has the server first: listings made
+//! in the background (the search index's build of the whole bucket) wait before each page while
+//! one runs, so a colleague's 100,000-document bucket being indexed never slows the folder on
+//! screen.
 
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
@@ -70,7 +76,55 @@ pub(crate) fn is_internal(relative_key: &str) -> bool {
     relative_key.starts_with(".coffer-") || relative_key.rsplit('/').next() == Some(FOLDER_PLACEHOLDER)
 }
 
+/// How many one-level listings of a bucket are running. Shared by a bucket's clones.
+#[derive(Debug)]
+pub(crate) struct Browsing(tokio::sync::watch::Sender<usize>);
+
+impl Default for Browsing {
+    fn default() -> Self {
+        Self(tokio::sync::watch::Sender::new(0))
+    }
+}
+
+impl Browsing {
+    fn begin(self: &Arc<Self>) -> BrowseGuard {
+        self.0.send_modify(|running| *running += 1);
+        BrowseGuard(Arc::clone(self))
+    }
+
+    /// Returns once no one-level listing runs.
+    async fn idle(&self) {
+        if *self.0.borrow() == 0 {
+            return;
+        }
+        // The sender lives as long as `self`, so the wait cannot fail.
+        let _ = self.0.subscribe().wait_for(|running| *running == 0).await;
+    }
+}
+
+/// A bucket being browsed, until dropped: see [`Bucket::browse`].
+#[must_use = "browsing ends when the guard is dropped"]
+#[derive(Debug)]
+pub struct BrowseGuard(Arc<Browsing>);
+
+impl Drop for BrowseGuard {
+    fn drop(&mut self) {
+        self.0.0.send_modify(|running| *running -= 1);
+    }
+}
+
 impl Bucket {
+    /// Marks the bucket as browsed until the guard is dropped: background listings pause before
+    /// their next page meanwhile. Every one-level listing does this for as long as it runs.
+    pub fn browse(&self) -> BrowseGuard {
+        self.browsing.begin()
+    }
+
+    /// Whether a background listing is paused, waiting for browsing to end.
+    pub fn background_paused(&self) -> bool {
+        self.browsing.0.receiver_count() > 0
+    }
+
     /// Lists `folder`: folders first, then documents, each sorted by key.
     pub async fn list(&self, folder: &Prefix, depth: Depth) -> Result<Vec<Entry>> {
         let mut entries = Vec::new();
@@ -85,8 +139,9 @@ impl Bucket {
     /// A complete one-level listing also brings the search index's copy of the folder up to date,
     /// in the background, so browsing keeps search current.
     pub async fn list_pages(&self, folder: &Prefix, depth: Depth, mut on_page: impl FnMut(Vec<Entry>)) -> Result<()> {
+        let _browsing = (depth == Depth::OneLevel).then(|| self.browse());
         let mut seen = (depth == Depth::OneLevel && self.index.is_some()).then(Vec::new);
-        self.pages(folder, depth, |page| {
+        self.pages(folder, depth, false, |page| {
             if let Some(seen) = &mut seen {
                 seen.extend(page.iter().cloned());
             }
@@ -104,7 +159,24 @@ impl Bucket {
         Ok(())
     }
 
-    async fn pages(&self, folder: &Prefix, depth: Depth, mut on_page: impl FnMut(Vec<Entry>)) -> Result<()> {
+    /// [`Bucket::list_pages`] for work nobody is looking at: before each page it waits until no
+    /// folder is being browsed, and it does not count as browsing itself.
+    pub(crate) async fn list_pages_in_background(
+        &self,
+        folder: &Prefix,
+        depth: Depth,
+        on_page: impl FnMut(Vec<Entry>),
+    ) -> Result<()> {
+        self.pages(folder, depth, true, on_page).await
+    }
+
+    async fn pages(
+        &self,
+        folder: &Prefix,
+        depth: Depth,
+        background: bool,
+        mut on_page: impl FnMut(Vec<Entry>),
+    ) -> Result<()> {
         let full_prefix = self.full_prefix(folder);
         let mut pages = self
             .client
@@ -114,7 +186,11 @@ impl Bucket {
             .set_delimiter((depth == Depth::OneLevel).then(|| "/".to_owned()))
             .into_paginator()
             .send();
-        while let Some(page) = pages.next().await {
+        loop {
+            if background {
+                self.browsing.idle().await;
+            }
+            let Some(page) = pages.next().await else { break };
             let page = page.map_err(|e| self.ctx(None).sdk(e))?;
             let mut entries = Vec::with_capacity(page.key_count.unwrap_or(0).max(0) as usize);
             for p in page.common_prefixes.unwrap_or_default() {

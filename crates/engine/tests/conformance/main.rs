@@ -72,6 +72,7 @@ conformance!(
     a_crash_in_the_middle_of_a_move_loses_nothing,
     a_cancelled_move_leaves_each_document_in_one_place,
     the_search_index_finds_documents_anywhere_in_the_bucket,
+    the_index_build_waits_while_a_folder_is_browsed,
     the_index_follows_coffers_own_uploads_moves_and_deletes,
     a_preview_reads_ranges_and_the_details_name_a_checksum,
     a_resumed_move_never_takes_a_colleagues_document_for_its_copy,

@@ -1599,6 +1599,36 @@ pub async fn the_search_index_finds_documents_anywhere_in_the_bucket(f: &Fixture
     );
 }
 
+pub async fn the_index_build_waits_while_a_folder_is_browsed(f: &Fixture) {
+    for i in 0..3 {
+        upload(f, &format!("b{i}.txt"), 10, &format!("docs/{i}.txt")).await;
+    }
+    let index = SearchIndex::open(&f.path("index-data"), "case").unwrap();
+    let progress = AtomicU64::new(0);
+    let browsing = f.bucket.browse();
+    let report = |n| progress.store(n, Ordering::Relaxed);
+    let build = index.build(&f.bucket, &report);
+    let browse = async {
+        while !f.bucket.background_paused() {
+            assert_eq!(
+                progress.load(Ordering::Relaxed),
+                0,
+                "nothing is listed for the index while a folder is browsed"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert_eq!(progress.load(Ordering::Relaxed), 0, "the build paused before its first page");
+        drop(browsing);
+    };
+    let (built, ()) = tokio::join!(build, browse);
+    assert_eq!(built.unwrap(), 3, "the build goes on once browsing ends");
+    assert!(!f.bucket.background_paused());
+
+    // A one-level listing is browsing too, and it is never held up by itself.
+    let _again = f.bucket.browse();
+    assert_eq!(f.bucket.list(&Prefix::new("docs").unwrap(), Depth::OneLevel).await.unwrap().len(), 3);
+}
+
 pub async fn the_index_follows_coffers_own_uploads_moves_and_deletes(f: &Fixture) {
     let index = Arc::new(SearchIndex::open(&f.path("index-data"), "own").unwrap());
     let mut bucket = f.bucket.clone();
