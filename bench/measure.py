@@ -8,11 +8,12 @@ with @1@, @2@ and @3@ where the arguments go, and the facts for the table's head
 The one design decision that matters: **runs are interleaved and summarised by their median.**
 A row runs tool A, tool B, tool C, then A, B, C again, so a slow minute of a shared machine hits
 every tool alike; each run is its own process, timed from start to exit, with its peak RSS read
-from os.wait4. The table shows the median with min and max, and each row's ratio to the
+from os.wait4 (see `launch` for why a small shell starts it). The table shows the median with min and max, and each row's ratio to the
 fastest other tool.
 """
 
 import argparse
+import ctypes
 import json
 import re
 import os
@@ -33,6 +34,21 @@ ROW_OPS = {"up_big": "put_file", "down_big": "get", "up_small": "put_dir", "up_m
 
 # One line of a row's table: `key` names its results, `tool` is the plan's tool id, `op` what it runs.
 Line = namedtuple("Line", "key tool op label slug")
+
+# A process forked from this script starts with this script's resident memory as its peak (the
+# kernel keeps the high-water mark of the memory a process had before exec), and this script holds
+# listings of 100,000 lines: every tool measured 60 MiB in the rows after the listing one. So a small
+# shell forks each tool and exits at once, and this script, a child subreaper, inherits the tool and
+# reads the tool's own peak from os.wait4. `$0` is the file the shell writes the tool's pid to.
+LAUNCH = '"$@" & echo $! > "$0"'
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def become_subreaper():
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER) failed")
+
 
 # What the find row searches for: a part of "invoice", which about one name in five holds.
 FIND_TEXT = "voic"
@@ -85,18 +101,24 @@ class Bench:
         """Runs argv; returns (seconds, peak RSS in KiB, exit code, stderr path)."""
         self.seq += 1
         err_path = self.work / "runs" / f"{self.seq}.err"
+        pid_path = self.work / "runs" / f"{self.seq}.pid"
         timeout = float(os.environ.get("COFFER_BENCH_RUN_TIMEOUT", "1800"))
         with open(err_path, "wb") as err:
             start = time.perf_counter()
-            process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, start_new_session=True)
+            shell = subprocess.Popen(["/bin/sh", "-c", LAUNCH, str(pid_path), *argv], stdin=subprocess.DEVNULL,
+                                     stdout=out, stderr=err, start_new_session=True)
+            if shell.wait() != 0:
+                raise RuntimeError(f"the shell could not start {argv[0]}")
+            tool = int(pid_path.read_text())
             deadline = start + timeout
             while True:
-                pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+                pid, status, usage = os.wait4(tool, os.WNOHANG)
                 if pid:
                     break
                 if time.perf_counter() > deadline:
-                    os.killpg(process.pid, signal.SIGKILL)
-                    pid, status, usage = os.wait4(process.pid, 0)
+                    # The tool is in the shell's process group.
+                    os.killpg(shell.pid, signal.SIGKILL)
+                    pid, status, usage = os.wait4(tool, 0)
                     break
                 time.sleep(0.002)
             seconds = time.perf_counter() - start
@@ -414,6 +436,7 @@ def main():
     parser.add_argument("--save", help="also write the table to this file")
     args = parser.parse_args()
     plan = json.loads(Path(args.plan).read_text())
+    become_subreaper()
     bench = Bench(plan, max(1, args.runs))
     rows = plan["rows"]
     for row in rows:

@@ -135,6 +135,23 @@ const cpuSpent = (before, after) =>
     .map(([name, t]) => `${name} ${(t - (before[name] ?? 0)).toFixed(1)} s`)
     .join(', ');
 
+/**
+ * Waits until the processes `pids()` names use under a tenth of a core over half a second together:
+ * the app has finished its background work (building the search index of a connection it opened,
+ * re-listing after a drop) and Garage its own, so the next measurement has the machine to itself.
+ */
+async function quiet(pids, limitMs = 5 * 60_000) {
+  const total = () => Object.values(cpuTimes(pids())).reduce((sum, t) => sum + t, 0);
+  const deadline = performance.now() + limitMs;
+  for (let last = total(); performance.now() < deadline; ) {
+    await sleep(500);
+    const now = total();
+    if (now - last < 0.05) return;
+    last = now;
+  }
+  log(`still busy after ${limitMs / 1000} s; measuring anyway`);
+}
+
 /** Drops the page cache, so a start reads the app and its libraries from disk; false if not allowed. */
 function dropCaches() {
   try {
@@ -337,6 +354,7 @@ try {
   const garagePid = Number(execFileSync('pgrep', ['-n', '-x', 'garage'], { encoding: 'utf8' }).trim());
   const watched = () => [...tree(pid), garagePid];
   for (const [run, folder] of drops.entries()) {
+    await quiet(watched);
     const perf = perfFile && run === 0 ? spawn('perf', ['record', '-a', '-g', '-o', perfFile], { stdio: 'ignore' }) : null;
     if (perf) await sleep(1000);
     const cpuDrag = cpuTimes(watched());
@@ -352,6 +370,7 @@ try {
       await exited;
     }
     drop.app.push(done - droppedAt);
+    await quiet(watched);
     const cliCpu = cpuTimes([garagePid]);
     drop.cli.push(timedCoffer('--connection', GARAGE, 'put', folder, '--to', `cli-${run + 1}/`));
     log(`garage's CPU during coffer put: ${cpuSpent(cliCpu, cpuTimes([garagePid]))}`);
@@ -362,6 +381,7 @@ try {
   results.drop = drop;
 
   // The big drop, with the processes' summed RSS sampled throughout.
+  await quiet(watched);
   await sleep(SETTLE_MS);
   const before = rss(pid);
   let peak = before;
@@ -380,6 +400,7 @@ try {
   // The big folder, as a connection of its own: switch to it, as a person would.
   const listing = { rows: [], listed: [], gap: [], cli: [], cliRecursive: [], pss: [] };
   for (let run = 0; run < RUNS; run++) {
+    await quiet(watched);
     const listingCpu = cpuTimes(watched());
     // Frames are recorded from one frame before the switch until the folder is painted complete.
     await browser().execute((connection) => {
@@ -435,6 +456,8 @@ try {
     listing.rows.push(measured.rows);
     listing.listed.push(measured.listed);
     listing.gap.push(measured.gap);
+    // The app indexes a connection it opens for the first time once the folder is listed.
+    await quiet(watched);
     await sleep(SETTLE_MS);
     listing.pss.push(pss(pid));
     log(`big folder: first rows ${seconds(measured.rows)} s, listed ${seconds(measured.listed)} s, longest frame gap ${measured.gap.toFixed(0)} ms (${measured.frames} frames), PSS ${mib(listing.pss.at(-1))} MiB`);
