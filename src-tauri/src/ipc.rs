@@ -70,16 +70,6 @@ pub enum SearchEvent {
     },
 }
 
-/// The payload of `coffer://index`: how far the background build of a connection's index is.
-#[derive(Clone, Debug, Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-#[serde(rename_all = "camelCase")]
-pub struct IndexProgress {
-    pub connection: String,
-    pub documents: u64,
-    pub complete: bool,
-}
-
 /// What the details panel shows about one document.
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
@@ -216,7 +206,6 @@ mod tests {
         declare::<SearchQuery>(&mut out);
         declare::<SearchHit>(&mut out);
         declare::<SearchEvent>(&mut out);
-        declare::<IndexProgress>(&mut out);
         declare::<MoveKind>(&mut out);
         declare::<OnConflict>(&mut out);
         declare::<MoveSummary>(&mut out);

@@ -17,11 +17,8 @@ use tokio::sync::Mutex;
 pub const TRANSFERS_EVENT: &str = "coffer://transfers";
 /// The event each edited document's state travels on; see [`coffer_engine::EditUpdate`].
 pub const EDITING_EVENT: &str = "coffer://editing";
-/// The event a connection's index build reports on; see [`crate::ipc::IndexProgress`].
-pub const INDEX_EVENT: &str = "coffer://index";
 
 pub struct AppState {
-    app: AppHandle,
     pub coffer: Coffer,
     pub transfers: Arc<Transfers>,
     /// Where documents are downloaded to be opened with the system's default app.
@@ -76,7 +73,6 @@ impl AppState {
         }
         let shares = ShareLog::new(&coffer.dirs().data);
         Ok(Self {
-            app: app.clone(),
             coffer,
             transfers,
             open_cache,
@@ -103,18 +99,13 @@ impl AppState {
         let (days, by) = (settings.trash_days(), settings.uploader());
         let tidy = bucket.clone();
         let transfers = Arc::clone(&self.transfers);
-        let (app, indexed) = (self.app.clone(), bucket.clone());
-        // Search answers from what is indexed so far while the rest of the bucket is listed.
+        let indexed = bucket.clone();
+        // Search answers from what is indexed so far (and says so) while the rest of the bucket
+        // is listed; the build pauses while a folder is being listed for the window.
         tauri::async_runtime::spawn(async move {
             let Some(index) = indexed.search_index() else { return };
-            let name = indexed.connection().name.clone();
-            let report = |documents, complete| {
-                let progress = crate::ipc::IndexProgress { connection: name.clone(), documents, complete };
-                let _ = app.emit(INDEX_EVENT, progress);
-            };
-            match index.build(&indexed, &|documents| report(documents, false)).await {
-                Ok(documents) => report(documents, true),
-                Err(e) => eprintln!("coffer: the search index of '{name}' was not built: {e}"),
+            if let Err(e) = index.build(&indexed, &|_| {}).await {
+                eprintln!("coffer: the search index of '{}' was not built: {e}", indexed.connection().name);
             }
         });
         tauri::async_runtime::spawn(async move {

@@ -5,8 +5,7 @@
 //!
 //! A one-level listing is someone looking at a folder, and it has the server first: listings made
 //! in the background (the search index's build of the whole bucket) wait before each page while
-//! one runs, so a colleague's 100,000-document bucket being indexed never slows the folder on
-//! screen.
+//! one runs, so indexing a bucket of 100,000 documents never slows the folder on screen.
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -659,11 +659,6 @@ kind: DocumentKind, };
 export type SearchEvent = { "type": "hits", hits: Array<SearchHit>, } | { "type": "done", complete: boolean, indexed: number, more: boolean, };
 
 /**
- * The payload of `coffer://index`: how far the background build of a connection's index is.
- */
-export type IndexProgress = { connection: string, documents: number, complete: boolean, };
-
-/**
  * Whether the originals stay.
  */
 export type MoveKind = "move" | "copy";
