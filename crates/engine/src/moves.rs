@@ -21,7 +21,10 @@ use crate::journal::Journal;
 use crate::key::{ObjectKey, Prefix};
 use crate::list::FOLDER_PLACEHOLDER;
 use crate::queue::{OnConflict, numbered};
-use crate::trash::{COPIES_IN_FLIGHT, SINGLE_COPY_LIMIT};
+use crate::trash::SINGLE_COPY_LIMIT;
+
+/// Documents copied at the same time.
+const COPIES_IN_FLIGHT: usize = 8;
 
 /// Whether the originals stay.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]

@@ -30,9 +30,8 @@ pub const TRASH: &str = ".coffer-trash/";
 pub(crate) const SINGLE_COPY_LIMIT: u64 = 5 * 1024 * 1024 * 1024;
 /// Parts of a copy in parts.
 const COPY_PART: u64 = 512 * 1024 * 1024;
-/// Server-side copies at the same time, into the trash or for a move: each is one small request
-/// (a move's also a `HEAD` before it), so the server's answer time, not bandwidth, sets the pace.
-pub(crate) const COPIES_IN_FLIGHT: usize = 32;
+/// Server-side copies into the trash at the same time: each is one small request.
+const COPIES_IN_FLIGHT: usize = 32;
 
 /// How one document's copy into the trash went.
 enum Copied {
