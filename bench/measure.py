@@ -8,8 +8,8 @@ with @1@, @2@ and @3@ where the arguments go, and the facts for the table's head
 The one design decision that matters: **runs are interleaved and summarised by their median.**
 A row runs tool A, tool B, tool C, then A, B, C again, so a slow minute of a shared machine hits
 every tool alike; each run is its own process, timed from start to exit, with its peak RSS read
-from os.wait4 (see `launch` for why a small shell starts it). The table shows the median with min and max, and each row's ratio to the
-fastest other tool.
+from os.wait4 (see LAUNCH for why a small shell starts it). The table shows the median with min
+and max, and each row's ratio to the fastest other tool.
 """
 
 import argparse
