@@ -29,7 +29,7 @@ from pathlib import Path
 MIB = 1024 * 1024
 
 # The operation each row times. A tool without it (the plan has no command for it) sits the row out.
-ROW_OPS = {"up_big": "put_file", "down_big": "get", "up_small": "put_dir", "up_many": "put_dir", "up_med": "put_dir",
+ROW_OPS = {"up_big": "put_file", "down_big": "get", "down_foreign": "get", "up_small": "put_dir", "up_many": "put_dir", "up_med": "put_dir",
            "list": "ls", "delete": "rm", "move": "mv", "trash": "rm", "find": "find"}
 
 # One line of a row's table: `key` names its results, `tool` is the plan's tool id, `op` what it runs.
@@ -213,15 +213,27 @@ class Bench:
                 problem = None if (n, stored) == (count, size) else f"{n} objects, {stored} bytes stored; expected {count}, {size}"
                 self.record(row, line, seconds, rss, code, err, problem)
 
-    def row_down_big(self):
+    def row_download(self, row):
+        """A 1 GiB document that every tool downloads: in `down_big` one Coffer stored, as the documents
+        of a Coffer vault are (Coffer checks it by the CRC32C the server keeps); in `down_foreign` one
+        s5cmd stored, with an MD5 ETag only (Coffer checks it by that MD5)."""
         big = self.work / "data" / "big.bin"
-        self.s5("cp", str(big), f"s3://{self.plan['bucket']}/down-big/big.bin")
+        prefix = row.replace("_", "-")
+        if row == "down_big":
+            if "coffer" not in self.plan["tools"]:
+                sys.exit("bench: the down_big row needs coffer among the tools, to store its document")
+            stored = subprocess.run(self.command("coffer", "put_file", str(big), prefix), stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        else:
+            stored = self.s5("cp", str(big), f"s3://{self.plan['bucket']}/{prefix}/big.bin")
+        if stored.returncode != 0:
+            sys.exit(f"bench: could not store {prefix}/big.bin")
         for round_ in range(self.runs):
-            for line in self.lines("down_big"):
+            for line in self.lines(row):
                 out = self.work / "dl" / f"{line.slug}.bin"
-                seconds, rss, code, err = self.timed(self.command(line.tool, line.op, "down-big/big.bin", str(out)))
+                seconds, rss, code, err = self.timed(self.command(line.tool, line.op, f"{prefix}/big.bin", str(out)))
                 same = code == 0 and out.exists() and subprocess.run(["cmp", "-s", str(out), str(big)]).returncode == 0
-                self.record("down_big", line, seconds, rss, code, err, None if same else "the downloaded file differs")
+                self.record(row, line, seconds, rss, code, err, None if same else "the downloaded file differs")
                 out.unlink(missing_ok=True)
 
     def row_list(self):
@@ -334,8 +346,8 @@ class Bench:
         data = self.work / "data"
         if row == "up_big":
             self.row_upload(row, data / "big.bin", 1, s["big_mib"] * MIB)
-        elif row == "down_big":
-            self.row_down_big()
+        elif row in ("down_big", "down_foreign"):
+            self.row_download(row)
         elif row == "up_small":
             self.row_upload(row, data / "small", s["small_n"], s["small_n"] * s["small_kib"] * 1024)
         elif row == "up_many":
@@ -358,7 +370,8 @@ class Bench:
         s = self.scale
         return {
             "up_big": f"Upload one {s['big_mib']} MiB file",
-            "down_big": f"Download one {s['big_mib']} MiB file",
+            "down_big": f"Download one {s['big_mib']} MiB file stored by Coffer (which checks it by its CRC32C)",
+            "down_foreign": f"Download one {s['big_mib']} MiB file stored by s5cmd (which Coffer checks by its MD5 ETag)",
             "up_small": f"Upload {s['small_n']:,} files of {s['small_kib']} KiB (one folder)",
             "up_many": f"Upload {s['many_n']:,} files of {s['small_kib']} KiB (one folder)",
             "up_med": f"Upload {s['med_n']:,} files of {s['med_mib']} MiB (one folder)",
@@ -376,6 +389,7 @@ class Bench:
         return {
             "up_big": (s["big_mib"], "MiB/s"),
             "down_big": (s["big_mib"], "MiB/s"),
+            "down_foreign": (s["big_mib"], "MiB/s"),
             "up_small": (s["small_n"] * s["small_kib"] / 1024, "MiB/s"),
             "up_many": (s["many_n"] * s["small_kib"] / 1024, "MiB/s"),
             "up_med": (s["med_n"] * s["med_mib"], "MiB/s"),

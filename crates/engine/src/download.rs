@@ -6,9 +6,13 @@
 //! When the local name comes from a key, [`safe_path`] guarantees it stays inside the folder the
 //! user chose, whatever the key says.
 //!
-//! Every download is checked against the object's ETag where that is an MD5 the server computed:
-//! of the whole object, or (for a multipart object) of its parts, whose size a `HEAD` of part 1
-//! tells; ranges are then cut on part boundaries so each part is hashed as it arrives.
+//! Every download is checked against a checksum the server stored, computed while the bytes
+//! arrive: the object's CRC32C where the server keeps one (Coffer's own uploads, on servers that
+//! verify it), otherwise its ETag where that is an MD5. CRC32C comes first because the processor
+//! computes it: MD5 of a gigabyte costs two seconds of CPU, CRC32C a few hundredths.
+//! A checksum of the whole object is checked from the ranges' CRC32Cs, combined, or for MD5 by
+//! hashing the file once more; a checksum of a multipart object's parts needs the part size,
+//! which a `HEAD` of part 1 tells, and ranges are then cut on part boundaries.
 
 use std::path::{Component, Path, PathBuf};
 use std::time::{Duration, UNIX_EPOCH};
@@ -21,18 +25,18 @@ use futures::{StreamExt, TryStreamExt};
 use tokio_util::sync::CancellationToken;
 
 use aws_sdk_s3::operation::head_object::HeadObjectOutput;
-use aws_sdk_s3::types::ServerSideEncryption;
+use aws_sdk_s3::types::{ChecksumMode, ServerSideEncryption};
 use md5::{Digest, Md5};
 
 use crate::bucket::Bucket;
-use crate::checksum::{hex, looks_like_md5, md5_file, unquote};
+use crate::checksum::{Checksum, b64, composite, hex, looks_like_md5, md5_file, unquote};
 use crate::error::{Error, Result};
 use crate::key::ObjectKey;
 use crate::retry::{Retry, until_cancelled};
 use crate::upload::Progress;
 
 /// Objects are fetched in ranges of this size, several at once.
-const RANGE: u64 = 64 * 1024 * 1024;
+pub(crate) const RANGE: u64 = 64 * 1024 * 1024;
 const RANGES_IN_FLIGHT: usize = 6;
 /// Bytes gathered from the network before each write to disk: small enough to still be in the
 /// CPU's cache when written (4 MiB made the kernel's copy to the page cache twice as slow), big
@@ -85,21 +89,55 @@ pub struct Downloaded {
     pub size: u64,
     /// The version downloaded (its ETag, quoted as the server sends it; empty if it sent none).
     pub etag: String,
-    /// Whether the bytes were proven to be the stored ones by the object's MD5 checksum; false when
-    /// the object has none (encrypted with KMS, or uploaded in parts of unknown size).
-    pub verified: bool,
+    /// The checksum the server keeps that proved the bytes to be the stored ones (its CRC32C, or
+    /// the ETag's MD5); `None` when the object has none that can be recomputed here (encrypted with
+    /// KMS and no CRC32C, or uploaded in parts of unknown size).
+    pub checked_with: Option<Checksum>,
 }
 
 /// How a download proves it received what the server stored.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Proof {
-    /// The ETag is no MD5 that can be recomputed here.
-    None,
-    /// The ETag is the MD5 of the whole object.
-    Whole,
-    /// The ETag is the MD5 of `count` parts' MD5s, each part `size` bytes but the last.
-    Parts { size: u64, count: u64 },
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Proof {
+    checksum: Checksum,
+    /// The stored value, as the checksum is written: base64 for CRC32C, hex for MD5, with `-N`
+    /// when it is a checksum of N parts' checksums.
+    stored: String,
+    /// The part size (every part but the last) when `stored` is of the parts' checksums.
+    part_size: Option<u64>,
 }
+
+/// One range's running checksum.
+enum Hasher {
+    Crc32c(u32),
+    Md5(Box<Md5>),
+}
+
+impl Hasher {
+    fn new(checksum: Checksum) -> Self {
+        match checksum {
+            Checksum::Crc32c => Self::Crc32c(0),
+            Checksum::Md5 => Self::Md5(Box::default()),
+        }
+    }
+
+    fn update(&mut self, bytes: &[u8]) {
+        match self {
+            Self::Crc32c(crc) => *crc = crc32c::crc32c_append(*crc, bytes),
+            Self::Md5(md5) => md5.update(bytes),
+        }
+    }
+
+    /// The raw digest: the CRC's four bytes, big-endian as S3 writes them, or the MD5's sixteen.
+    fn finish(self) -> Vec<u8> {
+        match self {
+            Self::Crc32c(crc) => crc.to_be_bytes().to_vec(),
+            Self::Md5(md5) => md5.finalize().to_vec(),
+        }
+    }
+}
+
+/// A range's digest: which range, how many bytes, and the raw digest.
+type RangeDigest = (u64, u64, Vec<u8>);
 
 impl Bucket {
     /// Downloads `key` to the file `target`, replacing it. Parent folders are created.
@@ -143,7 +181,9 @@ impl Bucket {
         let retry = Retry { cancel, retry_for: RETRY_FOR, waiting: &waiting };
         let head = retry
             .send(|| {
-                let request = self.client.head_object().bucket(&self.conn.bucket).key(&full);
+                // Servers return the stored CRC32C only when asked; the others ignore the header.
+                let request =
+                    self.client.head_object().bucket(&self.conn.bucket).key(&full).checksum_mode(ChecksumMode::Enabled);
                 async move { request.send().await.map_err(|e| ctx.sdk(e)) }
             })
             .await?;
@@ -152,10 +192,7 @@ impl Bucket {
         let mtime = head.metadata.as_ref().and_then(|m| m.get("mtime")).and_then(|v| parse_mtime(v));
         let etag = head.e_tag.clone();
         let proof = self.proof(&full, &head, total).await;
-        let range = match proof {
-            Proof::Parts { size, .. } => size,
-            Proof::Whole | Proof::None => RANGE,
-        };
+        let range = proof.as_ref().and_then(|p| p.part_size).unwrap_or(RANGE);
 
         // Dropped (and removed) on every early return, so no partial file is left.
         let temp = tempfile::Builder::new()
@@ -171,7 +208,7 @@ impl Bucket {
         // Ranges of one object, several at a time, each written where it belongs; every range is
         // pinned to the ETag seen first, so an object replaced meanwhile fails instead of mixing.
         let ranges = total.div_ceil(range).max(1);
-        let hashing = proof != Proof::None;
+        let checksum = proof.as_ref().map(|p| p.checksum);
         let fetch = futures::stream::iter(0..ranges)
             .map(|i| {
                 let (file, report, etag) = (Arc::clone(&file), &report, etag.as_deref());
@@ -199,13 +236,13 @@ impl Bucket {
                     // still in the CPU's cache when the kernel copies them to the page cache.
                     let mut chunks: Vec<Bytes> = Vec::new();
                     let mut pending = 0;
-                    let mut md5 = hashing.then(Md5::new);
+                    let mut hasher = checksum.map(Hasher::new);
                     loop {
                         let chunk = body.try_next().await.map_err(|_| Error::download_interrupted(key))?;
                         let last = chunk.is_none();
                         if let Some(chunk) = chunk {
-                            if let Some(md5) = &mut md5 {
-                                md5.update(&chunk);
+                            if let Some(hasher) = &mut hasher {
+                                hasher.update(&chunk);
                             }
                             pending += chunk.len();
                             chunks.push(chunk);
@@ -229,29 +266,40 @@ impl Bucket {
                     if offset != end {
                         return Err(Error::download_stopped(key, offset - start, total));
                     }
-                    Ok::<_, Error>((i, md5.map(|m| m.finalize().to_vec())))
+                    Ok::<_, Error>(hasher.map(|h| (i, end - start, h.finish())))
                 }
             })
             .buffer_unordered(RANGES_IN_FLIGHT)
             .try_collect::<Vec<_>>();
-        let mut digests = until_cancelled(cancel, fetch).await?;
-        digests.sort_unstable_by_key(|(i, _)| *i);
-        let digests: Vec<Vec<u8>> = digests.into_iter().filter_map(|(_, d)| d).collect();
-        let stored = etag.as_deref().map(unquote).unwrap_or_default();
-        let computed = match proof {
-            Proof::None => None,
-            Proof::Whole if digests.len() == 1 => Some(hex(&digests[0])),
-            // Ranges of a single-part object hash separately; the whole is hashed once more.
-            Proof::Whole => {
-                let path = temp.path().to_owned();
-                let hashed =
-                    tokio::task::spawn_blocking(move || md5_file(&path)).await.expect("hashing does not panic");
-                Some(hashed.map_err(|e| Error::local_io(temp.path(), &e))?)
+        let mut digests: Vec<RangeDigest> = until_cancelled(cancel, fetch).await?.into_iter().flatten().collect();
+        digests.sort_unstable_by_key(|(i, ..)| *i);
+        if let Some(proof) = &proof {
+            let computed = match (proof.checksum, proof.part_size) {
+                (_, Some(_)) => {
+                    let parts: Vec<String> = digests.iter().map(|(.., d)| b64(d)).collect();
+                    composite(proof.checksum, &parts.iter().map(String::as_str).collect::<Vec<_>>())
+                }
+                (Checksum::Crc32c, None) => {
+                    let combined = digests.iter().fold(None, |whole: Option<u32>, (_, len, d)| {
+                        let crc = u32::from_be_bytes(d[..4].try_into().expect("a CRC32C is four bytes"));
+                        let len = usize::try_from(*len).expect("a range fits in memory's address space");
+                        Some(whole.map_or(crc, |w| crc32c::crc32c_combine(w, crc, len)))
+                    });
+                    Some(b64(&combined.unwrap_or(0).to_be_bytes()))
+                }
+                (Checksum::Md5, None) if digests.len() == 1 => Some(hex(&digests[0].2)),
+                // Ranges of a single-part object hash separately, and MD5s do not combine: the whole
+                // is hashed once more.
+                (Checksum::Md5, None) => {
+                    let path = temp.path().to_owned();
+                    let hashed =
+                        tokio::task::spawn_blocking(move || md5_file(&path)).await.expect("hashing does not panic");
+                    Some(hashed.map_err(|e| Error::local_io(temp.path(), &e))?)
+                }
+            };
+            if computed.as_deref() != Some(proof.stored.as_str()) {
+                return Err(Error::download_corrupt(key));
             }
-            Proof::Parts { count, .. } => Some(format!("{}-{count}", hex(&Md5::digest(digests.concat())))),
-        };
-        if computed.is_some_and(|c| c != stored) {
-            return Err(Error::download_corrupt(key));
         }
         // No fsync: the object is still on the server, so a power cut can cost a download but
         // never a document, and forcing a gigabyte to disk would double the wait.
@@ -265,30 +313,34 @@ impl Bucket {
         Ok(Downloaded {
             size: done.load(Ordering::Relaxed),
             etag: etag.unwrap_or_default(),
-            verified: proof != Proof::None,
+            checked_with: proof.map(|p| p.checksum),
         })
     }
 
-    /// What the object's ETag can prove. A multipart ETag needs the part size, which a `HEAD` of
+    /// The checksum the download is checked against, if the object has one that can be
+    /// recomputed here: its CRC32C, else its ETag where that is an MD5 (not under KMS, where it is
+    /// no hash of the content). A checksum of parts (`…-N`) needs the part size, which a `HEAD` of
     /// part 1 tells on servers that support it; the other parts are assumed to be that size (but
     /// the last), as every common client makes them, and the sizes must add up.
-    async fn proof(&self, full: &str, head: &HeadObjectOutput, total: u64) -> Proof {
+    async fn proof(&self, full: &str, head: &HeadObjectOutput, total: u64) -> Option<Proof> {
         let encrypted = head.sse_customer_algorithm.is_some()
             || matches!(
                 head.server_side_encryption,
                 Some(ServerSideEncryption::AwsKms | ServerSideEncryption::AwsKmsDsse)
             );
-        let Some(etag) = head.e_tag.as_deref().filter(|e| !encrypted && looks_like_md5(e)) else {
-            return Proof::None;
+        let md5 = || head.e_tag.as_deref().filter(|e| !encrypted && looks_like_md5(e)).map(unquote);
+        let (checksum, stored) = match head.checksum_crc32_c.as_deref() {
+            Some(crc) => (Checksum::Crc32c, crc),
+            None => (Checksum::Md5, md5()?),
         };
-        let Some((_, count)) = unquote(etag).split_once('-') else {
-            return Proof::Whole;
+        let Some((_, count)) = stored.split_once('-') else {
+            return Some(Proof { checksum, stored: stored.to_owned(), part_size: None });
         };
-        let Ok(count) = count.parse::<u64>() else { return Proof::None };
+        let count = count.parse::<u64>().ok()?;
         let first = self.client.head_object().bucket(&self.conn.bucket).key(full).part_number(1).send().await;
         let size = first.ok().and_then(|h| h.content_length).and_then(|l| u64::try_from(l).ok()).unwrap_or(0);
         let fits = size > 0 && count > 0 && (count - 1) * size < total.max(1) && total <= count * size;
-        if fits { Proof::Parts { size, count } } else { Proof::None }
+        fits.then(|| Proof { checksum, stored: stored.to_owned(), part_size: Some(size) })
     }
 }
 

@@ -255,7 +255,7 @@ impl Bucket {
         // What this document added to the totals is taken back; `finished` counts it once.
         totals.take_back(sent.load(Ordering::Relaxed));
         let downloaded = downloaded?;
-        Ok(Saved::Done { renamed, verified: downloaded.verified, size: downloaded.size })
+        Ok(Saved::Done { renamed, verified: downloaded.checked_with.is_some(), size: downloaded.size })
     }
 }
 

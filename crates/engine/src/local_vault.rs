@@ -370,4 +370,46 @@ mod tests {
         let leftovers = std::fs::read_dir(target.parent().unwrap()).unwrap().count();
         assert_eq!(leftovers, 0, "no temporary file is left behind");
     }
+
+    #[tokio::test]
+    async fn a_download_is_checked_by_the_stored_crc32c_where_there_is_one() {
+        use base64::Engine as _;
+        use md5::Digest;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("vault");
+        let vault = LocalVault::serve(&root, 0, generate_key()).await.unwrap();
+        let bucket = vault.bucket().await.unwrap();
+        // One range, and two: the ranges' CRC32Cs are combined into the whole object's.
+        for (name, len) in [("contract.txt", 1_000), ("scan.tiff", crate::download::RANGE as usize + 1_000)] {
+            let sent: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+            let crc = crate::checksum::b64(&crc32c::crc32c(&sent).to_be_bytes());
+            let put = bucket.client.put_object().bucket(LOCAL_BUCKET).key(name).checksum_crc32_c(crc);
+            put.body(sent.clone().into()).send().await.unwrap();
+            let key = crate::key::ObjectKey::new(name).unwrap();
+            let target = dir.path().join("downloads").join(name);
+            let intact = bucket.download(&key, &target, &|_| {}, &Default::default()).await.unwrap();
+            assert_eq!(intact.checked_with, Some(crate::Checksum::Crc32c), "{name}: the cheaper checksum is used");
+            assert_eq!(std::fs::read(&target).unwrap(), sent);
+
+            // The last byte rots, and so does the record of the MD5, which now agrees with it: only
+            // the CRC32C the server stored still tells.
+            let mut rotten = sent.clone();
+            *rotten.last_mut().unwrap() ^= 1;
+            std::fs::write(root.join(LOCAL_BUCKET).join(name), &rotten).unwrap();
+            let encoded = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(name);
+            let info = std::fs::read_dir(&root)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .find(|p| p.to_string_lossy().ends_with(&format!("{encoded}.internal.json")))
+                .expect("the vault keeps each object's checksums beside it");
+            let mut record: serde_json::Value = serde_json::from_slice(&std::fs::read(&info).unwrap()).unwrap();
+            assert!(record["checksum_crc32c"].is_string(), "{record}");
+            record["e_tag"] = crate::checksum::hex(&md5::Md5::digest(&rotten)).into();
+            std::fs::write(&info, serde_json::to_vec(&record).unwrap()).unwrap();
+
+            let error = bucket.download(&key, &target, &|_| {}, &Default::default()).await.unwrap_err();
+            assert_eq!(error.code(), crate::ErrorCode::DownloadCorrupt, "{name}: {error}");
+            assert_eq!(std::fs::read(&target).unwrap(), sent, "{name}: the good copy stays");
+        }
+    }
 }

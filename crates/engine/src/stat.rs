@@ -40,8 +40,8 @@ impl Bucket {
             .head_object()
             .bucket(&self.conn.bucket)
             .key(full)
-            // AWS returns the stored checksum only when asked; other servers are not asked.
-            .set_checksum_mode(self.conn.is_aws().then_some(aws_sdk_s3::types::ChecksumMode::Enabled))
+            // Servers return the stored checksum only when asked; those that keep none ignore it.
+            .checksum_mode(aws_sdk_s3::types::ChecksumMode::Enabled)
             .send()
             .await
             .map_err(|e| self.ctx(Some(key.as_str())).sdk(e))?;
