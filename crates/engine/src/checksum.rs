@@ -9,6 +9,7 @@
 
 use std::sync::atomic::{AtomicU8, Ordering};
 
+use aws_sdk_s3::types::ChecksumType;
 use base64::Engine as _;
 use bytes::Bytes;
 use md5::{Digest, Md5};
@@ -156,6 +157,19 @@ pub(crate) fn unquote(etag: &str) -> &str {
     etag.trim_matches('"')
 }
 
+/// Whether a checksum the server returned with an object can be of its current content: a checksum
+/// of parts (`…-N`) only on a multipart object (ETag `…-N`), and a whole-object one on a multipart
+/// object only where the server says it is one (`x-amz-checksum-type: FULL_OBJECT`). The Local
+/// vault's server keeps a replaced single-part version's checksum through a multipart upload over
+/// it: believed, it would refuse every download of the new version as corrupt.
+pub(crate) fn is_current(value: &str, etag: Option<&str>, checksum_type: Option<&ChecksumType>) -> bool {
+    let multipart = etag
+        .map(unquote)
+        .and_then(|e| e.rsplit_once('-'))
+        .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    if value.contains('-') { multipart } else { !multipart || checksum_type == Some(&ChecksumType::FullObject) }
+}
+
 /// An ETag of the form S3 computes from MD5s: 32 hex digits, optionally `-<parts>`.
 pub(crate) fn looks_like_md5(etag: &str) -> bool {
     let etag = unquote(etag);
@@ -192,5 +206,19 @@ mod tests {
         assert!(looks_like_md5(&format!("\"{etag}\"")));
         assert!(!looks_like_md5("\"not-an-md5\""));
         assert_eq!(composite(Checksum::Crc32c, &["not base64!"]), None);
+    }
+
+    #[test]
+    fn a_checksum_must_fit_the_object_it_came_with() {
+        let (single, multipart) =
+            (Some("\"0cc175b9c0f1b6a831c399e269772661\""), Some("\"0cc175b9c0f1b6a831c399e269772661-3\""));
+        assert!(is_current("AAAAAA==", single, None));
+        assert!(is_current("AAAAAA==-3", multipart, Some(&ChecksumType::Composite)));
+        assert!(is_current("AAAAAA==-3", multipart, None), "the part count says it all");
+        assert!(is_current("AAAAAA==", multipart, Some(&ChecksumType::FullObject)));
+        assert!(!is_current("AAAAAA==", multipart, None), "a single-part version's, left behind");
+        assert!(!is_current("AAAAAA==", multipart, Some(&ChecksumType::Composite)));
+        assert!(!is_current("AAAAAA==-3", single, None), "a multipart version's, left behind");
+        assert!(is_current("AAAAAA==", None, None));
     }
 }

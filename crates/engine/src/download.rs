@@ -29,7 +29,7 @@ use aws_sdk_s3::types::{ChecksumMode, ServerSideEncryption};
 use md5::{Digest, Md5};
 
 use crate::bucket::Bucket;
-use crate::checksum::{Checksum, b64, composite, hex, looks_like_md5, md5_file, unquote};
+use crate::checksum::{Checksum, b64, composite, hex, is_current, looks_like_md5, md5_file, unquote};
 use crate::error::{Error, Result};
 use crate::key::ObjectKey;
 use crate::retry::{Retry, until_cancelled};
@@ -329,7 +329,9 @@ impl Bucket {
                 Some(ServerSideEncryption::AwsKms | ServerSideEncryption::AwsKmsDsse)
             );
         let md5 = || head.e_tag.as_deref().filter(|e| !encrypted && looks_like_md5(e)).map(unquote);
-        let (checksum, stored) = match head.checksum_crc32_c.as_deref() {
+        let crc = head.checksum_crc32_c.as_deref();
+        let (checksum, stored) = match crc.filter(|c| is_current(c, head.e_tag.as_deref(), head.checksum_type.as_ref()))
+        {
             Some(crc) => (Checksum::Crc32c, crc),
             None => (Checksum::Md5, md5()?),
         };

@@ -73,10 +73,11 @@ impl Bucket {
             .map(|e| format!("MD5 {e}"));
         // A multipart upload's checksum is of its parts' checksums ("…-3"): said so, not passed off
         // as the whole content's.
+        let current = |v: &&String| crate::checksum::is_current(v, Some(&etag), head.checksum_type.as_ref());
         let checksum = named
             .iter()
             .find_map(|(name, value)| {
-                value.as_ref().map(|v| match v.split_once('-') {
+                value.as_ref().filter(current).map(|v| match v.split_once('-') {
                     Some((sum, parts)) => format!("{name} {sum} (of {parts} parts' checksums)"),
                     None => format!("{name} {v}"),
                 })
