@@ -163,18 +163,24 @@ pub(crate) fn unquote(etag: &str) -> &str {
 /// vault's server keeps a replaced single-part version's checksum through a multipart upload over
 /// it: believed, it would refuse every download of the new version as corrupt.
 pub(crate) fn is_current(value: &str, etag: Option<&str>, checksum_type: Option<&ChecksumType>) -> bool {
-    let multipart = etag
-        .map(unquote)
-        .and_then(|e| e.rsplit_once('-'))
-        .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    let multipart = etag.is_some_and(|e| etag_parts(e).1.is_some());
     if value.contains('-') { multipart } else { !multipart || checksum_type == Some(&ChecksumType::FullObject) }
 }
 
 /// An ETag of the form S3 computes from MD5s: 32 hex digits, optionally `-<parts>`.
 pub(crate) fn looks_like_md5(etag: &str) -> bool {
-    let etag = unquote(etag);
-    let hash = etag.split_once('-').map_or(etag, |(h, n)| if n.bytes().all(|b| b.is_ascii_digit()) { h } else { "" });
+    let (hash, _) = etag_parts(etag);
     hash.len() == 32 && hash.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// An ETag without its quotes, split into the hash and, for a multipart object (`…-N`), the part
+/// count.
+fn etag_parts(etag: &str) -> (&str, Option<&str>) {
+    let etag = unquote(etag);
+    match etag.rsplit_once('-') {
+        Some((hash, parts)) if !parts.is_empty() && parts.bytes().all(|b| b.is_ascii_digit()) => (hash, Some(parts)),
+        _ => (etag, None),
+    }
 }
 
 #[cfg(test)]
@@ -205,6 +211,7 @@ mod tests {
         assert_eq!(etag, format!("{}-2", hex(&Md5::digest(&both))));
         assert!(looks_like_md5(&format!("\"{etag}\"")));
         assert!(!looks_like_md5("\"not-an-md5\""));
+        assert!(!looks_like_md5(&format!("{}-", &etag[..32])), "a part count has digits");
         assert_eq!(composite(Checksum::Crc32c, &["not base64!"]), None);
     }
 
