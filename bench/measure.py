@@ -6,10 +6,11 @@ hands this script a plan (plan.json in the work folder): every tool's command li
 with @1@, @2@ and @3@ where the arguments go, and the facts for the table's header.
 
 The one design decision that matters: **runs are interleaved and summarised by their median.**
-A row runs tool A, tool B, tool C, then A, B, C again, so a slow minute of a shared machine hits
-every tool alike; each run is its own process, timed from start to exit, with its peak RSS read
-from os.wait4 (see LAUNCH for why a small shell starts it). The table shows the median with min
-and max, and each row's ratio to the fastest other tool.
+A row runs tool A, tool B, tool C, then B, C, A, then C, A, B, so a slow minute of a shared machine
+hits every tool alike and no tool always goes first after the row's set-up; each run is its own
+process, timed from start to exit, with its peak RSS read from os.wait4 (see LAUNCH for why a small
+shell starts it), and starts on a settled machine (see `settle`). The table shows the median with
+min and max, and each row's ratio to the fastest other tool.
 """
 
 import argparse
@@ -79,6 +80,38 @@ def log(message):
     print(message, file=sys.stderr, flush=True)
 
 
+def busy_jiffies():
+    """(busy, all) CPU time of the whole machine since boot, in clock ticks, from /proc/stat."""
+    fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle and iowait
+    return sum(fields) - idle, sum(fields)
+
+
+# A run starts once the machine has used under this many cores over SETTLE_WINDOW seconds.
+SETTLE_CORES = 0.1
+SETTLE_WINDOW = 0.5
+SETTLE_LIMIT = 60.0
+
+
+def settle():
+    """Writes out every dirty page and waits until the machine is quiet (the server too), so that no
+    run pays for the one before it: the last tool's files being written back, or Garage still
+    storing what the row's set-up sent. Gives up after SETTLE_LIMIT seconds and says so."""
+    os.sync()
+    cores = os.cpu_count() or 1
+    deadline = time.monotonic() + SETTLE_LIMIT
+    while True:
+        busy0, all0 = busy_jiffies()
+        time.sleep(SETTLE_WINDOW)
+        busy1, all1 = busy_jiffies()
+        used = (busy1 - busy0) / max(1, all1 - all0) * cores
+        if used < SETTLE_CORES:
+            return
+        if time.monotonic() > deadline:
+            log(f"  the machine stayed busy ({used:.2f} cores) for {SETTLE_LIMIT:.0f} s; running anyway")
+            return
+
+
 class Bench:
     def __init__(self, plan, runs):
         self.plan = plan
@@ -103,6 +136,7 @@ class Bench:
         err_path = self.work / "runs" / f"{self.seq}.err"
         pid_path = self.work / "runs" / f"{self.seq}.pid"
         timeout = float(os.environ.get("COFFER_BENCH_RUN_TIMEOUT", "1800"))
+        settle()
         with open(err_path, "wb") as err:
             start = time.perf_counter()
             shell = subprocess.Popen(["/bin/sh", "-c", LAUNCH, str(pid_path), *argv], stdin=subprocess.DEVNULL,
@@ -177,6 +211,12 @@ class Bench:
         log(f"  {line.label}: {seconds:.2f}s, {rss / 1024:.0f} MiB peak RSS")
         self.results.setdefault((row, line.key), []).append((seconds, rss))
 
+    def turns(self, row, round_):
+        """The lines of a row in round `round_`: each round starts one tool later than the last."""
+        lines = self.lines(row)
+        first = round_ % len(lines) if lines else 0
+        return lines[first:] + lines[:first]
+
     def lines(self, row):
         """The lines of a row, in the order the tools take turns: every tool that has the row's
         operation, and in the trash row each Coffer twice, to its trash and for good."""
@@ -205,7 +245,7 @@ class Bench:
     # ---- rows -----------------------------------------------------------------------------------
     def row_upload(self, row, source, count, size):
         for round_ in range(self.runs):
-            for line in self.lines(row):
+            for line in self.turns(row, round_):
                 prefix = self.fresh(row.replace("_", "-"), line)
                 seconds, rss, code, err = self.timed(self.command(line.tool, line.op, str(source), prefix, source.name))
                 # A folder lands at prefix/<its name>/, the way `coffer put DIR --to prefix/` puts it.
@@ -229,7 +269,7 @@ class Bench:
         if stored.returncode != 0:
             sys.exit(f"bench: could not store {prefix}/big.bin")
         for round_ in range(self.runs):
-            for line in self.lines(row):
+            for line in self.turns(row, round_):
                 out = self.work / "dl" / f"{line.slug}.bin"
                 seconds, rss, code, err = self.timed(self.command(line.tool, line.op, f"{prefix}/big.bin", str(out)))
                 same = code == 0 and out.exists() and subprocess.run(["cmp", "-s", str(out), str(big)]).returncode == 0
@@ -240,7 +280,7 @@ class Bench:
         n = self.scale["list_n"]
         self.make_tiny_objects("list", n)
         for round_ in range(self.runs):
-            for line in self.lines("list"):
+            for line in self.turns("list", round_):
                 listing = self.work / "ls.out"
                 with open(listing, "wb") as out:
                     seconds, rss, code, err = self.timed(self.command(line.tool, line.op, "list"), out=out)
@@ -252,7 +292,7 @@ class Bench:
     def row_delete(self):
         n = self.scale["del_n"]
         for round_ in range(self.runs):
-            for line in self.lines("delete"):
+            for line in self.turns("delete", round_):
                 prefix = self.fresh("delete", line)
                 self.make_tiny_objects(prefix, n)
                 seconds, rss, code, err = self.timed(self.command(line.tool, line.op, prefix))
@@ -267,7 +307,7 @@ class Bench:
         if not doc.exists():
             doc.write_bytes(os.urandom(size))
         for round_ in range(self.runs):
-            for line in self.lines("move"):
+            for line in self.turns("move", round_):
                 run = self.fresh("move", line)
                 source, dest = f"{run}/src/docs", f"{run}/dst"
                 self.put_copies(doc, source, [f"o{i:07d}" for i in range(1, n + 1)])
@@ -287,7 +327,7 @@ class Bench:
         n = self.scale["del_n"]
         trash = ".coffer-trash"
         for round_ in range(self.runs):
-            for line in self.lines("trash"):
+            for line in self.turns("trash", round_):
                 prefix = self.fresh("trash", line)
                 self.make_tiny_objects(prefix, n)
                 seconds, rss, code, err = self.timed(self.command(line.tool, line.op, prefix))
@@ -410,8 +450,9 @@ class Bench:
         plan = self.plan
         out = ["# Coffer CLI vs. s5cmd, rclone and the AWS CLI on Garage", ""]
         out += plan["facts"]
-        out.append(f"- every line is the median of {self.runs} runs (min–max beside it), the tools taking turns; "
-                   "peak RSS is the largest of the runs; ratio = the fastest other tool's median / Coffer's, "
+        out.append(f"- every line is the median of {self.runs} runs (min–max beside it), the tools taking turns "
+                   "(each round starts with the next tool), each run started once the machine had settled "
+                   f"(dirty pages written out, under {SETTLE_CORES} of a core busy); peak RSS is the largest of the runs; ratio = the fastest other tool's median / Coffer's, "
                    "so above 1 means Coffer is faster")
         out += ["", "## Summary", "", "| row | coffer (s) | fastest other tool | its time (s) | ratio |", "|---|---:|---|---:|---:|"]
         for row in rows:
