@@ -136,11 +136,13 @@ const cpuSpent = (before, after) =>
     .join(', ');
 
 /**
- * Waits until the processes `pids()` names use under a tenth of a core over half a second together:
- * the app has finished its background work (building the search index of a connection it opened,
- * re-listing after a drop) and Garage its own, so the next measurement has the machine to itself.
+ * Writes out every dirty page (the test files, what Garage stored), then waits until the processes
+ * `pids()` names use under a tenth of a core over half a second together: the app has finished its
+ * background work (building the search index of a connection it opened, re-listing after a drop)
+ * and Garage its own, so the next measurement has the machine to itself.
  */
 async function quiet(pids, limitMs = 5 * 60_000) {
+  execFileSync('sync');
   const total = () => Object.values(cpuTimes(pids())).reduce((sum, t) => sum + t, 0);
   const deadline = performance.now() + limitMs;
   for (let last = total(); performance.now() < deadline; ) {
