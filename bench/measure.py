@@ -452,8 +452,8 @@ class Bench:
         out += plan["facts"]
         out.append(f"- every line is the median of {self.runs} runs (min–max beside it), the tools taking turns "
                    "(each round starts with the next tool), each run started once the machine had settled "
-                   f"(dirty pages written out, under {SETTLE_CORES} of a core busy); peak RSS is the largest of the runs; ratio = the fastest other tool's median / Coffer's, "
-                   "so above 1 means Coffer is faster")
+                   f"(dirty pages written out, under {SETTLE_CORES} of a core busy); peak RSS is the largest of the runs; "
+                   "ratio = the fastest other tool's median / Coffer's, so above 1 means Coffer is faster")
         out += ["", "## Summary", "", "| row | coffer (s) | fastest other tool | its time (s) | ratio |", "|---|---:|---|---:|---:|"]
         for row in rows:
             # In the trash row, "coffer" is the line that moves to the trash.
