@@ -62,6 +62,13 @@ impl Bucket {
     /// connection's prefix (removed afterwards). Needs write access; a key that may not write
     /// cannot overwrite anything either, and gets [`WriteGuard::BestEffort`].
     pub async fn probe_write_guard(&self) -> Result<WriteGuard> {
+        let bucket = self.clone();
+        tokio::spawn(async move { bucket.probe_and_tidy().await }).await.expect("probing does not panic")
+    }
+
+    /// The probe itself, which must run to its end wherever it is awaited: cut short, it would
+    /// leave its key, or an open multipart upload, in the person's bucket.
+    async fn probe_and_tidy(&self) -> Result<WriteGuard> {
         let key = format!("{}.coffer-probe-{:016x}", self.conn.prefix.as_str(), rand::random::<u64>());
         let result = self.probe(&key).await;
         // Whatever the probe found, the key goes; a failed delete only leaves a few bytes.
@@ -185,7 +192,18 @@ impl Bucket {
     /// What the server's guard is, probed on first use unless the connection's remembered answer
     /// was given to [`Bucket::set_write_guard`]. A probe that fails leaves Coffer checking itself.
     pub async fn write_guard(&self) -> WriteGuard {
-        *self.guard.get_or_init(|| async { self.probe_write_guard().await.unwrap_or(WriteGuard::BestEffort) }).await
+        if let Some(guard) = self.guard.get() {
+            return *guard;
+        }
+        // The first caller may stop waiting (its upload cancelled or dropped): the probe then goes
+        // on in its own task, and whoever asks next waits for that same probe.
+        let bucket = self.clone();
+        let probe = async move {
+            let probed =
+                bucket.guard.get_or_init(|| async { bucket.probe_and_tidy().await.unwrap_or(WriteGuard::BestEffort) });
+            *probed.await
+        };
+        tokio::spawn(probe).await.expect("probing does not panic")
     }
 
     /// What the probe found, if this bucket has probed (or was given a remembered answer).

@@ -156,6 +156,20 @@ impl Fixture {
             .expect("the rules can be written");
     }
 
+    /// Every key stored under `prefix`, Coffer's own hidden ones included (which its listings leave out).
+    pub async fn stored_keys(&self, prefix: &str) -> Vec<String> {
+        let conn = self.bucket.connection();
+        let listed = self
+            .raw_client()
+            .list_objects_v2()
+            .bucket(&conn.bucket)
+            .prefix(format!("{}{prefix}", conn.prefix.as_str()))
+            .send()
+            .await
+            .expect("listing keys works");
+        listed.contents().iter().filter_map(|o| o.key.clone()).collect()
+    }
+
     /// How many multipart uploads are open in the bucket.
     pub async fn unfinished_uploads(&self) -> usize {
         match &self.unfinished {
