@@ -4,19 +4,23 @@
 //! was deleted and what failed with the server's reason, so a partial failure is never hidden.
 
 use std::collections::HashMap;
+use std::time::Instant;
 
 use aws_sdk_s3::types::{Delete, ObjectIdentifier};
 use futures::StreamExt;
+use futures::stream::FuturesUnordered;
 use serde::Serialize;
 
 use crate::bucket::Bucket;
 use crate::error::{Error, ErrorKind, Result};
 use crate::key::{ObjectKey, Prefix};
+use crate::pace::Pace;
 
 /// S3's limit on keys per DeleteObjects request.
 const BATCH: usize = 1000;
-/// DeleteObjects requests sent at the same time.
-const BATCHES_IN_FLIGHT: usize = 8;
+
+/// One batch's keys and those of them the server could not delete, with why.
+type Batch = (Vec<String>, HashMap<String, (ErrorKind, String)>);
 
 /// A key that could not be deleted.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -131,19 +135,33 @@ impl Bucket {
         progress: &(dyn Fn(u64, u64) + Sync),
     ) -> Result<Deleted> {
         let total = keys.len() as u64;
+        // Batches are independent, so several go at once, as many as `Pace` finds pay; the report
+        // keeps key order. Owned batches: a future borrowing from `keys` would not be `Send` for
+        // every lifetime, which Tauri's async commands need.
+        let mut waiting = keys.chunks(BATCH).map(<[String]>::to_vec).enumerate();
+        let mut results: Vec<Option<Batch>> = vec![None; waiting.len()];
+        let mut running = FuturesUnordered::new();
+        let mut pace = Pace::new();
+        let mut finished = 0;
+        loop {
+            while running.len() < pace.in_flight() {
+                let Some((index, batch)) = waiting.next() else { break };
+                let sent_at = pace.in_flight();
+                running.push(async move {
+                    let started = Instant::now();
+                    let failed = self.delete_batch(&batch).await;
+                    (index, sent_at, started.elapsed(), failed.map(|failed| (batch, failed)))
+                });
+            }
+            let Some((index, sent_at, took, result)) = running.next().await else { break };
+            let done = result?;
+            pace.finished(sent_at, took);
+            finished += done.0.len() as u64;
+            results[index] = Some(done);
+            progress(finished, total);
+        }
         let mut report = Deleted::default();
-        // Batches are independent, so several go at once; results are kept in key order.
-        // Owned batches: a future borrowing from `keys` would not be `Send` for every lifetime,
-        // which Tauri's async commands need.
-        let owned: Vec<Vec<String>> = keys.chunks(BATCH).map(<[String]>::to_vec).collect();
-        let mut batches = futures::stream::iter(owned)
-            .map(|batch: Vec<String>| async move {
-                let failed = self.delete_batch(&batch).await?;
-                Ok::<_, Error>((batch, failed))
-            })
-            .buffered(BATCHES_IN_FLIGHT);
-        while let Some(result) = batches.next().await {
-            let (batch, mut failed) = result?;
+        for (batch, mut failed) in results.into_iter().flatten() {
             for key in &batch {
                 let relative = self.relative(key).to_owned();
                 match failed.remove(key) {
@@ -154,7 +172,6 @@ impl Bucket {
                     None => report.deleted.push(relative),
                 }
             }
-            progress((report.deleted.len() + report.failed.len()) as u64, total);
         }
         // A folder marker's key would remove everything indexed under it, documents that stayed
         // included; only documents are removed.

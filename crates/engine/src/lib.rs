@@ -35,6 +35,7 @@ mod lock;
 mod moves;
 mod multipart;
 mod open_cache;
+mod pace;
 mod preview;
 mod queue;
 mod retry;
