@@ -37,6 +37,34 @@ export function firstLine(stream) {
   });
 }
 
+/** The lines of `stream`, one per `next()` call; rejects if the stream ends first. */
+function lines(stream) {
+  let text = '';
+  const waiting = [];
+  const ready = [];
+  let ended = false;
+  const settle = () => {
+    while (waiting.length > 0 && (ready.length > 0 || ended)) {
+      const { ok, fail } = waiting.shift();
+      if (ready.length > 0) ok(ready.shift());
+      else fail(new Error(`stream ended before a line: ${text}`));
+    }
+  };
+  stream.on('data', (chunk) => {
+    text += chunk;
+    for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n')) {
+      ready.push(text.slice(0, end).trim());
+      text = text.slice(end + 1);
+    }
+    settle();
+  });
+  stream.on('end', () => {
+    ended = true;
+    settle();
+  });
+  return { next: () => new Promise((ok, fail) => (waiting.push({ ok, fail }), settle())) };
+}
+
 async function waitForPort(port) {
   for (let i = 0; i < 100; i++) {
     const open = await new Promise((ok) => {
@@ -114,31 +142,51 @@ export async function startDesktop({ fixture, bucket }) {
     /**
      * Drags `paths` from a GTK window (standing in for a file manager) onto Coffer's window.
      * Resolves with the `performance.now()` of the drop (the button let go), when `onDrop` is called.
+     * Every step waits for a state (the source mapped, the drop overlay shown, the drag ended),
+     * so a slow machine only makes it slower.
      */
     async dragIntoCoffer(paths, { onDrop = () => {} } = {}) {
       const source = start('/usr/bin/python3', [join(import.meta.dirname, 'drag_source.py'), '1400', '800', ...paths], {
         env: env(),
       });
-      if ((await firstLine(source.stdout)).trim() !== 'ready') throw new Error('the drag source did not start');
-      const [id] = xdotool('search', '--name', '^Coffer$').trim().split('\n');
-      const geometry = xdotool('getwindowgeometry', '--shell', id);
-      const value = (k) => Number(geometry.match(new RegExp(`${k}=(\\d+)`))[1]);
-      const [tx, ty] = [value('X') + value('WIDTH') / 2, value('Y') + value('HEIGHT') / 2];
-      xdotool('mousemove', '--sync', '1480', '880');
-      await sleep(200);
-      xdotool('mousedown', '1');
-      // GTK starts a drag only after the pointer moves past a threshold, in several motion events.
-      for (let i = 1; i <= 20; i++) {
-        xdotool('mousemove', String(Math.round(1480 + ((tx - 1480) * i) / 20)), String(Math.round(880 + ((ty - 880) * i) / 20)));
-        await sleep(50);
+      const said = lines(source.stdout);
+      try {
+        if ((await said.next()) !== 'ready') throw new Error('the drag source did not start');
+        execFileSync('xdotool', ['search', '--sync', '--onlyvisible', '--name', '^coffer-drag-source$'], {
+          env: env(),
+          timeout: 60_000,
+        });
+        const [id] = xdotool('search', '--name', '^Coffer$').trim().split('\n');
+        const geometry = xdotool('getwindowgeometry', '--shell', id);
+        const value = (k) => Number(geometry.match(new RegExp(`${k}=(\\d+)`))[1]);
+        const [tx, ty] = [value('X') + value('WIDTH') / 2, value('Y') + value('HEIGHT') / 2];
+        xdotool('mousemove', '--sync', '1480', '880');
+        xdotool('mousedown', '1');
+        // GTK starts a drag only after the pointer moves past a threshold, in several motion events.
+        for (let i = 1; i <= 20; i++) {
+          xdotool('mousemove', String(Math.round(1480 + ((tx - 1480) * i) / 20)), String(Math.round(880 + ((ty - 880) * i) / 20)));
+          await sleep(50); // a person's pace; nothing below depends on it
+        }
+        // The window shows its drop overlay once the drag has entered it; until then, keep moving.
+        let nudge = 0;
+        await desktop.browser.waitUntil(
+          async () => {
+            if (await desktop.$('drop-overlay').isDisplayed()) return true;
+            nudge = (nudge + 1) % 4;
+            xdotool('mousemove', String(Math.round(tx) + nudge * 3), String(Math.round(ty)));
+            return false;
+          },
+          { timeout: 60_000, interval: 100, timeoutMsg: 'the drag never entered the window' },
+        );
+        xdotool('mouseup', '1');
+        const dropped = performance.now();
+        onDrop();
+        // The source must live until the window has taken the files and said it is finished.
+        while ((await said.next()) !== 'ended');
+        return dropped;
+      } finally {
+        source.kill('SIGTERM');
       }
-      await sleep(300);
-      xdotool('mouseup', '1');
-      const dropped = performance.now();
-      onDrop();
-      await sleep(500);
-      source.kill('SIGTERM');
-      return dropped;
     },
 
     /** Gives keyboard focus to the native dialog titled like `title` (there is no window manager to). */

@@ -3,7 +3,8 @@
 manager in the real drag-and-drop test. Run with Debian's python3 (which has `gi`).
 
 Usage: drag_source.py X Y PATH...   — the window sits at (X, Y), 160x160 pixels.
-Prints "ready" once the window is mapped, and "sent" when a drop target took the data.
+Prints "ready" once the window is mapped, "sent" each time a drop target asks for the data (which
+may be before the drop), and "ended" when the drag is over (the target finished, or it failed).
 """
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ import gi
 
 gi.require_version("Gdk", "3.0")
 gi.require_version("Gtk", "3.0")
-from gi.repository import Gdk, GLib, Gtk  # noqa: E402
+from gi.repository import Gdk, Gtk  # noqa: E402
 
 x, y = int(sys.argv[1]), int(sys.argv[2])
 uris = [Path(p).resolve().as_uri() for p in sys.argv[3:]]
@@ -31,8 +32,17 @@ def on_drag_data_get(_widget, _context, data, _info, _time):
 
 
 button.connect("drag-data-get", on_drag_data_get)
+# After the drop target has taken the data and said it is finished (or the drag failed).
+button.connect("drag-end", lambda *_: print("ended", flush=True))
 window.add(button)
 window.connect("destroy", Gtk.main_quit)
 window.show_all()
-GLib.timeout_add(300, lambda: print("ready", flush=True) and False)
+
+
+def on_mapped(_widget, _event):
+    print("ready", flush=True)
+    return False
+
+
+window.connect("map-event", on_mapped)
 Gtk.main()

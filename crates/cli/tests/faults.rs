@@ -116,6 +116,14 @@ fn until(limit: Duration, what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
+/// Cuts every connection and refuses new ones, so nothing more reaches the server until
+/// `proxy.refuse(false)`. Returns `true`, to end an [`until`] in the same step as the check.
+fn freeze(proxy: &Proxy) -> bool {
+    proxy.refuse(true);
+    proxy.drop_all();
+    true
+}
+
 fn s3_addr(endpoint: &str) -> SocketAddr {
     endpoint.trim_start_matches("http://").parse().expect("an http://ip:port endpoint")
 }
@@ -133,11 +141,16 @@ fn killed_mid_upload_resumes_without_list_multipart_uploads() {
     let args = ["put", file.to_str().unwrap(), "--to", "kept/", "--parts", "2", "--part-size", "8"];
     let mut child = user.spawn(&args);
     // At most two 8 MiB parts are unacknowledged at any time, so most of what was sent is kept.
-    until(Duration::from_secs(120), "60% of the file to be sent", || proxy.bytes_up() > (size as u64) * 3 / 5);
+    // Once enough is sent the network goes dead, so the upload cannot finish before the kill however
+    // fast the machine.
+    until(Duration::from_secs(120), "60% of the file to be sent", || {
+        proxy.bytes_up() > (size as u64) * 3 / 5 && freeze(&proxy)
+    });
     child.kill().expect("SIGKILL"); // Child::kill is SIGKILL on Unix.
     let status = child.wait().unwrap();
     assert!(!status.success(), "the upload was killed before it finished");
 
+    proxy.refuse(false);
     proxy.reset_counters();
     let out = user.ok(&["resume"]);
     assert!(out.contains("kept/big.bin"), "resume names the file it finished: {out}");
@@ -161,8 +174,11 @@ fn upload_survives_the_server_stopping_and_coming_back() {
     let docs = user.path("docs");
     let args = ["put", file.to_str().unwrap(), docs.to_str().unwrap(), "--to", "up/", "--parts", "2"];
     let mut child = user.spawn(&args);
-    until(Duration::from_secs(120), "a third of the file to be sent", || proxy.bytes_up() > (size as u64) / 3);
+    until(Duration::from_secs(120), "a third of the file to be sent", || {
+        proxy.bytes_up() > (size as u64) / 3 && freeze(&proxy)
+    });
     garage.stop();
+    proxy.refuse(false);
     assert!(child.try_wait().unwrap().is_none(), "the server went away in the middle of the upload");
     std::thread::sleep(Duration::from_secs(4));
     garage.restart();

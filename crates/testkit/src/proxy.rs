@@ -264,12 +264,15 @@ fn forward_up(connection: &Connection, shared: &Shared) {
         if connection.is_closed() {
             return;
         }
+        // Counted before it is written: the server may answer, and the client read the answer, before
+        // this thread runs again.
+        let sent = forward.len() as u64;
+        shared.bytes_up.fetch_add(sent, SeqCst);
         if (&connection.upstream).write_all(&forward).is_err() {
+            shared.bytes_up.fetch_sub(sent, SeqCst);
             return connection.reset();
         }
-        let sent = forward.len() as u64;
         carried += sent;
-        shared.bytes_up.fetch_add(sent, SeqCst);
         if shared.cut_reached(carried) {
             return connection.reset();
         }

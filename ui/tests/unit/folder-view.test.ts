@@ -3,6 +3,9 @@ import { changesBetween, FolderView, pollInterval, STORED_REFRESH_MS, type PollS
 import type { CofferError } from '../../src/lib/ipc';
 import { FakeBackend } from '../../test-harness/fake-backend';
 
+/** How long a wait for a state may take before the case fails instead of hanging (not a pace). */
+const STATE_WAIT = { timeout: 8_000 };
+
 const views: FolderView[] = [];
 afterEach(() => views.splice(0).forEach((view) => view.stop()));
 
@@ -49,20 +52,23 @@ describe('keeping the folder live', () => {
     view.filter = '.pdf';
     fake.put('Local vault', 'from colleague.pdf', 5);
     fake.buckets.get('Local vault')!.delete('old.pdf');
-    await vi.waitFor(() => expect(view.entries.map((e) => e.key).sort()).toEqual(['from colleague.pdf', 'mine.pdf']));
+    // The next poll comes after 20 times the last listing's time: on a slow machine, seconds.
+    await vi.waitFor(() => expect(view.entries.map((e) => e.key).sort()).toEqual(['from colleague.pdf', 'mine.pdf']), {
+      timeout: 50_000,
+    });
     expect(view.marks.get('from colleague.pdf')).toBe('new');
     expect([...view.selection.selected]).toEqual(['mine.pdf']);
     expect(view.selection.focus).toBe('mine.pdf');
     expect(view.filter).toBe('.pdf');
     expect(view.updatedAt).toBeGreaterThanOrEqual(firstUpdate!);
-  });
+  }, 60_000);
 
   it('re-lists when poked, but never while a listing runs', async () => {
     const { fake, view } = setup(() => {}, { visibleMs: 3_600_000, hiddenMs: 3_600_000 });
     await view.show('Local vault');
     const before = fake.listings;
     view.poke();
-    await vi.waitFor(() => expect(fake.listings).toBe(before + 1));
+    await vi.waitFor(() => expect(fake.listings).toBe(before + 1), STATE_WAIT);
     for (let i = 0; i < 3; i += 1) fake.put('Local vault', `f${i}.pdf`, 1);
     fake.options.pageSize = 1;
     fake.options.pageDelayMs = 50;
@@ -166,7 +172,7 @@ describe('FolderView', () => {
       fake.put('Local vault', `docs/new${i}.pdf`, 1);
       view.noticeStored('Local vault', `docs/new${i}.pdf`);
     }
-    await vi.waitFor(() => expect(view.entries).toHaveLength(101));
+    await vi.waitFor(() => expect(view.entries).toHaveLength(101), STATE_WAIT);
     // The burst costs the listing at once and one more a second later, whatever the machine's speed.
     await vi.waitFor(() => expect(fake.listings - before).toBe(2), { timeout: 5 * STORED_REFRESH_MS });
     await new Promise((resolve) => setTimeout(resolve, 400));
@@ -182,7 +188,7 @@ describe('FolderView', () => {
     const started = Date.now();
     fake.put('Local vault', 'docs/first.pdf', 1);
     view.noticeStored('Local vault', 'docs/first.pdf');
-    await vi.waitFor(() => expect(view.entries).toHaveLength(2));
+    await vi.waitFor(() => expect(view.entries).toHaveLength(2), STATE_WAIT);
     expect(fake.listings - before).toBe(1);
     // More land while the second is not over: they show with the next re-list, not one each.
     for (let i = 0; i < 20; i += 1) {

@@ -26,12 +26,15 @@ async function setup() {
   return { fake, prompt, toasts, announcer, transfers, stored };
 }
 
+/** How long a wait for a state may take before the case fails instead of hanging (not a pace). */
+const STATE_WAIT = { timeout: 8_000 };
+
 /** Waits until every group has ended: waiting for a state, not a time. */
 async function settled(transfers: Transfers) {
   await vi.waitFor(() => {
     expect(transfers.groups.length).toBeGreaterThan(0);
     expect(transfers.groups.every((g) => g.state !== 'running')).toBe(true);
-  });
+  }, STATE_WAIT);
 }
 
 /** Every file the panel knows of, by name. */
@@ -146,10 +149,12 @@ describe('uploading a selection', () => {
 
   it('cancels a running upload', async () => {
     const { fake, transfers } = await setup();
-    fake.options.uploadStepMs = 50;
+    // Held after its first step: running for as long as the test needs, however fast the machine.
+    fake.holdUploads();
     await transfers.upload(await dropped(fake, [file('big.pdf')]), 'Local vault', 'in/');
     await vi.waitFor(() => expect([...transfers.groups[0].files.values()][0]?.state).toBe('running'));
     await transfers.cancel([...transfers.groups[0].files.keys()][0]);
+    fake.releaseUploads();
     await settled(transfers);
     expect(fileStates(transfers)).toEqual({ 'big.pdf': 'cancelled' });
     expect(transfers.groups[0].state).toBe('cancelled');
