@@ -190,7 +190,8 @@ impl Bucket {
     }
 
     /// What the server's guard is, probed on first use unless the connection's remembered answer
-    /// was given to [`Bucket::set_write_guard`]. A probe that fails leaves Coffer checking itself.
+    /// was given to [`Bucket::set_write_guard`]. A probe that fails leaves Coffer checking itself
+    /// this time, and is asked again next time: a server away for a moment is not judged by it.
     pub async fn write_guard(&self) -> WriteGuard {
         if let Some(guard) = self.guard.get() {
             return *guard;
@@ -198,12 +199,14 @@ impl Bucket {
         // The first caller may stop waiting (its upload cancelled or dropped): the probe then goes
         // on in its own task, and whoever asks next waits for that same probe.
         let bucket = self.clone();
-        let probe = async move {
-            let probed =
-                bucket.guard.get_or_init(|| async { bucket.probe_and_tidy().await.unwrap_or(WriteGuard::BestEffort) });
-            *probed.await
-        };
-        tokio::spawn(probe).await.expect("probing does not panic")
+        let probe = async move { bucket.guard.get_or_try_init(|| bucket.probe_and_tidy()).await.copied() };
+        match tokio::spawn(probe).await.expect("probing does not panic") {
+            Ok(guard) => guard,
+            Err(e) => {
+                tracing::warn!("'{}': could not ask the server about conditional writes: {e}", self.conn.name);
+                WriteGuard::BestEffort
+            }
+        }
     }
 
     /// What the probe found, if this bucket has probed (or was given a remembered answer).

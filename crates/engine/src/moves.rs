@@ -482,7 +482,7 @@ impl Bucket {
             (Err(e), _) if e.kind() == ErrorKind::NotFound => {}
             (Err(e), _) => return Err(e),
             (Ok(info), Some(etag)) if etag.is_empty() || info.etag == *etag => {
-                self.keep_previous_version(&key, by).await?;
+                self.keep_previous_version(&key, by, &crate::trash::new_batch(crate::lock::now_ms())).await?;
             }
             (Ok(_), _) => {
                 return Err(Error::stored_meanwhile(key));

@@ -255,7 +255,7 @@ impl Run<'_> {
             .try_collect()
             .await?;
         job.snapshot.ensure_unchanged(job.path()).await?;
-        let precondition = job.precondition(bucket, self.uploaded_by).await?;
+        let precondition = job.precondition(bucket, self.uploaded_by, retry).await?;
 
         let mut parts = kept;
         parts.extend(sent);
@@ -291,7 +291,7 @@ impl Run<'_> {
             Ok(output) => output.e_tag.unwrap_or_default(),
             // A retried completion can find its own first try, whose answer was lost.
             Err(e) if e.kind() == ErrorKind::AlreadyExists && precondition.is_some() => {
-                job.stored_by_an_earlier_attempt(bucket).await?.ok_or(e)?
+                retry.send(|| job.stored_by_an_earlier_attempt(bucket)).await?.ok_or(e)?
             }
             Err(e) => return Err(e),
         };

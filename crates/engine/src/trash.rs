@@ -155,7 +155,7 @@ impl Bucket {
         now_ms: i64,
         progress: &(dyn Fn(u64, u64) + Sync),
     ) -> Result<Trashed> {
-        let batch = format!("{now_ms:013}-{:08x}", rand::random::<u32>());
+        let batch = new_batch(now_ms);
         let keys: Vec<String> = plan.keys.iter().map(|full| self.relative(full).to_owned()).collect();
         let mut manifest = Manifest {
             deleted_by: by.to_owned(),
@@ -230,25 +230,24 @@ impl Bucket {
     /// Keeps the version of `key` that a replace is about to overwrite in the trash, as its
     /// previous version recorded as replaced by `by`, so a replace can be undone like a delete on
     /// stores without versioning. A document already gone has nothing to keep.
-    pub(crate) async fn keep_previous_version(&self, key: &ObjectKey, by: &str) -> Result<()> {
+    /// Into `batch` (see [`new_batch`]): run again with the same batch after a failure, it writes
+    /// the same copy and manifest again instead of a second entry in the trash.
+    pub(crate) async fn keep_previous_version(&self, key: &ObjectKey, by: &str, batch: &str) -> Result<()> {
         let size = match self.stat(key).await {
             Ok(info) => info.size,
             Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()),
             Err(e) => return Err(e),
         };
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-        let now_ms = i64::try_from(now.as_millis()).unwrap_or(i64::MAX);
-        let batch = format!("{now_ms:013}-{:08x}", rand::random::<u32>());
         let target = format!("{}{batch}/{key}", self.trash_prefix());
         self.copy_object(&self.full_key(key)?, &target, size, SINGLE_COPY_LIMIT).await?;
         let manifest = Manifest {
             deleted_by: by.to_owned(),
-            deleted_at_ms: now_ms,
+            deleted_at_ms: batch_time(batch),
             keys: vec![key.to_string()],
             done: true,
             replaced: true,
         };
-        self.put_manifest(&batch, &manifest).await
+        self.put_manifest(batch, &manifest).await
     }
 
     /// Copies `key` (relative, `size` bytes as counted) into the batch, unless it is a folder
@@ -563,6 +562,11 @@ impl Bucket {
 }
 
 /// A batch's time, from its name (`<ms>-<random>`); 0 for a name that is not one.
+/// A fresh batch's name, made at `now_ms`: its time first, so batches sort by age.
+pub(crate) fn new_batch(now_ms: i64) -> String {
+    format!("{now_ms:013}-{:08x}", rand::random::<u32>())
+}
+
 fn batch_time(batch: &str) -> i64 {
     batch.split('-').next().and_then(|ms| ms.parse().ok()).unwrap_or(0)
 }

@@ -336,20 +336,33 @@ impl FileJob<'_> {
     /// replaced. `None` for entries of journals from before this was recorded.
     /// A replace first keeps the version it overwrites in the trash, recorded as replaced by
     /// `uploaded_by`, so it can be undone.
-    pub(crate) async fn precondition(&self, bucket: &Bucket, uploaded_by: &str) -> Result<Option<Precondition>> {
+    /// These checks are retried like the write itself: a server that is away for a moment must
+    /// not fail a file the write would have waited for.
+    pub(crate) async fn precondition(
+        &self,
+        bucket: &Bucket,
+        uploaded_by: &str,
+        retry: &Retry<'_>,
+    ) -> Result<Option<Precondition>> {
         let Some(seen) = &self.entry.seen else { return Ok(None) };
         // Resumed or retried: an earlier attempt may have stored this very file.
         let ours = self.entry.sent.then(|| {
             let modified = self.snapshot.modified.duration_since(UNIX_EPOCH).unwrap_or_default();
             (self.snapshot.size, i64::try_from(modified.as_millis()).unwrap_or(i64::MAX))
         });
-        let precondition = bucket.precondition(self.key(), seen, ours).await?;
-        if matches!(seen, crate::seen::Seen::Present { .. })
-            && self.stored_by_an_earlier_attempt(bucket).await?.is_none()
-        {
-            bucket.keep_previous_version(self.key(), uploaded_by).await?;
-        }
-        Ok(precondition)
+        // Chosen once, so a retry keeps the replaced version in the same trash entry.
+        let batch = crate::trash::new_batch(crate::lock::now_ms());
+        retry
+            .send(|| async {
+                let precondition = bucket.precondition(self.key(), seen, ours).await?;
+                if matches!(seen, crate::seen::Seen::Present { .. })
+                    && self.stored_by_an_earlier_attempt(bucket).await?.is_none()
+                {
+                    bucket.keep_previous_version(self.key(), uploaded_by, &batch).await?;
+                }
+                Ok(precondition)
+            })
+            .await
     }
 }
 
@@ -404,10 +417,10 @@ impl Run<'_> {
         let known = bucket.integrity.get();
         let body = until_cancelled(cancel, read_body(job.path(), 0, size, known != Some(Checksum::Crc32c))).await?;
         job.snapshot.ensure_unchanged(job.path()).await?;
-        let precondition = job.precondition(bucket, self.uploaded_by).await?;
         let waiting = |w| self.events.waiting(id, w);
-        let output = self
-            .retry(cancel, &waiting)
+        let retry = self.retry(cancel, &waiting);
+        let precondition = job.precondition(bucket, self.uploaded_by, &retry).await?;
+        let output = retry
             .send(|| {
                 let mut request = bucket
                     .client
@@ -432,7 +445,7 @@ impl Run<'_> {
             .await;
         let output = match output {
             Err(e) if e.kind() == ErrorKind::AlreadyExists && precondition.is_some() => {
-                return match job.stored_by_an_earlier_attempt(bucket).await? {
+                return match retry.send(|| job.stored_by_an_earlier_attempt(bucket)).await? {
                     Some(etag) => {
                         self.events.bytes(id, size);
                         Ok(Uploaded { key: job.key().clone(), size, etag, parts_resumed: 0, restarted: false })

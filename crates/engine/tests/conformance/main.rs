@@ -57,6 +57,7 @@ conformance!(
     a_multipart_upload_the_journal_cannot_record_is_aborted,
     a_colleagues_document_is_seen_by_the_next_listing,
     the_server_is_asked_whether_it_guards_overwrites,
+    a_server_away_for_a_moment_fails_no_upload,
     nothing_is_overwritten_unseen,
     taken_names_are_refused_skipped_or_kept_beside,
     a_document_changed_while_uploading_is_asked_about,

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use coffer_engine::{
     AccessKey, Bucket, CancellationToken, Checksum, ConflictChoice, Depth, DocumentKind, EditState, EditUpdate, Editor,
@@ -44,6 +44,8 @@ struct Recorder<'a> {
     steps: Mutex<Vec<Progress>>,
     outcomes: Mutex<Vec<FileOutcome>>,
     started: Mutex<Vec<JournalEntry>>,
+    /// Files that waited to be retried at least once.
+    waited: Mutex<HashSet<u64>>,
     hook: &'a (dyn Fn(Progress) + Sync),
 }
 
@@ -54,6 +56,7 @@ impl<'a> Recorder<'a> {
             steps: Mutex::default(),
             outcomes: Mutex::default(),
             started: Mutex::default(),
+            waited: Mutex::default(),
             hook,
         }
     }
@@ -83,6 +86,12 @@ impl Events for Recorder<'_> {
 
     fn resized(&self, id: u64, old: u64, new: u64) {
         self.tally.resized(id, old, new);
+    }
+
+    fn waiting(&self, id: u64, waiting: bool) {
+        if waiting {
+            self.waited.lock().unwrap().insert(id);
+        }
     }
 
     fn ended(&self, outcome: FileOutcome) {
@@ -995,6 +1004,55 @@ pub async fn the_server_is_asked_whether_it_guards_overwrites(f: &Fixture) {
     assert_eq!(asking.write_guard().await, expected);
     assert_eq!(f.stored_keys("").await, Vec::<String>::new(), "a probe cut short leaves nothing behind");
     assert_eq!(f.unfinished_uploads().await, 0, "nor an open upload");
+}
+
+pub async fn a_server_away_for_a_moment_fails_no_upload(f: &Fixture) {
+    let old = f.file("mine/plan.txt", 0);
+    std::fs::write(&old, b"the plan as it was").unwrap();
+    store(f, &f.bucket, &old, "plan.txt").await.unwrap();
+    let (new, plan) = (f.file("drop/memo.txt", 3000), f.file("drop/plan.txt", 4000));
+    let queue = queue(f, small_parts());
+    let items = vec![Item::named_as_is(new.clone()).unwrap(), Item::named_as_is(plan.clone()).unwrap()];
+    let enqueued = queue.enqueue(&f.bucket, &Prefix::root(), "away", true, items, OnConflict::Replace).await.unwrap();
+
+    // The server goes away before anything is sent, so the checks before each write (the
+    // conditional-write probe, the look at the destination, the copy of the version replaced)
+    // meet it first, on a bucket that has not probed yet.
+    let upstream = f.bucket.connection().endpoint.trim_start_matches("http://").parse().unwrap();
+    let proxy = coffer_testkit::Proxy::start(upstream);
+    proxy.refuse(true);
+    let away = f.variant(|c| c.endpoint = proxy.endpoint(), None).await;
+    let recorder = Recorder::new(enqueued.batch.files, enqueued.batch.bytes, &no_progress);
+    let cancel = CancellationToken::new();
+    let run = queue.run(&away, enqueued.batch.id, &recorder, &cancel);
+    let back = async {
+        // Or for the files to end: one that failed instead of waiting shows its reason below.
+        until("both files to wait for the server", || async {
+            recorder.waited.lock().unwrap().len() == 2 || recorder.outcomes.lock().unwrap().len() == 2
+        })
+        .await;
+        proxy.refuse(false);
+    };
+    let (ran, ()) = tokio::join!(run, back);
+    ran.unwrap();
+
+    let outcomes: Vec<_> = recorder
+        .outcomes()
+        .into_iter()
+        .map(|o| (o.key.to_string(), o.result.map(drop).map_err(|e| e.to_string())))
+        .collect();
+    assert_eq!(
+        outcomes,
+        vec![("memo.txt".into(), Ok(())), ("plan.txt".into(), Ok(()))],
+        "both stored once it came back"
+    );
+    assert_eq!(download(f, "memo.txt").await, read(&new));
+    assert_eq!(download(f, "plan.txt").await, read(&plan));
+    let trash = f.bucket.trash().await.unwrap();
+    assert_eq!(trash.len(), 1, "the version replaced is kept in the trash, once: {trash:?}");
+    assert!(trash[0].replaced && trash[0].key == "plan.txt" && trash[0].size == 18);
+    let expected = if f.enforces_conditional_writes { WriteGuard::Enforced } else { WriteGuard::BestEffort };
+    assert_eq!(away.known_write_guard(), Some(expected), "a probe that met no server was asked again");
 }
 
 /// Queues one local file for the top folder under `on_conflict`; returns its batch.
