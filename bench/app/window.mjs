@@ -41,6 +41,8 @@ const save = args.includes('--save');
 const quick = args.includes('--quick');
 // `perf record -a -g` into this file during the first drop, to see where the machine's time goes.
 const perfFile = option('--perf', null);
+// The same during the first listing of the 100,000-object folder.
+const perfListingFile = option('--perf-listing', null);
 const release = (name) => join(root, 'target/release', name);
 const app = option('--app', release('coffer-desktop'));
 const minimal = option('--minimal', release('tauri-minimal'));
@@ -417,6 +419,8 @@ try {
   const listing = { rows: [], listed: [], gap: [], cli: [], cliRecursive: [], pss: [] };
   for (let run = 0; run < RUNS; run++) {
     await quiet(watched);
+    const perf = perfListingFile && run === 0 ? spawn('perf', ['record', '-a', '-g', '-o', perfListingFile], { stdio: 'ignore' }) : null;
+    if (perf) await sleep(1000);
     const listingCpu = cpuTimes(watched());
     // Frames are recorded from one frame before the switch until the folder is painted complete.
     await browser().execute((connection) => {
@@ -468,6 +472,11 @@ try {
     }
     if (measured.failed) throw new Error(`the big folder: ${measured.failed}`);
     log(`CPU while the big folder was listed: ${cpuSpent(listingCpu, cpuTimes(watched()))}`);
+    if (perf) {
+      const exited = new Promise((done) => perf.once('exit', done));
+      perf.kill('SIGINT');
+      await exited;
+    }
     if (measured.rows == null) throw new Error('the big folder was listed without a first-rows mark');
     listing.rows.push(measured.rows);
     listing.listed.push(measured.listed);

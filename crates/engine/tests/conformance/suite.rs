@@ -573,7 +573,7 @@ impl Reports {
                 notified.await;
             }
         };
-        tokio::time::timeout(Duration::from_secs(60), waiting)
+        tokio::time::timeout(Duration::from_secs(120), waiting)
             .await
             .unwrap_or_else(|_| panic!("never saw {what}: {:?}", self.all.lock().unwrap()));
     }

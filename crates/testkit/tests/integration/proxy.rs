@@ -15,8 +15,9 @@ use crate::{addr, closes_within};
 /// Our copy of what the proxy must answer, written out independently of the crate's constant.
 const ACCESS_DENIED: &str =
     r#"<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>"#;
-/// Long enough for anything on loopback; reached only when a test is about to fail.
-const WAIT: Duration = Duration::from_secs(10);
+/// Long enough for anything on loopback, on a loaded machine too; reached only when a test is
+/// about to fail.
+const WAIT: Duration = Duration::from_secs(60);
 
 /// One Garage for all proxy tests of this binary; every test has a proxy of its own in front of it.
 fn garage() -> &'static Garage {
