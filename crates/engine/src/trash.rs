@@ -561,12 +561,12 @@ impl Bucket {
     }
 }
 
-/// A batch's time, from its name (`<ms>-<random>`); 0 for a name that is not one.
 /// A fresh batch's name, made at `now_ms`: its time first, so batches sort by age.
 pub(crate) fn new_batch(now_ms: i64) -> String {
     format!("{now_ms:013}-{:08x}", rand::random::<u32>())
 }
 
+/// A batch's time, from its name (`<ms>-<random>`); 0 for a name that is not one.
 fn batch_time(batch: &str) -> i64 {
     batch.split('-').next().and_then(|ms| ms.parse().ok()).unwrap_or(0)
 }
