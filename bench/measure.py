@@ -95,6 +95,32 @@ SETTLE_WINDOW = 0.5
 SETTLE_LIMIT = 60.0
 
 
+def tree_cpu(root):
+    """CPU seconds (user + system) used so far by `root` and every process below it: the Garage
+    fixture and its Garage. Processes that have exited are not counted."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append((int(entry), int(fields[11]) + int(fields[12])))
+    ticks = os.sysconf("SC_CLK_TCK")
+    total, todo = 0, [root]
+    while todo:
+        for pid, jiffies in children.get(todo.pop(), []):
+            total += jiffies
+            todo.append(pid)
+    try:
+        own = Path(f"/proc/{root}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(own[11]) + int(own[12])
+    except OSError:
+        pass
+    return total / ticks
+
+
 def settle():
     """Writes out every dirty page and waits until the machine is quiet (the server too), so that no
     run pays for the one before it: the last tool's files being written back, or Garage still
@@ -124,6 +150,7 @@ class Bench:
         self.results = {}  # (row, line key) -> list of (seconds, rss_kib) or None for a failure
         self.failures = {}
         self.prefixes = 0
+        self.cpu = (0.0, 0.0)  # the last run's: (the tool's CPU seconds, the server's meanwhile)
         self.renewals = 0
 
     # ---- running one command ------------------------------------------------------------------
@@ -140,6 +167,7 @@ class Bench:
         pid_path = self.work / "runs" / f"{self.seq}.pid"
         timeout = float(os.environ.get("COFFER_BENCH_RUN_TIMEOUT", "1800"))
         settle()
+        server_before = tree_cpu(self.plan["server_pid"])
         with open(err_path, "wb") as err:
             start = time.perf_counter()
             shell = subprocess.Popen(["/bin/sh", "-c", LAUNCH, str(pid_path), *argv], stdin=subprocess.DEVNULL,
@@ -159,6 +187,7 @@ class Bench:
                     break
                 time.sleep(0.002)
             seconds = time.perf_counter() - start
+        self.cpu = (usage.ru_utime + usage.ru_stime, tree_cpu(self.plan["server_pid"]) - server_before)
         # ru_maxrss is in KiB on Linux: the process's own peak (the tools here are one process each,
         # the AWS CLI's `env` wrapper execs it in place).
         return seconds, usage.ru_maxrss, os.waitstatus_to_exitcode(status), err_path
@@ -211,7 +240,7 @@ class Bench:
             self.results.setdefault((row, line.key), []).append(None)
             self.failures[(row, line.key)] = why
             return
-        log(f"  {line.label}: {seconds:.2f}s, {rss / 1024:.0f} MiB peak RSS")
+        log(f"  {line.label}: {seconds:.2f}s, {rss / 1024:.0f} MiB peak RSS, CPU {self.cpu[0]:.2f} s, Garage's CPU {self.cpu[1]:.2f} s")
         self.results.setdefault((row, line.key), []).append((seconds, rss))
 
     def turns(self, row, round_):

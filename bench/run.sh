@@ -75,8 +75,8 @@ generate_data
 # ---------------------------------------------------------------------------------------------
 plan_json() {
   local t op
-  printf '{"work": "%s", "endpoint": "%s", "bucket": "%s", "s5cmd": "%s", "find_prefix": "%s",\n' \
-    "$WORK" "$ENDPOINT" "$BUCKET" "$S5CMD" "$FIND_PREFIX"
+  printf '{"work": "%s", "endpoint": "%s", "bucket": "%s", "s5cmd": "%s", "find_prefix": "%s", "server_pid": %d,\n' \
+    "$WORK" "$ENDPOINT" "$BUCKET" "$S5CMD" "$FIND_PREFIX" "$FIXTURE_PID"
   printf ' "scale": {"big_mib": %d, "small_n": %d, "many_n": %d, "small_kib": %d, "med_n": %d, "med_mib": %d, "list_n": %d, "del_n": %d, "move_n": %d, "find_n": %d},\n' \
     "$BIG_MIB" "$SMALL_N" "$MANY_N" "$SMALL_KIB" "$MED_N" "$MED_MIB" "$LIST_N" "$DEL_N" "$MOVE_N" "$FIND_N"
   printf ' "rows": %s,\n' "$(printf '%s\n' "${ROWS[@]}" | "$VENV/bin/python" -c 'import json,sys; print(json.dumps(sys.stdin.read().split()))')"
