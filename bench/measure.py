@@ -98,7 +98,7 @@ SETTLE_LIMIT = 60.0
 def tree_cpu(root):
     """CPU seconds (user + system) used so far by `root` and every process below it: the Garage
     fixture and its Garage. Processes that have exited are not counted."""
-    children = {}
+    children, jiffies = {}, {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -106,19 +106,15 @@ def tree_cpu(root):
             fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        children.setdefault(int(fields[1]), []).append((int(entry), int(fields[11]) + int(fields[12])))
-    ticks = os.sysconf("SC_CLK_TCK")
+        pid = int(entry)
+        children.setdefault(int(fields[1]), []).append(pid)
+        jiffies[pid] = int(fields[11]) + int(fields[12])
     total, todo = 0, [root]
     while todo:
-        for pid, jiffies in children.get(todo.pop(), []):
-            total += jiffies
-            todo.append(pid)
-    try:
-        own = Path(f"/proc/{root}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(own[11]) + int(own[12])
-    except OSError:
-        pass
-    return total / ticks
+        pid = todo.pop()
+        total += jiffies.get(pid, 0)
+        todo.extend(children.get(pid, []))
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def settle():
@@ -287,12 +283,13 @@ class Bench:
         more."""
         self.renewals += 1
         stamp = self.renewals.to_bytes(8, "little")
-        for path in sorted(source.rglob("*")) if source.is_dir() else [source]:
+        for path in source.rglob("*") if source.is_dir() else [source]:
             if not path.is_file():
                 continue
             fd = os.open(path, os.O_WRONLY)
             try:
-                for offset in range(0, max(1, path.stat().st_size - len(stamp) + 1), STAMP_EVERY):
+                # Within the file: its size must not change.
+                for offset in range(0, path.stat().st_size - len(stamp) + 1, STAMP_EVERY):
                     os.pwrite(fd, stamp, offset)
             finally:
                 os.close(fd)
