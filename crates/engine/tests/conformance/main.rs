@@ -59,6 +59,7 @@ conformance!(
     the_server_is_asked_whether_it_guards_overwrites,
     a_server_away_for_a_moment_fails_no_upload,
     nothing_is_overwritten_unseen,
+    every_write_in_flight_checks_its_own_name,
     taken_names_are_refused_skipped_or_kept_beside,
     a_document_changed_while_uploading_is_asked_about,
     delete_moves_to_the_trash_and_restore_asks_before_overwriting,

@@ -1097,6 +1097,72 @@ pub async fn nothing_is_overwritten_unseen(f: &Fixture) {
     assert_eq!(f.bucket.stat(&key("small.pdf")).await.unwrap().uploaded_by.as_deref(), Some("Jürgen Müller"));
 }
 
+pub async fn every_write_in_flight_checks_its_own_name(f: &Fixture) {
+    // A hundred files queued for free names, sent many at a time. Before they go, a colleague takes
+    // two of the names and stores 200 documents whose names sort among them: more than one check's
+    // listing returns, so checks made together must each still be answered for their own name.
+    let mine: Vec<PathBuf> = (0..100)
+        .map(|i| {
+            let path = f.path(&format!("many/f{i:03}.txt"));
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, format!("mine {i}")).unwrap();
+            path
+        })
+        .collect();
+    let queue = queue(f, UploadOptions::default());
+    let items = mine.iter().map(|p| Item::named_as_is(p.clone()).unwrap()).collect();
+    let busy = Prefix::new("busy").unwrap();
+    let enqueued = queue.enqueue(&f.bucket, &busy, "many", true, items, OnConflict::Refuse).await.unwrap();
+    assert_eq!(enqueued.batch.files, 100);
+
+    let colleague = f.variant(|_| {}, None).await;
+    let between: Vec<PathBuf> = (0..200)
+        .map(|j| {
+            let path = f.path(&format!("colleague/between/f050-{j:03}.txt"));
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, format!("theirs {j}")).unwrap();
+            path
+        })
+        .collect();
+    let cancel = CancellationToken::new();
+    let (stored, refused, _) = put_with(f, &colleague, between, "busy", small_parts(), &no_progress, &cancel).await;
+    assert!(refused.is_empty() && stored.iter().all(|o| o.result.is_ok()), "{refused:?} {stored:?}");
+    colleague_puts(f, "busy/f013.txt", b"their f013").await;
+    colleague_puts(f, "busy/f077.txt", b"their f077").await;
+
+    let recorder = Recorder::new(enqueued.batch.files, enqueued.batch.bytes, &no_progress);
+    let _ = queue.run(&f.bucket, enqueued.batch.id, &recorder, &cancel).await;
+    let outcomes = recorder.outcomes();
+    assert_eq!(outcomes.len(), 100, "every file reports");
+    for outcome in &outcomes {
+        let taken = ["busy/f013.txt", "busy/f077.txt"].contains(&outcome.key.as_str());
+        match &outcome.result {
+            Err(e) if taken => assert_eq!(e.kind(), ErrorKind::AlreadyExists, "{}: {e}", outcome.key),
+            Ok(_) if !taken => {}
+            other => panic!("{}: {other:?}", outcome.key),
+        }
+    }
+    assert_eq!(download(f, "busy/f013.txt").await, b"their f013", "the colleague's document is intact");
+    assert_eq!(download(f, "busy/f077.txt").await, b"their f077");
+    assert_eq!(download(f, "busy/f050.txt").await, b"mine 50");
+    assert_eq!(download(f, "busy/f051.txt").await, b"mine 51");
+    assert_eq!(names(f, "busy", Depth::OneLevel).await.len(), 300, "98 of mine, 2 and 200 of theirs");
+
+    // A move checks its destinations the same way: the one name taken after the move was planned
+    // keeps the colleague's document, and its original stays where it was.
+    let journal = Journal::open(&f.path("data")).unwrap();
+    let plan = f.bucket.plan_move(&[folder("busy")], &Prefix::new("archive").unwrap(), MoveKind::Move).await.unwrap();
+    assert!(plan.summary.conflicts.is_empty());
+    colleague_puts(f, "archive/busy/f050-123.txt", b"archived meanwhile").await;
+    let moved = f.bucket.move_or_copy(plan, OnConflict::Refuse, &mover(&journal, &cancel)).await.unwrap();
+    assert_eq!(moved.done.len(), 299, "{:?}", moved.failed);
+    assert_eq!(moved.failed.len(), 1);
+    assert_eq!(moved.failed[0].key, "busy/f050-123.txt");
+    assert_eq!(moved.failed[0].error.kind(), ErrorKind::AlreadyExists, "{}", moved.failed[0].error);
+    assert_eq!(download(f, "archive/busy/f050-123.txt").await, b"archived meanwhile");
+    assert_eq!(download(f, "busy/f050-123.txt").await, b"theirs 123", "the original stays");
+}
+
 pub async fn taken_names_are_refused_skipped_or_kept_beside(f: &Fixture) {
     let original = upload(f, "old/a.txt", 10, "in/a.txt").await;
     let a = f.file("new/a.txt", 20);
@@ -1229,16 +1295,21 @@ pub async fn a_crash_in_the_middle_of_a_delete_loses_nothing(f: &Fixture) {
         }
         _ = stop => {}
     }
-    // The next start finishes the move: every document is in exactly one place, none lost.
+    // The next start finishes the move. At least ten copies were made before the crash, so at least
+    // ten originals must be gone, each kept in the trash; no document may be lost. Like a real
+    // crash, dropping the move leaves the copies already sent to the server in the server's hands:
+    // one can land after the finish, as a second copy in the trash of a document that stayed. That
+    // is clutter, never a loss, and its timing is the server's, so it is allowed here.
     f.bucket.finish_trash_moves().await.unwrap();
     let left = names(f, "many", Depth::Recursive).await;
     let trashed: Vec<String> = f.bucket.trash().await.unwrap().into_iter().map(|i| i.key).collect();
+    let mut moved = 0;
     for key in &keys {
-        let here = left.contains(key);
-        let there = trashed.contains(key);
-        assert!(here != there, "{key}: in its place {here}, in the trash {there}");
+        let (here, there) = (left.contains(key), trashed.contains(key));
+        assert!(here || there, "{key} is neither in its place nor in the trash");
+        moved += usize::from(there && !here);
     }
-    assert!(trashed.len() >= 10, "what was moved stays moved ({} documents)", trashed.len());
+    assert!(moved >= 10, "every document copied before the crash is moved ({moved} are)");
 }
 
 pub async fn a_replace_keeps_the_previous_version_in_the_trash(f: &Fixture) {
