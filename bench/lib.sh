@@ -265,6 +265,9 @@ tool_cmd() {
   CMD=()
   case ${id%+} in
     coffer)
+      # A different build for the tuned line compares two builds on one Garage, runs taking turns.
+      local COFFER=$COFFER
+      [ -n "$tuned" ] && COFFER=${COFFER_TUNED_BIN:-$COFFER}
       if [ -n "$tuned" ]; then
         case $op in
           put_*) read -ra x <<<"${COFFER_TUNED_PUT_ARGS-$COFFER_TUNED_ARGS}" ;;
@@ -378,6 +381,7 @@ generate_data() {
 
 tool_versions() {
   [ -z "$COFFER" ] || printf -- '- coffer: %s (%s)\n' "$("$COFFER" --version 2>&1 | head -1)" "$COFFER"
+  [ -z "${COFFER_TUNED_BIN:-}" ] || printf -- '- coffer (tuned): the build at %s\n' "$COFFER_TUNED_BIN"
   printf -- '- s5cmd: %s\n' "$("$S5CMD" version 2>&1 | head -1)"
   printf -- '- rclone: %s\n' "$("$RCLONE" version 2>&1 | head -1)"
   printf -- '- aws cli: %s\n' "$("$AWS" --version 2>&1 | head -1)"

@@ -13,6 +13,8 @@
 #   COFFER_TUNED_ARGS="..."    extra put/get/rm arguments for a "coffer (tuned)" line (e.g. "--jobs 16");
 #                              COFFER_TUNED_{PUT,GET,RM,LS}_ARGS, if set, replace it for one operation
 #                              (RM also for the trash row); COFFER_TUNED_{MV,FIND}_ARGS for mv and find
+#   COFFER_TUNED_BIN=path      run this coffer binary for the "coffer (tuned)" line (with or without
+#                              COFFER_TUNED_ARGS): two builds compared on one Garage, runs taking turns
 #   COFFER_BENCH_SCALE=small   shrink every row (64 MiB file, 100×16 KiB, 1,000×16 KiB, 10×10 MiB, 2,000 list,
 #                              500 delete and trash, 100 moved, 2,000 searched)
 #   COFFER_BENCH_TOOLS="..."   which tools, from: coffer coffer+ s5cmd s5cmd+ rclone rclone+ aws aws+
@@ -44,7 +46,7 @@ set_scale
 set_tuned
 # A "tuned" line only where tuned differs from the defaults.
 DEFAULT_TOOLS=coffer
-[ -n "$COFFER_TUNED_ARGS" ] && DEFAULT_TOOLS+=" coffer+"
+[ -n "$COFFER_TUNED_ARGS${COFFER_TUNED_BIN:-}" ] && DEFAULT_TOOLS+=" coffer+"
 DEFAULT_TOOLS+=" s5cmd"
 [ -n "$S5_TUNED_GLOBAL$S5_TUNED_CP" ] && DEFAULT_TOOLS+=" s5cmd+"
 DEFAULT_TOOLS+=" rclone rclone+ aws aws+"
@@ -52,7 +54,7 @@ read -ra TOOLS <<<"${COFFER_BENCH_TOOLS:-$DEFAULT_TOOLS}"
 read -ra ROWS <<<"${COFFER_BENCH_ROWS:-up_big down_big down_foreign up_small up_many up_med list delete move trash find}"
 for t in "${TOOLS[@]}"; do
   case $t in coffer | coffer+ | s5cmd | s5cmd+ | rclone | rclone+ | aws | aws+) ;; *) die "unknown tool '$t'" ;; esac
-  [ "$t" = coffer+ ] && [ -z "$COFFER_TUNED_ARGS" ] && die "coffer+ needs COFFER_TUNED_ARGS"
+  [ "$t" = coffer+ ] && [ -z "$COFFER_TUNED_ARGS${COFFER_TUNED_BIN:-}" ] && die "coffer+ needs COFFER_TUNED_ARGS or COFFER_TUNED_BIN"
 done
 for r in "${ROWS[@]}"; do
   case $r in up_big | down_big | down_foreign | up_small | up_many | up_med | list | delete | move | trash | find) ;;

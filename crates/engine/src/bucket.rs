@@ -36,8 +36,6 @@ pub struct Bucket {
     pub(crate) index: Option<Arc<SearchIndex>>,
     /// Shared by clones, so the index build sees every folder being listed for a person.
     pub(crate) browsing: Arc<Browsing>,
-    /// Shared by clones, so the checks of every write in flight share their listings.
-    pub(crate) lookups: Arc<crate::lookup::Lookups>,
 }
 
 impl Bucket {
@@ -100,7 +98,6 @@ impl Bucket {
             guard: Arc::default(),
             index: None,
             browsing: Arc::default(),
-            lookups: Arc::default(),
         })
     }
 

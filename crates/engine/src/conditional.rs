@@ -7,8 +7,8 @@
 //! A probe writes one key twice with `If-None-Match: *`, once with a wrong `If-Match`, and completes
 //! a one-part multipart upload over it with `If-None-Match: *`; only if all three are refused are
 //! writes guarded by the server. Otherwise Coffer checks the destination itself right before each
-//! write (with a listing the writes in flight share, [`crate::lookup`]), which leaves a window of a
-//! few milliseconds: protection there is best effort, and the window says so.
+//! write, which leaves a window of a few milliseconds: protection there is best effort, and the
+//! window says so.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -166,12 +166,11 @@ impl Bucket {
         ours: Option<(u64, i64)>,
     ) -> Result<Option<Precondition>> {
         let guard = self.write_guard().await;
-        // Where an earlier attempt may have stored the file (its HEAD names it), or the server will
-        // not check (a listing shared with the other writes in flight answers), look now.
-        let current = match (ours, guard) {
-            (Some(_), _) => Some(self.ensure_still(key, seen, ours).await?),
-            (None, WriteGuard::BestEffort) => Some(self.ensure_still_listed(key, seen).await?),
-            (None, WriteGuard::Enforced) => None,
+        // Where an earlier attempt may have stored the file, or the server will not check, look now.
+        let current = if ours.is_some() || guard == WriteGuard::BestEffort {
+            Some(self.ensure_still(key, seen, ours).await?)
+        } else {
+            None
         };
         if guard == WriteGuard::BestEffort {
             return Ok(None);

@@ -32,7 +32,6 @@ mod lifecycle;
 mod list;
 mod local_vault;
 mod lock;
-mod lookup;
 mod moves;
 mod multipart;
 mod open_cache;

@@ -478,22 +478,13 @@ impl Bucket {
             return Ok(String::new());
         }
         let key = ObjectKey::new(self.relative(&item.to))?;
-        // Where the copy will carry the precondition, a HEAD; where this check is all there is, a
-        // listing shared with the other copies in flight.
-        let there = match guard {
-            WriteGuard::BestEffort => self.lookup(&key).await?.map(|listed| listed.etag),
-            WriteGuard::Enforced => match self.stat(&key).await {
-                Ok(info) => Some(info.etag),
-                Err(e) if e.kind() == ErrorKind::NotFound => None,
-                Err(e) => return Err(e),
-            },
-        };
-        match (there, &item.taken) {
-            (None, _) => {}
-            (Some(now), Some(etag)) if etag.is_empty() || now == *etag => {
+        match (self.stat(&key).await, &item.taken) {
+            (Err(e), _) if e.kind() == ErrorKind::NotFound => {}
+            (Err(e), _) => return Err(e),
+            (Ok(info), Some(etag)) if etag.is_empty() || info.etag == *etag => {
                 self.keep_previous_version(&key, by, &crate::trash::new_batch(crate::lock::now_ms())).await?;
             }
-            (Some(_), _) => {
+            (Ok(_), _) => {
                 return Err(Error::stored_meanwhile(key));
             }
         }

@@ -165,28 +165,11 @@ impl Bucket {
             Err(e) if e.kind() == ErrorKind::NotFound => Seen::Absent,
             Err(e) => return Err(e),
         };
-        still_as_seen(key, seen, now)
+        if seen.same_as(&now) {
+            return Ok(now);
+        }
+        Err(if now == Seen::Absent { Error::deleted_since_queued(key) } else { Error::changed_since_queued(key) })
     }
-
-    /// [`Bucket::ensure_still`] for a write no earlier attempt can have made, answered by a
-    /// listing shared with the other writes checking at the same moment ([`crate::lookup`]).
-    pub(crate) async fn ensure_still_listed(&self, key: &ObjectKey, seen: &Seen) -> Result<Seen> {
-        let now = match self.lookup(key).await? {
-            Some(listed) => {
-                Seen::Present { etag: listed.etag, size: listed.size, modified_s: listed.last_modified_ms.map(seconds) }
-            }
-            None => Seen::Absent,
-        };
-        still_as_seen(key, seen, now)
-    }
-}
-
-/// `now`, if it is what was seen at queue time; otherwise the error that says what changed.
-fn still_as_seen(key: &ObjectKey, seen: &Seen, now: Seen) -> Result<Seen> {
-    if seen.same_as(&now) {
-        return Ok(now);
-    }
-    Err(if now == Seen::Absent { Error::deleted_since_queued(key) } else { Error::changed_since_queued(key) })
 }
 
 #[cfg(test)]
