@@ -265,10 +265,10 @@ tool_cmd() {
   CMD=()
   case ${id%+} in
     coffer)
-      # A different build for the tuned line compares two builds on one Garage, runs taking turns.
       local COFFER=$COFFER
-      [ -n "$tuned" ] && COFFER=${COFFER_TUNED_BIN:-$COFFER}
       if [ -n "$tuned" ]; then
+        # Another build on the tuned line compares two builds on one Garage, runs taking turns.
+        COFFER=${COFFER_TUNED_BIN:-$COFFER}
         case $op in
           put_*) read -ra x <<<"${COFFER_TUNED_PUT_ARGS-$COFFER_TUNED_ARGS}" ;;
           get) read -ra x <<<"${COFFER_TUNED_GET_ARGS-$COFFER_TUNED_ARGS}" ;;

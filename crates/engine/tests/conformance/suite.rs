@@ -1099,8 +1099,8 @@ pub async fn nothing_is_overwritten_unseen(f: &Fixture) {
 
 pub async fn every_write_in_flight_checks_its_own_name(f: &Fixture) {
     // A hundred files queued for free names, sent many at a time. Before they go, a colleague takes
-    // two of the names and stores 200 documents whose names sort among them: each check made while
-    // others are in flight must be answered for its own name, whatever the server does or not.
+    // two of the names and stores 200 documents whose names sort among them: each check, made while
+    // many others are in flight, must be answered for its own name and no other.
     let mine: Vec<PathBuf> = (0..100)
         .map(|i| {
             let path = f.path(&format!("many/f{i:03}.txt"));
