@@ -136,50 +136,6 @@ impl Hasher {
     }
 }
 
-/// Hashes and writes one range's bytes on a thread of its own, fed through a short queue.
-///
-/// The ranges' network side is one future, polled wherever the download is awaited: the CLI's
-/// main thread, or one task of the app's. Hashing and writing there put every range's CPU work on
-/// one core at a time, and an MD5 costs two seconds per GiB: the download of an object with an MD5
-/// ETag left the two cores idle 15 % of the time. On threads of their own the ranges spread over
-/// every core. Each hand-over wakes the writer's thread; bigger hand-overs than WRITE_BATCH cost
-/// more than they saved (the kernel's copy then reads bytes no longer in the cache).
-struct RangeWriter {
-    queue: tokio::sync::mpsc::Sender<(u64, Vec<Bytes>)>,
-    thread: tokio::task::JoinHandle<std::io::Result<Option<Vec<u8>>>>,
-}
-
-impl RangeWriter {
-    /// Batches waiting for the writer: enough to keep it busy, few enough to bound memory.
-    const QUEUED: usize = 4;
-
-    fn start(file: Arc<std::fs::File>, checksum: Option<Checksum>) -> Self {
-        let (queue, mut batches) = tokio::sync::mpsc::channel::<(u64, Vec<Bytes>)>(Self::QUEUED);
-        let thread = tokio::task::spawn_blocking(move || {
-            let mut hasher = checksum.map(Hasher::new);
-            while let Some((offset, chunks)) = batches.blocking_recv() {
-                if let Some(hasher) = &mut hasher {
-                    chunks.iter().for_each(|chunk| hasher.update(chunk));
-                }
-                write_all_at(&file, &chunks, offset)?;
-            }
-            Ok(hasher.map(Hasher::finish))
-        });
-        Self { queue, thread }
-    }
-
-    /// Queues `chunks` to be written at `offset`; false once the writer has stopped on an error.
-    async fn write(&self, offset: u64, chunks: Vec<Bytes>) -> bool {
-        self.queue.send((offset, chunks)).await.is_ok()
-    }
-
-    /// Waits for every queued batch to be written; the range's digest, if it was hashed.
-    async fn finish(self) -> std::io::Result<Option<Vec<u8>>> {
-        drop(self.queue);
-        self.thread.await.expect("writing a range does not panic")
-    }
-}
-
 /// A range's digest: which range, how many bytes, and the raw digest.
 type RangeDigest = (u64, u64, Vec<u8>);
 
@@ -275,15 +231,19 @@ impl Bucket {
                         .await?;
                     let mut body = output.body;
                     let mut offset = start;
-                    let writer = RangeWriter::start(Arc::clone(&file), checksum);
-                    // Chunks as hyper hands them over, passed on together once WRITE_BATCH bytes
-                    // are in: no copy into a buffer of ours.
+                    // Chunks as hyper hands them over, written together in one `pwritev` once
+                    // WRITE_BATCH bytes are in: no copy into a buffer of ours, and the bytes are
+                    // still in the CPU's cache when the kernel copies them to the page cache.
                     let mut chunks: Vec<Bytes> = Vec::new();
                     let mut pending = 0;
+                    let mut hasher = checksum.map(Hasher::new);
                     loop {
                         let chunk = body.try_next().await.map_err(|_| Error::download_interrupted(key))?;
                         let last = chunk.is_none();
                         if let Some(chunk) = chunk {
+                            if let Some(hasher) = &mut hasher {
+                                hasher.update(&chunk);
+                            }
                             pending += chunk.len();
                             chunks.push(chunk);
                         }
@@ -292,23 +252,21 @@ impl Bucket {
                             if offset + len > end {
                                 return Err(Error::server_sent_too_much(key));
                             }
-                            if !writer.write(offset, std::mem::take(&mut chunks)).await {
-                                break; // The writer failed; `finish` says how.
-                            }
+                            crate::journal::blocking(|| write_all_at(&file, &chunks, offset))
+                                .map_err(|e| Error::local_io(temp_path, &e))?;
+                            chunks.clear();
                             pending = 0;
                             offset += len;
-                            // Counted when queued: at most QUEUED batches ahead of the disk.
                             report(len);
                         }
                         if last {
                             break;
                         }
                     }
-                    let digest = writer.finish().await.map_err(|e| Error::local_io(temp_path, &e))?;
                     if offset != end {
                         return Err(Error::download_stopped(key, offset - start, total));
                     }
-                    Ok::<_, Error>(digest.map(|d| (i, end - start, d)))
+                    Ok::<_, Error>(hasher.map(|h| (i, end - start, h.finish())))
                 }
             })
             .buffer_unordered(RANGES_IN_FLIGHT)
