@@ -24,7 +24,7 @@ use crate::args::{Cli, Command, Conflict, ConnectionCommand, Kind, TrashCommand,
 use crate::output::{ProgressBar, human_size, local_time};
 
 fn main() -> ExitCode {
-    return_freed_buffers();
+    coffer_engine::allocator::tune_allocator();
     let cli = Cli::parse();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime starts");
     match runtime.block_on(run(cli)) {
@@ -710,18 +710,6 @@ async fn trash(bucket: &Bucket, command: TrashCommand) -> Result<ExitCode> {
 
 fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
-
-/// Part buffers are megabytes each. glibc raises its mmap threshold after the first one is freed,
-/// and from then on freed buffers stay in per-thread arenas, so resident memory creeps above the
-/// engine's budget. A fixed threshold keeps every such buffer mapped on its own and unmapped when
-/// freed.
-fn return_freed_buffers() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only changes allocator tuning; it is called before any other thread exists.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 1024 * 1024);
-    }
 }
 
 /// A token cancelled by Ctrl-C, so an interrupted upload aborts cleanly instead of leaving parts.

@@ -12,6 +12,7 @@
 
 #![warn(missing_docs)]
 
+pub mod allocator;
 mod bucket;
 mod check;
 mod checksum;

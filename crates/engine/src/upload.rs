@@ -479,7 +479,8 @@ pub(crate) async fn read_body(path: &Path, offset: u64, len: u64, with_md5: bool
         use std::io::{Read, Seek, SeekFrom};
         let mut file = std::fs::File::open(&owned)?;
         file.seek(SeekFrom::Start(offset))?;
-        let mut buf = vec![0; usize::try_from(len).map_err(|_| std::io::Error::other("a part too large"))?];
+        let len = usize::try_from(len).map_err(|_| std::io::Error::other("a part too large"))?;
+        let mut buf = crate::allocator::part_buffer(len);
         file.read_exact(&mut buf)?;
         Ok(Body::new(buf, with_md5))
     })
